@@ -1,0 +1,60 @@
+//! Panel query speed on the demo (1,000,000 sales rows by default; `FLEXBOARD_BENCH_ROWS`
+//! changes it): each panel of both demo dashboards through the same code the HTTP handler
+//! calls, and a whole dashboard's panels one after another.
+//!
+//! Run: `cargo bench --bench panels`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use flexboard::analytics::PanelRequest;
+use flexboard::{Appliance, Config};
+
+fn panels(c: &mut Criterion) {
+    let rows = std::env::var("FLEXBOARD_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(dir.path().join("data"));
+    config.demo_rows = rows;
+    let started = std::time::Instant::now();
+    let appliance = Appliance::open(&config).unwrap();
+    eprintln!("demo of {rows} rows generated in {:.2} s", started.elapsed().as_secs_f64());
+    let tenant = appliance.tenant(None).unwrap();
+    let request = PanelRequest {
+        page: 1,
+        ..PanelRequest::default()
+    };
+    let mut group = c.benchmark_group(format!("panel_{rows}_rows"));
+    group.sample_size(20);
+    for dashboard in ["sales-performance", "ops-health"] {
+        let config = appliance.dashboard(&tenant, dashboard).unwrap().config;
+        for panel in &config.panels {
+            group.bench_function(&panel.id, |b| {
+                b.iter(|| {
+                    black_box(
+                        appliance
+                            .panel_data(&tenant, Some(dashboard), &panel.id, &request)
+                            .unwrap(),
+                    )
+                })
+            });
+        }
+        group.bench_function(format!("whole_{dashboard}"), |b| {
+            b.iter(|| {
+                for panel in &config.panels {
+                    black_box(
+                        appliance
+                            .panel_data(&tenant, Some(dashboard), &panel.id, &request)
+                            .unwrap(),
+                    );
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, panels);
+criterion_main!(benches);

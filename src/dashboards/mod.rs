@@ -1,0 +1,590 @@
+//! Dashboards: the typed configuration of a dashboard and its panels, and its validation.
+//!
+//! Plain types and rules only; no HTTP, storage or SQL. A panel never carries SQL: it names a
+//! dataset, measures, dimensions and typed filters, and `analytics/` builds the query.
+
+pub mod files;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{CatalogError, ColumnType, DatasetDef};
+
+/// A dashboard as authored (YAML) and as served (JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardConfig {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// Seconds between automatic refreshes of panels that set none themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<u32>,
+    #[serde(default)]
+    pub layout: Layout,
+    pub panels: Vec<PanelConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Layout {
+    pub columns: u8,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub row_height: Option<u16>,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        Self {
+            columns: 12,
+            row_height: None,
+        }
+    }
+}
+
+/// One panel: identity and placement, how it looks, and what data it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PanelConfig {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub position: Position,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_interval: Option<u32>,
+    #[serde(default)]
+    pub display: PanelDisplay,
+    #[serde(flatten)]
+    pub source: PanelSource,
+}
+
+/// Grid placement: 1-based row and column, width in columns, height in rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    pub row: u16,
+    pub col: u8,
+    #[serde(default)]
+    pub width: u8,
+    #[serde(default)]
+    pub height: u8,
+}
+
+/// Presentation settings. Every field is optional; each panel kind reads the ones it uses.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PanelDisplay {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ValueFormat>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub thresholds: Vec<Threshold>,
+    /// What KPI thresholds compare: the value itself, or the attainment of the target in %.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thresholds_on: Option<ThresholdBasis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_axis_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y_axis_range: Option<[f64; 2]>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub line_colors: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill_area: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizontal: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_sort_order: Option<SortOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub status_mapping: BTreeMap<i64, StatusStyle>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueFormat {
+    Number,
+    Compact,
+    Currency,
+    Percent,
+    Datetime,
+    Date,
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Threshold {
+    pub value: f64,
+    pub color: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThresholdBasis {
+    Value,
+    Attainment,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusStyle {
+    pub color: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// The panel kind together with the data it asks for (`type` and `data_source` in YAML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data_source", rename_all = "snake_case")]
+pub enum PanelSource {
+    Kpi(KpiSource),
+    Timeseries(TimeseriesSource),
+    Table(TableSource),
+    Bar(BarSource),
+    HealthStatus(HealthSource),
+}
+
+impl PanelSource {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Kpi(_) => "kpi",
+            Self::Timeseries(_) => "timeseries",
+            Self::Table(_) => "table",
+            Self::Bar(_) => "bar",
+            Self::HealthStatus(_) => "health_status",
+        }
+    }
+
+    pub fn dataset(&self) -> &str {
+        match self {
+            Self::Kpi(s) => &s.dataset,
+            Self::Timeseries(s) => &s.dataset,
+            Self::Table(s) => &s.dataset,
+            Self::Bar(s) => &s.dataset,
+            Self::HealthStatus(s) => &s.dataset,
+        }
+    }
+
+    pub fn filters(&self) -> &[Filter] {
+        match self {
+            Self::Kpi(s) => &s.filters,
+            Self::Timeseries(s) => &s.filters,
+            Self::Table(s) => &s.filters,
+            Self::Bar(s) => &s.filters,
+            Self::HealthStatus(_) => &[],
+        }
+    }
+
+    /// The default size of a panel of this kind, in grid columns and rows.
+    fn default_size(&self) -> (u8, u8) {
+        match self {
+            Self::Kpi(_) => (4, 1),
+            Self::Timeseries(_) => (8, 2),
+            Self::Table(_) => (12, 3),
+            Self::Bar(_) => (6, 2),
+            Self::HealthStatus(_) => (4, 1),
+        }
+    }
+}
+
+/// An aggregated column: `{column, agg}`, with an optional label for legends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measure {
+    pub column: String,
+    pub agg: Aggregation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregation {
+    Sum,
+    Count,
+    Avg,
+    Min,
+    Max,
+    CountDistinct,
+    /// The value of the row with the latest time (needs the dataset's time column).
+    Latest,
+}
+
+impl Aggregation {
+    fn needs_number(self) -> bool {
+        matches!(self, Self::Sum | Self::Avg)
+    }
+}
+
+/// A typed filter; the value is always bound as a query parameter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Filter {
+    pub column: String,
+    pub op: FilterOp,
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+    In,
+    NotIn,
+    Between,
+    Contains,
+    IsNull,
+    NotNull,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiSource {
+    pub dataset: String,
+    pub value: Measure,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Measure>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimeseriesSource {
+    pub dataset: String,
+    pub measures: Vec<Measure>,
+    /// A column whose values split the data into one line each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_label: Option<String>,
+    /// A fixed bucket; without it the bucket follows the time range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grain: Option<Grain>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    Raw,
+    Minute,
+    TenMinutes,
+    Hour,
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableSource {
+    pub dataset: String,
+    /// Plain columns, or aggregated ones (`agg`); with any aggregate the others group.
+    pub columns: Vec<TableColumn>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableColumn {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agg: Option<Aggregation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ValueFormat>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BarSource {
+    pub dataset: String,
+    pub dimension: String,
+    pub measures: Vec<Measure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<Filter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthSource {
+    pub dataset: String,
+    pub columns: HealthColumns,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthColumns {
+    pub name: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Why a dashboard is not valid; the message names the panel and what to fix.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    #[error("panel `{panel}`: {source}")]
+    Catalog {
+        panel: String,
+        #[source]
+        source: CatalogError,
+    },
+    #[error("panel `{panel}` uses dataset `{dataset}`, which is not declared")]
+    UnknownDataset { panel: String, dataset: String },
+    #[error("panel `{panel}`: {message}")]
+    Panel { panel: String, message: String },
+    #[error("dashboard `{dashboard}`: {message}")]
+    Dashboard { dashboard: String, message: String },
+}
+
+impl DashboardConfig {
+    /// Fills default sizes and checks the dashboard against the datasets it uses: ids are
+    /// valid and unique, panels fit the grid, every column exists and suits its use.
+    pub fn validate(&mut self, datasets: &[DatasetDef]) -> Result<(), ConfigError> {
+        let dashboard_error = |message: String| ConfigError::Dashboard {
+            dashboard: self.id.clone(),
+            message,
+        };
+        if !is_valid_id(&self.id) {
+            return Err(dashboard_error(
+                "the id must be 1 to 64 characters of a-z, 0-9, `-` and `_`".into(),
+            ));
+        }
+        if self.layout.columns == 0 || self.layout.columns > 24 {
+            return Err(dashboard_error("layout.columns must be 1 to 24".into()));
+        }
+        if self.panels.is_empty() {
+            return Err(dashboard_error("a dashboard needs at least one panel".into()));
+        }
+        let columns = self.layout.columns;
+        for index in 0..self.panels.len() {
+            let panel_id = self.panels[index].id.clone();
+            if self.panels[..index].iter().any(|p| p.id == panel_id) {
+                return Err(dashboard_error(format!("panel id `{panel_id}` is used twice")));
+            }
+            let panel = &mut self.panels[index];
+            panel.fill_default_size();
+            panel.validate(columns, datasets)?;
+        }
+        Ok(())
+    }
+
+    pub fn panel(&self, id: &str) -> Option<&PanelConfig> {
+        self.panels.iter().find(|p| p.id == id)
+    }
+}
+
+/// Ids of dashboards and panels: `[a-z0-9][a-z0-9_-]{0,63}`.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    id.len() <= 64
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+impl PanelConfig {
+    fn fill_default_size(&mut self) {
+        let (width, height) = self.source.default_size();
+        if self.position.width == 0 {
+            self.position.width = width;
+        }
+        if self.position.height == 0 {
+            self.position.height = height;
+        }
+    }
+
+    fn validate(&self, grid_columns: u8, datasets: &[DatasetDef]) -> Result<(), ConfigError> {
+        let fail = |message: String| ConfigError::Panel {
+            panel: self.id.clone(),
+            message,
+        };
+        if !is_valid_id(&self.id) {
+            return Err(fail(
+                "the id must be 1 to 64 characters of a-z, 0-9, `-` and `_`".into(),
+            ));
+        }
+        let p = self.position;
+        if p.row == 0 || p.col == 0 {
+            return Err(fail("position.row and position.col start at 1".into()));
+        }
+        if u16::from(p.col) + u16::from(p.width) - 1 > u16::from(grid_columns) {
+            return Err(fail(format!(
+                "position col {} + width {} does not fit a {grid_columns}-column grid",
+                p.col, p.width
+            )));
+        }
+        let dataset_name = self.source.dataset();
+        let dataset = datasets
+            .iter()
+            .find(|d| d.name == dataset_name)
+            .ok_or_else(|| ConfigError::UnknownDataset {
+                panel: self.id.clone(),
+                dataset: dataset_name.to_owned(),
+            })?;
+        let catalog = |source: CatalogError| ConfigError::Catalog {
+            panel: self.id.clone(),
+            source,
+        };
+        let check_measure = |measure: &Measure| -> Result<(), ConfigError> {
+            let column = dataset.column(&measure.column).map_err(catalog)?;
+            if measure.agg.needs_number() && !column.column_type.is_numeric() {
+                return Err(fail(format!(
+                    "`{:?}` needs a numeric column; `{}` is {:?}",
+                    measure.agg, column.name, column.column_type
+                )));
+            }
+            if measure.agg == Aggregation::Latest && dataset.time_column().is_none() {
+                return Err(fail(format!(
+                    "`latest` needs a time column, and dataset `{}` has none",
+                    dataset.name
+                )));
+            }
+            Ok(())
+        };
+        for filter in self.source.filters() {
+            let column = dataset.column(&filter.column).map_err(catalog)?;
+            check_filter_value(filter, column.column_type).map_err(fail)?;
+        }
+        match &self.source {
+            PanelSource::Kpi(source) => {
+                check_measure(&source.value)?;
+                if let Some(target) = &source.target {
+                    check_measure(target)?;
+                }
+                if self.display.thresholds_on == Some(ThresholdBasis::Attainment)
+                    && source.target.is_none()
+                {
+                    return Err(fail("thresholds_on: attainment needs a target".into()));
+                }
+            }
+            PanelSource::Timeseries(source) => {
+                if dataset.time_column().is_none() {
+                    return Err(fail(format!(
+                        "a time series needs a time column, and dataset `{}` has none",
+                        dataset.name
+                    )));
+                }
+                if source.measures.is_empty() {
+                    return Err(fail("a time series needs at least one measure".into()));
+                }
+                source.measures.iter().try_for_each(check_measure)?;
+                if let Some(label) = &source.series_label {
+                    dataset.column(label).map_err(catalog)?;
+                    if source.measures.len() > 1 {
+                        return Err(fail(
+                            "series_label splits one measure into lines; give exactly one measure"
+                                .into(),
+                        ));
+                    }
+                }
+            }
+            PanelSource::Table(source) => {
+                if source.columns.is_empty() {
+                    return Err(fail("a table needs at least one column".into()));
+                }
+                for (index, column) in source.columns.iter().enumerate() {
+                    let def = dataset.column(&column.name).map_err(catalog)?;
+                    if let Some(agg) = column.agg {
+                        if agg.needs_number() && !def.column_type.is_numeric() {
+                            return Err(fail(format!(
+                                "`{agg:?}` needs a numeric column; `{}` is not",
+                                def.name
+                            )));
+                        }
+                    }
+                    if source.columns[..index].iter().any(|c| c.name == column.name) {
+                        return Err(fail(format!("column `{}` is listed twice", column.name)));
+                    }
+                }
+                if let Some(sort) = &self.display.default_sort {
+                    if !source.columns.iter().any(|c| &c.name == sort) {
+                        return Err(fail(format!(
+                            "default_sort `{sort}` is not one of the table's columns"
+                        )));
+                    }
+                }
+                if let Some(size) = self.display.page_size {
+                    if !(1..=500).contains(&size) {
+                        return Err(fail("page_size must be 1 to 500".into()));
+                    }
+                }
+            }
+            PanelSource::Bar(source) => {
+                dataset.column(&source.dimension).map_err(catalog)?;
+                if source.measures.is_empty() {
+                    return Err(fail("a bar chart needs at least one measure".into()));
+                }
+                source.measures.iter().try_for_each(check_measure)?;
+            }
+            PanelSource::HealthStatus(source) => {
+                let columns = &source.columns;
+                dataset.column(&columns.name).map_err(catalog)?;
+                let status = dataset.column(&columns.status).map_err(catalog)?;
+                if !status.column_type.is_numeric() {
+                    return Err(fail(format!("status column `{}` must be numeric", status.name)));
+                }
+                for optional in [&columns.timestamp, &columns.message].into_iter().flatten() {
+                    dataset.column(optional).map_err(catalog)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A filter's value must have the shape its operator needs and a type the column can hold.
+pub fn check_filter_value(filter: &Filter, column_type: ColumnType) -> Result<(), String> {
+    use serde_json::Value;
+    let scalar_fits = |value: &Value| match value {
+        Value::Number(_) => column_type.is_numeric(),
+        Value::String(_) => true,
+        Value::Bool(_) => column_type == ColumnType::Boolean,
+        _ => false,
+    };
+    let column = &filter.column;
+    match filter.op {
+        FilterOp::IsNull | FilterOp::NotNull => Ok(()),
+        FilterOp::In | FilterOp::NotIn => match &filter.value {
+            Value::Array(items) if !items.is_empty() && items.iter().all(scalar_fits) => Ok(()),
+            _ => Err(format!(
+                "filter on `{column}`: `in` and `not_in` take a non-empty list of values the column can hold"
+            )),
+        },
+        FilterOp::Between => match &filter.value {
+            Value::Array(items) if items.len() == 2 && items.iter().all(scalar_fits) => Ok(()),
+            _ => Err(format!(
+                "filter on `{column}`: `between` takes a list of two values"
+            )),
+        },
+        FilterOp::Contains => match &filter.value {
+            Value::String(_) if column_type == ColumnType::Varchar => Ok(()),
+            _ => Err(format!(
+                "filter on `{column}`: `contains` takes text and needs a text column"
+            )),
+        },
+        _ if scalar_fits(&filter.value) => Ok(()),
+        _ => Err(format!(
+            "filter on `{column}`: the value must be one number or text the column can hold"
+        )),
+    }
+}

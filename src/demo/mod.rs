@@ -1,0 +1,230 @@
+//! The demo: on first start, a populated workspace so `flexboard` is useful before any setup.
+//!
+//! Its definitions (tenant, datasets, dashboards, panels) are the YAML files in `data/demo/`,
+//! embedded in the binary. Its rows are generated inside DuckDB by the SQL files beside this
+//! one, deterministically from a seed, in chunks so progress can be reported. The store records
+//! the tenant only after the data is complete and checkpointed, so a crash during generation
+//! leaves nothing half-made: the next start generates again.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use chrono::Utc;
+use duckdb::params;
+use rust_embed::RustEmbed;
+
+use crate::analytics::{AnalyticsError, DuckdbLimits, TenantDb, sql};
+use crate::dashboards::files::{FileError, read_tenant_folder};
+use crate::datadir::DataDir;
+use crate::store::records::TemplateStatus;
+use crate::store::{DatasetRecord, DemoInfo, Store, StoreError, TemplateRecord, TenantRecord};
+
+#[derive(RustEmbed)]
+#[folder = "data/demo/"]
+struct DemoFolder;
+
+const ENTITIES_SQL: &str = include_str!("entities.sql");
+const SALES_SQL: &str = include_str!("sales.sql");
+const OPERATIONS_SQL: &str = include_str!("operations.sql");
+
+/// Sales rows are generated in chunks of this many, with a progress line after each.
+const CHUNK_ROWS: u64 = 250_000;
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSpec {
+    pub seed: u64,
+    pub sales_rows: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the embedded demo definitions are invalid: {0}")]
+    Definitions(#[from] FileError),
+    #[error(transparent)]
+    Analytics(#[from] AnalyticsError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not remove the unfinished demo database {path}: {source}")]
+    Cleanup {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl From<duckdb::Error> for DemoError {
+    fn from(error: duckdb::Error) -> Self {
+        Self::Analytics(error.into())
+    }
+}
+
+/// The embedded demo folder as relative path → text.
+pub fn demo_files() -> BTreeMap<String, String> {
+    DemoFolder::iter()
+        .filter_map(|path| {
+            let file = DemoFolder::get(&path)?;
+            let text = String::from_utf8(file.data.into_owned()).ok()?;
+            Some((path.into_owned(), text))
+        })
+        .collect()
+}
+
+/// The demo tenant's id: `WK-` and nine Crockford base-32 characters derived from the seed.
+pub fn tenant_id(seed: u64) -> String {
+    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    // SplitMix64 spreads neighbouring seeds over the whole id space.
+    let mut x = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^= x >> 31;
+    let id: String = (0..9)
+        .map(|i| ALPHABET[((x >> (i * 5)) & 31) as usize] as char)
+        .collect();
+    format!("WK-{id}")
+}
+
+/// Generates the demo tenant's data and records it in the store.
+pub fn install(
+    store: &Store,
+    data_dir: &DataDir,
+    limits: &DuckdbLimits,
+    spec: DemoSpec,
+) -> Result<TenantRecord, DemoError> {
+    let started = Instant::now();
+    let folder = read_tenant_folder(&demo_files())?;
+    let id = tenant_id(spec.seed);
+    let db_path = data_dir.tenant_db(&id);
+    // A database without a store record is what a crash during generation leaves: start over.
+    for path in [db_path.clone(), db_path.with_extension("duckdb.wal")] {
+        match std::fs::remove_file(&path) {
+            Ok(()) => tracing::warn!(path = %path.display(), "removed an unfinished demo database"),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => {
+                return Err(DemoError::Cleanup {
+                    path: path.display().to_string(),
+                    source,
+                });
+            }
+        }
+    }
+    data_dir.create_tenant_dir(&id).map_err(|source| DemoError::Cleanup {
+        path: data_dir.tenant_dir(&id).display().to_string(),
+        source,
+    })?;
+    tracing::info!(
+        tenant = %id,
+        rows = spec.sales_rows,
+        "generating the demo workspace (first start only)"
+    );
+    {
+        let db = TenantDb::open(&db_path, limits)?;
+        db.with_connection(|conn| {
+            for dataset in &folder.datasets {
+                conn.execute_batch(&sql::create_table(dataset))?;
+            }
+            generate(conn, spec)?;
+            conn.execute_batch("CHECKPOINT")?;
+            Ok(())
+        })?;
+    }
+    let now = Utc::now();
+    let generation_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let tenant = TenantRecord {
+        id: id.clone(),
+        name: folder.tenant.name,
+        slug: folder.tenant.slug,
+        created_at: now,
+        demo: Some(DemoInfo {
+            seed: spec.seed,
+            sales_rows: spec.sales_rows,
+            generated_at: now,
+            generation_ms,
+        }),
+    };
+    let datasets: Vec<DatasetRecord> = folder
+        .datasets
+        .into_iter()
+        .map(|definition| DatasetRecord {
+            definition,
+            updated_at: now,
+        })
+        .collect();
+    let templates: Vec<TemplateRecord> = folder
+        .dashboards
+        .into_iter()
+        .map(|config| TemplateRecord {
+            id: config.id.clone(),
+            status: TemplateStatus::Active,
+            schema_version: "1".into(),
+            version: "1.0.0".into(),
+            config,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    store.install_tenant(&tenant, &datasets, &templates)?;
+    tracing::info!(
+        tenant = %id,
+        ms = generation_ms,
+        "demo workspace ready"
+    );
+    Ok(tenant)
+}
+
+fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsError> {
+    let seed = i64::try_from(spec.seed % (1 << 62)).unwrap_or_default();
+    let total = spec.sales_rows.max(1);
+    // About one entity per 1,700 rows, between 40 and 600, so small demos still span zones.
+    let entities = (total / 1_700).clamp(40, 600);
+    let started = Instant::now();
+    conn.execute(ENTITIES_SQL, params![seed, i64::try_from(entities).unwrap_or(600)])?;
+    let mut done = 0u64;
+    while done < total {
+        let end = (done + CHUNK_ROWS).min(total);
+        conn.execute(
+            SALES_SQL,
+            params![
+                seed,
+                i64::try_from(done).unwrap_or(i64::MAX),
+                i64::try_from(end).unwrap_or(i64::MAX),
+                total as f64
+            ],
+        )?;
+        done = end;
+        tracing::info!(
+            "demo: sales {done}/{total} rows ({}%, {:.1} s)",
+            done * 100 / total,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    conn.execute_batch("DROP TABLE demo_entities")?;
+    conn.execute("CREATE TEMP TABLE demo_params AS SELECT CAST(? AS BIGINT) AS seed", params![seed])?;
+    conn.execute_batch(OPERATIONS_SQL)?;
+    conn.execute_batch("DROP TABLE demo_params")?;
+    tracing::info!(
+        "demo: operations data (metrics, service health, error log) done ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_ids_have_the_documented_shape() {
+        let id = tenant_id(42);
+        assert_eq!(id.len(), 12);
+        assert!(id.starts_with("WK-"));
+        assert_eq!(id, tenant_id(42), "the id is deterministic");
+        assert_ne!(id, tenant_id(43));
+    }
+
+    #[test]
+    fn embedded_demo_definitions_are_valid() {
+        let folder = read_tenant_folder(&demo_files()).unwrap();
+        let ids: Vec<&str> = folder.dashboards.iter().map(|d| d.id.as_str()).collect();
+        assert_eq!(ids, ["ops-health", "sales-performance"]);
+        assert_eq!(folder.datasets.len(), 4);
+    }
+}

@@ -1,0 +1,76 @@
+//! The HTTP error type: one code → status table and a stable JSON body `{code, message}`.
+//! Internal details are logged, never sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::appliance::ServiceError;
+
+/// Every error code the API returns. Clients may rely on these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    NotFound,
+    InvalidRequest,
+    InvalidDate,
+    AmbiguousPanel,
+    NotReady,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::InvalidRequest | Self::InvalidDate => StatusCode::BAD_REQUEST,
+            Self::AmbiguousPanel => StatusCode::CONFLICT,
+            Self::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Logs the cause and answers with a message that reveals nothing of it.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            ErrorCode::Internal,
+            "an internal error occurred; the server log has the details",
+        )
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(error: ServiceError) -> Self {
+        match &error {
+            ServiceError::NotFound { .. } => Self::new(ErrorCode::NotFound, error.to_string()),
+            ServiceError::Invalid(_) => Self::new(ErrorCode::InvalidRequest, error.to_string()),
+            ServiceError::AmbiguousPanel { .. } => {
+                Self::new(ErrorCode::AmbiguousPanel, error.to_string())
+            }
+            ServiceError::Store(_) | ServiceError::Analytics(_) => Self::internal(&error),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.code.status(), Json(self)).into_response()
+    }
+}

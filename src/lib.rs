@@ -1,0 +1,59 @@
+//! Flexboard: a self-hosted dashboard appliance in one binary.
+//!
+//! Modules, from the edge inwards:
+//! - [`cli`] — command line (`flexboard`, `flexboard serve`); [`config`] — the typed `Config`.
+//! - [`http`] — axum router, handlers, the error → status table, the embedded web UI.
+//! - [`appliance`] — the opened data directory and the operations handlers call (blocking).
+//! - [`dashboards`] — dashboard and panel configuration, YAML folders, validation.
+//! - [`catalog`] — dataset definitions: the only source of SQL identifiers.
+//! - [`analytics`] — DuckDB per tenant: hardened connections, SQL building, panel queries.
+//! - [`store`] — redb: tenants, datasets, templates.
+//! - [`demo`] — the demo workspace created on first start.
+//! - [`datadir`] — data directory layout and its single-owner lock.
+//!
+//! A panel request flows:
+//! 1. `http::panels` parses path and query (dates, sort, page) into a `PanelRequest`;
+//! 2. on a blocking thread, `Appliance::panel_data` finds the tenant, the dashboard holding
+//!    the panel, and the panel's dataset in the catalog;
+//! 3. `analytics::panels` builds SQL from the typed panel (identifiers from the catalog, values
+//!    bound) and runs it on a pooled DuckDB connection;
+//! 4. the shaped result goes back as JSON; errors map to `{code, message}` with one status.
+
+pub mod analytics;
+pub mod appliance;
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod dashboards;
+pub mod datadir;
+pub mod demo;
+pub mod http;
+pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+pub use appliance::{Appliance, StartError};
+pub use config::Config;
+
+/// Opens the appliance (creating the demo on first start) on a blocking thread.
+pub async fn open(config: Config) -> Result<Arc<Appliance>, StartError> {
+    let appliance = tokio::task::spawn_blocking(move || Appliance::open(&config))
+        .await
+        .map_err(|error| StartError::Join(error.to_string()))??;
+    Ok(Arc::new(appliance))
+}
+
+/// Runs Flexboard on `listener` until `shutdown` resolves: opens the data directory, creates
+/// the demo when it is empty, then serves the UI and API.
+pub async fn serve(
+    config: Config,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let appliance = open(config).await?;
+    let address = listener.local_addr()?;
+    tracing::info!("Flexboard is ready: open http://{address} in a browser");
+    http::serve(appliance, listener, shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,170 @@
+//! Configuration store: the one redb file that holds tenants, datasets and dashboard templates.
+//!
+//! Only this module opens redb. Every write is one transaction committed with redb's default
+//! (immediate) durability, so an acknowledged write survives `kill -9` and power loss. Values
+//! are JSON-encoded [`records`]; keys are strings or `(tenant, id)` pairs. redb is synchronous:
+//! callers on the async runtime reach the store through `spawn_blocking`.
+
+pub mod records;
+
+use std::path::Path;
+
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use records::{DatasetRecord, DemoInfo, TemplateRecord, TenantRecord};
+
+const TENANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("tenants");
+const DATASETS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("datasets");
+const TEMPLATES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("templates");
+const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+
+/// The store's own format version, kept in `meta` so later releases can migrate.
+const SCHEMA_VERSION: &str = "1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the configuration database {path} is already open in another process")]
+    AlreadyOpen { path: String },
+    #[error("configuration database: {0}")]
+    Redb(#[from] redb::Error),
+    #[error("a stored record could not be decoded: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error("the configuration database has schema version {found}, this build reads {SCHEMA_VERSION}")]
+    Schema { found: String },
+}
+
+macro_rules! redb_errors {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StoreError {
+            fn from(error: $error) -> Self {
+                StoreError::Redb(error.into())
+            }
+        }
+    )*};
+}
+redb_errors!(
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError
+);
+
+pub struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Opens (creating when absent) the configuration database and its tables.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let db = Database::create(path).map_err(|error| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StoreError::AlreadyOpen {
+                path: path.display().to_string(),
+            },
+            other => StoreError::Redb(other.into()),
+        })?;
+        let txn = db.begin_write()?;
+        {
+            txn.open_table(TENANTS)?;
+            txn.open_table(DATASETS)?;
+            txn.open_table(TEMPLATES)?;
+            let mut meta = txn.open_table(META)?;
+            let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
+            match found {
+                None => {
+                    meta.insert("schema_version", SCHEMA_VERSION)?;
+                }
+                Some(version) if version == SCHEMA_VERSION => {}
+                Some(found) => return Err(StoreError::Schema { found }),
+            }
+        }
+        txn.commit()?;
+        Ok(Self { db })
+    }
+
+    pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TENANTS)?;
+        let mut tenants = Vec::new();
+        for entry in table.iter()? {
+            let (_, value) = entry?;
+            tenants.push(decode(value.value())?);
+        }
+        Ok(tenants)
+    }
+
+    pub fn tenant(&self, id: &str) -> Result<Option<TenantRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TENANTS)?;
+        table.get(id)?.map(|v| decode(v.value())).transpose()
+    }
+
+    pub fn datasets(&self, tenant: &str) -> Result<Vec<DatasetRecord>, StoreError> {
+        self.scan(DATASETS, tenant)
+    }
+
+    pub fn templates(&self, tenant: &str) -> Result<Vec<TemplateRecord>, StoreError> {
+        self.scan(TEMPLATES, tenant)
+    }
+
+    pub fn template(&self, tenant: &str, id: &str) -> Result<Option<TemplateRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(TEMPLATES)?;
+        table.get((tenant, id))?.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Writes a tenant with its datasets and templates in one transaction: after a crash either
+    /// all of it is there or none.
+    pub fn install_tenant(
+        &self,
+        tenant: &TenantRecord,
+        datasets: &[DatasetRecord],
+        templates: &[TemplateRecord],
+    ) -> Result<(), StoreError> {
+        let txn = self.db.begin_write()?;
+        {
+            let mut table = txn.open_table(TENANTS)?;
+            table.insert(tenant.id.as_str(), encode(tenant)?.as_slice())?;
+            let mut table = txn.open_table(DATASETS)?;
+            for record in datasets {
+                let key = (tenant.id.as_str(), record.definition.name.as_str());
+                table.insert(key, encode(record)?.as_slice())?;
+            }
+            let mut table = txn.open_table(TEMPLATES)?;
+            for record in templates {
+                let key = (tenant.id.as_str(), record.id.as_str());
+                table.insert(key, encode(record)?.as_slice())?;
+            }
+        }
+        txn.commit()?;
+        Ok(())
+    }
+
+    fn scan<T: DeserializeOwned>(
+        &self,
+        definition: TableDefinition<(&str, &str), &[u8]>,
+        tenant: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(definition)?;
+        let mut records = Vec::new();
+        // Keys sort by tenant first, so one tenant's records form one contiguous range.
+        for entry in table.range((tenant, "")..)? {
+            let (key, value) = entry?;
+            if key.value().0 != tenant {
+                break;
+            }
+            records.push(decode(value.value())?);
+        }
+        Ok(records)
+    }
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
+    Ok(serde_json::to_vec(value)?)
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
+    Ok(serde_json::from_slice(bytes)?)
+}

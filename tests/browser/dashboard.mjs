@@ -1,0 +1,80 @@
+// Drives headless Chromium through the demo: the dashboard list, then Sales Performance.
+// Usage: node tests/browser/dashboard.mjs <base-url> <user-data-dir> <screenshot.png>
+// Prints one JSON object with what the page showed; the Rust test compares it with the API.
+import { createRequire } from "node:module";
+
+const require = createRequire(new URL("../../web/package.json", import.meta.url));
+const { chromium } = require("playwright-core");
+
+const [baseUrl, userDataDir, screenshot] = process.argv.slice(2);
+const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1400, height: 1000 },
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+  ],
+});
+const result = {};
+try {
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") consoleErrors.push(message.text());
+  });
+  page.setDefaultTimeout(30_000);
+  await page.goto(`${baseUrl}/`);
+  const links = page.getByTestId("dashboard-link");
+  await links.first().waitFor();
+  result.dashboards = await links.allInnerTexts();
+  await links.filter({ hasText: "Sales Performance" }).click();
+
+  const panel = (id) => page.locator(`[data-panel-id="${id}"]`);
+  await panel("sales_overall_kpi").getByTestId("kpi-value").waitFor();
+  result.overallKpi = await panel("sales_overall_kpi").innerText();
+  result.entitiesKpi = await panel("sales_entities_kpi").getByTestId("kpi-value").innerText();
+
+  const trend = panel("sales_monthly_trend");
+  await trend.locator('[data-rendered="true"]').waitFor();
+  result.chartPaintedPixels = await trend.locator("canvas").first().evaluate((canvas) => {
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+    return painted;
+  });
+
+  const table = panel("sales_entity_table");
+  await table.getByTestId("table-row").first().waitFor();
+  const firstCells = async () => table.getByTestId("table-row").first().locator("td").allInnerTexts();
+  result.tableRows = await table.getByTestId("table-row").count();
+  result.tableFirstRow = await firstCells();
+  result.tableRange = await table.getByTestId("table-range").innerText();
+
+  // Sorting is done by the server: click "Entity" and wait for the first row to change.
+  await table.getByRole("button", { name: "Entity" }).click();
+  await page.waitForFunction(
+    ([id, before]) => {
+      const cell = document.querySelector(`[data-panel-id="${id}"] [data-testid="table-row"] td`);
+      return cell && cell.textContent !== before;
+    },
+    ["sales_entity_table", result.tableFirstRow[0]],
+  );
+  result.sortedFirstRow = await firstCells();
+  await table.getByRole("button", { name: "Next" }).click();
+  await table.getByTestId("table-range").filter({ hasText: /^11–20 of/ }).waitFor();
+  result.page2FirstRow = await firstCells();
+
+  await page.screenshot({ path: screenshot, fullPage: true });
+  result.consoleErrors = consoleErrors;
+} finally {
+  await context.close();
+}
+console.log(JSON.stringify(result));

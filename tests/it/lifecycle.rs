@@ -1,0 +1,193 @@
+//! Starting, stopping and crashing: the data directory survives restarts and `kill -9`, the
+//! demo is generated once, and start-up refuses clearly what it cannot do.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use flexboard::store::Store;
+
+use crate::support::{TEST_ROWS, TestServer};
+
+fn demo_generated_at(data_dir: &Path) -> String {
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    let tenants = store.tenants().unwrap();
+    assert_eq!(tenants.len(), 1);
+    tenants[0].demo.as_ref().unwrap().generated_at.to_rfc3339()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_keeps_everything_and_regenerates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let path = "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance";
+
+    let first = TestServer::start_on(data_dir.clone(), TEST_ROWS).await;
+    let before = first.get_ok(path).await;
+    first.stop().await;
+    let generated = demo_generated_at(&data_dir);
+
+    // A different --demo-rows must not matter: the directory already has data.
+    let second = TestServer::start_on(data_dir.clone(), 5_000).await;
+    let after = second.get_ok(path).await;
+    second.stop().await;
+    assert_eq!(before, after);
+    assert_eq!(demo_generated_at(&data_dir), generated, "the demo was generated again");
+}
+
+/// A running `flexboard` binary whose stderr is read line by line.
+struct Process {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Process {
+    fn start(args: &[&str]) -> Process {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flexboard"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Process { child, lines }
+    }
+
+    /// Waits for a line containing `needle` and returns it.
+    fn wait_for(&self, needle: &str) -> String {
+        loop {
+            match self.lines.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) if line.contains(needle) => return line,
+                Ok(_) => {}
+                Err(error) => panic!("no line with `{needle}` ({error})"),
+            }
+        }
+    }
+
+    fn ready_url(&self) -> String {
+        let line = self.wait_for("Flexboard is ready");
+        let start = line.find("http://").expect("the ready line has the URL");
+        line[start..].split_whitespace().next().unwrap().to_owned()
+    }
+
+    fn kill_hard(mut self) {
+        // SIGKILL: no shutdown code runs, as after a crash or power loss.
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    fn exit(mut self) -> (i32, String) {
+        let status = self.child.wait().unwrap();
+        let output: Vec<String> = self.lines.try_iter().collect();
+        (status.code().unwrap_or(-1), output.join("\n"))
+    }
+}
+
+fn blocking_get(url: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+}
+
+#[test]
+fn kill_during_demo_generation_then_restart_gives_a_complete_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_arg = data.to_str().unwrap();
+    let args = ["--listen", "127.0.0.1:0", "--data-dir", data_arg, "--demo-rows", "1000000"];
+
+    let first = Process::start(&args);
+    first.wait_for("demo: sales 250000/1000000");
+    first.kill_hard();
+    assert!(!data.join("config.redb").exists() || {
+        let store = Store::open(&data.join("config.redb")).unwrap();
+        store.tenants().unwrap().is_empty()
+    }, "an unfinished demo must not be recorded");
+
+    let second = Process::start(&args);
+    let url = second.ready_url();
+    let kpi = blocking_get(&format!("{url}/api/v1/panels/sales_entities_kpi/data"));
+    assert_eq!(kpi["value"].as_f64(), Some(588.0), "{kpi}");
+    let table = blocking_get(&format!("{url}/api/v1/panels/sales_entity_table/data?page_size=1"));
+    let total = table["total"].as_u64().unwrap();
+    second.kill_hard();
+
+    // After kill -9 of a running server, the next start serves the same data without
+    // generating anything.
+    let generated = demo_generated_at(&data);
+    let third = Process::start(&args);
+    let url = third.ready_url();
+    let again = blocking_get(&format!("{url}/api/v1/panels/sales_entity_table/data?page_size=1"));
+    assert_eq!(again["total"].as_u64(), Some(total));
+    third.kill_hard();
+    assert_eq!(demo_generated_at(&data), generated);
+}
+
+#[test]
+fn a_taken_port_changes_nothing_on_disk() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let process = Process::start(&["--listen", &port, "--data-dir", data.to_str().unwrap()]);
+    let (code, output) = process.exit();
+    assert_ne!(code, 0);
+    assert!(output.contains(&format!("cannot listen on {port}")), "{output}");
+    assert!(!data.exists(), "the data directory was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_on_the_same_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let data = server.data_dir.to_str().unwrap().to_owned();
+    let process = Process::start(&["--listen", "127.0.0.1:0", "--data-dir", &data]);
+    let (code, output) = tokio::task::spawn_blocking(move || process.exit()).await.unwrap();
+    assert_ne!(code, 0);
+    assert!(output.contains("another Flexboard instance is using the data directory"), "{output}");
+    // The first instance is unharmed.
+    server.get_ok("/readyz").await;
+    server.stop().await;
+}
+
+#[test]
+fn an_unusable_data_directory_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let inside = file.join("data");
+    let process = Process::start(&["--listen", "127.0.0.1:0", "--data-dir", inside.to_str().unwrap()]);
+    let (code, output) = process.exit();
+    assert_ne!(code, 0);
+    assert!(output.contains("cannot create the data directory"), "{output}");
+}
+
+#[test]
+fn help_documents_every_flag() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flexboard")).arg("--help").output().unwrap();
+    let help = String::from_utf8(output.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--data-dir",
+        "--demo-rows",
+        "--demo-seed",
+        "--no-demo",
+        "--duckdb-memory",
+        "--duckdb-threads",
+        "FLEXBOARD_LISTEN",
+        "FLEXBOARD_DATA_DIR",
+    ] {
+        assert!(help.contains(flag), "--help does not mention {flag}:\n{help}");
+    }
+}

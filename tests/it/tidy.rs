@@ -1,0 +1,78 @@
+//! Checks on the codebase itself: module docs, no leftover debugging, ARCHITECTURE.md in step
+//! with `src/`.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn every_module_starts_with_a_doc_comment() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    assert!(files.len() > 10);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.starts_with("//!"), "{} does not start with a //! doc", file.display());
+    }
+}
+
+#[test]
+fn no_debugging_leftovers() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("tests"), &mut files);
+    let banned = [concat!("dbg", "!("), concat!("todo", "!("), concat!("unimplemented", "!(")];
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for needle in banned {
+            assert!(!text.contains(needle), "{} contains {needle}", file.display());
+        }
+    }
+}
+
+#[test]
+fn architecture_names_every_source_folder() {
+    let architecture = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    for entry in std::fs::read_dir(root().join("src")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            assert!(
+                architecture.contains(&format!("src/{name}/")),
+                "ARCHITECTURE.md does not describe src/{name}/"
+            );
+        }
+    }
+}
+
+#[test]
+fn only_store_opens_redb_and_only_analytics_and_tests_open_duckdb() {
+    let mut files = Vec::new();
+    rust_files(&root().join("src"), &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let relative = file.strip_prefix(root().join("src")).unwrap().to_str().unwrap().to_owned();
+        if text.contains("redb::") {
+            assert!(relative.starts_with("store/"), "{relative} uses redb");
+        }
+        if text.contains("axum::") {
+            assert!(relative.starts_with("http/"), "{relative} uses axum");
+        }
+        if text.contains("Connection::open") || text.contains("DuckdbConnectionManager") {
+            assert!(relative.starts_with("analytics/"), "{relative} opens DuckDB");
+        }
+    }
+}

@@ -1,0 +1,20 @@
+import type { HealthData } from "../api";
+import { formatValue } from "../format";
+
+export function HealthPanel({ data }: { data: HealthData }) {
+  if (data.items.length === 0) return <div className="empty">No services reported.</div>;
+  return (
+    <ul className="health">
+      {data.items.map((item) => (
+        <li key={item.name} title={item.message ?? undefined}>
+          <span className="dot" style={{ background: item.color }} aria-hidden="true" />
+          <span className="health-name">{item.name}</span>
+          <span className="health-label" style={{ color: item.color }}>
+            {item.label}
+          </span>
+          <span className="health-time">{formatValue(item.checked_at, "datetime")}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}

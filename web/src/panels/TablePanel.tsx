@@ -1,0 +1,124 @@
+import { useMemo } from "react";
+import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type SortingState } from "@tanstack/react-table";
+import type { TableData } from "../api";
+import { formatValue } from "../format";
+
+export interface TableState {
+  sort?: string;
+  order?: "asc" | "desc";
+  page: number;
+}
+
+type Row = TableData["rows"][number];
+
+/// Sorting and paging happen on the server: the table only shows one page and asks for another.
+export function TablePanel({
+  data,
+  onChange,
+}: {
+  data: TableData;
+  onChange: (state: TableState) => void;
+}) {
+  const columns = useMemo<ColumnDef<Row>[]>(
+    () =>
+      data.columns.map((column) => ({
+        id: column.key,
+        accessorFn: (row: Row) => row[column.key],
+        header: column.label,
+        enableSorting: column.sortable,
+        cell: (info) => formatValue(info.getValue() as Row[string], column.format),
+        meta: { numeric: column.format !== "text" && column.format !== "datetime" && column.format !== "date" },
+      })),
+    [data.columns],
+  );
+  const sorting: SortingState = [{ id: data.sort, desc: data.order === "desc" }];
+  const pageCount = Math.max(1, Math.ceil(data.total / data.page_size));
+  const table = useReactTable({
+    data: data.rows,
+    columns,
+    state: { sorting },
+    manualSorting: true,
+    manualPagination: true,
+    pageCount,
+    getCoreRowModel: getCoreRowModel(),
+    onSortingChange: (updater) => {
+      const next = typeof updater === "function" ? updater(sorting) : updater;
+      const first = next[0];
+      // A third click on a header turns sorting off in TanStack; we flip direction instead.
+      const order = first ? (first.desc ? "desc" : "asc") : data.order === "desc" ? "asc" : "desc";
+      onChange({ sort: first?.id ?? data.sort, order, page: 1 });
+    },
+  });
+  const firstRow = data.total === 0 ? 0 : (data.page - 1) * data.page_size + 1;
+  const lastRow = Math.min(data.total, data.page * data.page_size);
+  return (
+    <div className="table-panel">
+      <div className="table-scroll">
+        <table>
+          <thead>
+            {table.getHeaderGroups().map((group) => (
+              <tr key={group.id}>
+                {group.headers.map((header) => {
+                  const sorted = header.column.getIsSorted();
+                  const numeric = (header.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric;
+                  return (
+                    <th
+                      key={header.id}
+                      className={numeric ? "num" : undefined}
+                      aria-sort={sorted === "asc" ? "ascending" : sorted === "desc" ? "descending" : "none"}
+                    >
+                      {header.column.getCanSort() ? (
+                        <button type="button" onClick={header.column.getToggleSortingHandler()}>
+                          {flexRender(header.column.columnDef.header, header.getContext())}
+                          <span className="sort-mark">{sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}</span>
+                        </button>
+                      ) : (
+                        flexRender(header.column.columnDef.header, header.getContext())
+                      )}
+                    </th>
+                  );
+                })}
+              </tr>
+            ))}
+          </thead>
+          <tbody>
+            {table.getRowModel().rows.map((row) => (
+              <tr key={row.id} data-testid="table-row">
+                {row.getVisibleCells().map((cell) => {
+                  const numeric = (cell.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric;
+                  return (
+                    <td key={cell.id} className={numeric ? "num" : undefined}>
+                      {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="pager">
+        <span data-testid="table-range">
+          {firstRow}–{lastRow} of {data.total.toLocaleString("en")}
+        </span>
+        <button
+          type="button"
+          disabled={data.page <= 1}
+          onClick={() => onChange({ sort: data.sort, order: data.order, page: data.page - 1 })}
+        >
+          Previous
+        </button>
+        <span>
+          Page {data.page} of {pageCount}
+        </span>
+        <button
+          type="button"
+          disabled={data.page >= pageCount}
+          onClick={() => onChange({ sort: data.sort, order: data.order, page: data.page + 1 })}
+        >
+          Next
+        </button>
+      </div>
+    </div>
+  );
+}
