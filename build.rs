@@ -13,10 +13,18 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let web = manifest.join("web");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("web");
-    for input in ["src", "index.html", "package.json", "package-lock.json", "vite.config.ts", "tsconfig.json"] {
+    for input in [
+        "src",
+        "index.html",
+        "package.json",
+        "package-lock.json",
+        "vite.config.ts",
+        "tsconfig.json",
+    ] {
         println!("cargo:rerun-if-changed=web/{input}");
     }
 
@@ -26,7 +34,10 @@ fn main() {
         npm(&web, &["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
     }
     let out_arg = out.to_str().expect("OUT_DIR is valid UTF-8");
-    npm(&web, &["run", "build", "--", "--outDir", out_arg, "--emptyOutDir"]);
+    npm(
+        &web,
+        &["run", "build", "--", "--outDir", out_arg, "--emptyOutDir"],
+    );
     compress_tree(&out);
 }
 
@@ -55,7 +66,8 @@ fn npm(dir: &Path, args: &[&str]) {
 }
 
 fn compress_tree(dir: &Path) {
-    let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    let entries =
+        fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
     for entry in entries {
         let path = entry.expect("directory entry").path();
         if path.is_dir() {

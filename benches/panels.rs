@@ -20,7 +20,10 @@ fn panels(c: &mut Criterion) {
     config.demo_rows = rows;
     let started = std::time::Instant::now();
     let appliance = Appliance::open(&config).unwrap();
-    eprintln!("demo of {rows} rows generated in {:.2} s", started.elapsed().as_secs_f64());
+    eprintln!(
+        "demo of {rows} rows generated in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     let tenant = appliance.tenant(None).unwrap();
     let request = PanelRequest {
         page: 1,

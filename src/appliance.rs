@@ -84,7 +84,9 @@ impl Appliance {
         let data_dir = DataDir::open(&config.data_dir)?;
         let store = Store::open(&data_dir.config_db())?;
         let limits = DuckdbLimits {
-            threads: config.duckdb_threads.unwrap_or(DuckdbLimits::default().threads),
+            threads: config
+                .duckdb_threads
+                .unwrap_or(DuckdbLimits::default().threads),
             memory: config.duckdb_memory.clone(),
             ..DuckdbLimits::default()
         };
@@ -104,12 +106,13 @@ impl Appliance {
         }
         let mut databases = BTreeMap::new();
         for tenant in &tenants {
-            let db = TenantDb::open(&data_dir.tenant_db(&tenant.id), &limits).map_err(|source| {
-                StartError::Tenant {
-                    tenant: tenant.id.clone(),
-                    source,
-                }
-            })?;
+            let db =
+                TenantDb::open(&data_dir.tenant_db(&tenant.id), &limits).map_err(|source| {
+                    StartError::Tenant {
+                        tenant: tenant.id.clone(),
+                        source,
+                    }
+                })?;
             databases.insert(tenant.id.clone(), db);
         }
         Ok(Self {
@@ -156,7 +159,11 @@ impl Appliance {
         Ok(list)
     }
 
-    pub fn dashboard(&self, tenant: &TenantRecord, id: &str) -> Result<TemplateRecord, ServiceError> {
+    pub fn dashboard(
+        &self,
+        tenant: &TenantRecord,
+        id: &str,
+    ) -> Result<TemplateRecord, ServiceError> {
         self.store
             .template(&tenant.id, id)?
             .ok_or_else(|| ServiceError::NotFound {
@@ -175,10 +182,12 @@ impl Appliance {
         request: &PanelRequest,
     ) -> Result<PanelData, ServiceError> {
         let config = self.dashboard_with_panel(tenant, dashboard, panel_id)?;
-        let panel = config.panel(panel_id).ok_or_else(|| ServiceError::NotFound {
-            kind: "panel",
-            id: panel_id.to_owned(),
-        })?;
+        let panel = config
+            .panel(panel_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "panel",
+                id: panel_id.to_owned(),
+            })?;
         let datasets = self.store.datasets(&tenant.id)?;
         let dataset = datasets
             .iter()
@@ -188,10 +197,13 @@ impl Appliance {
                 kind: "dataset",
                 id: panel.source.dataset().to_owned(),
             })?;
-        let db = self.tenants.get(&tenant.id).ok_or_else(|| ServiceError::NotFound {
-            kind: "tenant database",
-            id: tenant.id.clone(),
-        })?;
+        let db = self
+            .tenants
+            .get(&tenant.id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "tenant database",
+                id: tenant.id.clone(),
+            })?;
         Ok(db.with_connection(|conn| panel_data(conn, dataset, panel, request))?)
     }
 
@@ -219,7 +231,11 @@ impl Appliance {
             1 => Ok(holding.remove(0)),
             _ => Err(ServiceError::AmbiguousPanel {
                 panel: panel_id.to_owned(),
-                dashboards: holding.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "),
+                dashboards: holding
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }

@@ -84,7 +84,9 @@ pub enum CatalogError {
     NoColumns(String),
     #[error("dataset `{dataset}` declares column `{column}` twice")]
     DuplicateColumn { dataset: String, column: String },
-    #[error("`{0}` is not a valid name: use lower-case letters, digits and `_`, starting with a letter")]
+    #[error(
+        "`{0}` is not a valid name: use lower-case letters, digits and `_`, starting with a letter"
+    )]
     InvalidName(String),
     #[error("dataset `{dataset}`: time column `{column}` must be a date or timestamp column")]
     TimeColumnType { dataset: String, column: String },
@@ -160,7 +162,16 @@ mod tests {
         for good in ["sales", "a1", "overall_actual"] {
             assert_eq!(check_name(good), Ok(()), "{good}");
         }
-        for bad in ["", "1a", "Sales", "a-b", "a\"b", "a b", "x;drop", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "1a",
+            "Sales",
+            "a-b",
+            "a\"b",
+            "a b",
+            "x;drop",
+            &"a".repeat(64),
+        ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
     }

@@ -54,9 +54,8 @@ pub fn run() -> ExitCode {
 
 fn serve(config: Config) -> anyhow::Result<()> {
     // Bind before touching the data directory, so a taken port changes nothing on disk.
-    let listener = std::net::TcpListener::bind(config.listen).map_err(|error| {
-        anyhow::anyhow!("cannot listen on {}: {error}", config.listen)
-    })?;
+    let listener = std::net::TcpListener::bind(config.listen)
+        .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", config.listen))?;
     listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -110,7 +110,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = DataDir::open(dir.path()).unwrap();
         let second = DataDir::open(dir.path());
-        assert!(matches!(second, Err(DataDirError::Locked { .. })), "{second:?}");
+        assert!(
+            matches!(second, Err(DataDirError::Locked { .. })),
+            "{second:?}"
+        );
         drop(first);
         DataDir::open(dir.path()).unwrap();
     }

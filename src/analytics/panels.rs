@@ -147,7 +147,10 @@ fn measure_sql(dataset: &DatasetDef, measure: &Measure) -> Result<String, Analyt
 }
 
 fn measure_name(measure: &Measure) -> String {
-    measure.label.clone().unwrap_or_else(|| measure.column.clone())
+    measure
+        .label
+        .clone()
+        .unwrap_or_else(|| measure.column.clone())
 }
 
 fn kpi(
@@ -158,10 +161,11 @@ fn kpi(
     request: &PanelRequest,
 ) -> Result<KpiData, AnalyticsError> {
     let mut sql = Sql::default();
-    sql.push("SELECT ").push(&measure_sql(dataset, &source.value)?);
+    sql.push("SELECT ")
+        .push(&measure_sql(dataset, &source.value)?);
     match &source.target {
         Some(target) => sql.push(", ").push(&measure_sql(dataset, target)?),
-        None => sql.push(", NULL"),
+        None => sql.push(", CAST(NULL AS DOUBLE)"),
     };
     sql.push(" FROM ").push(&sql::ident(&dataset.name));
     sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
@@ -211,9 +215,9 @@ fn timeseries(
     source: &TimeseriesSource,
     request: &PanelRequest,
 ) -> Result<TimeseriesData, AnalyticsError> {
-    let time = dataset
-        .time_column()
-        .ok_or_else(|| AnalyticsError::Invalid(format!("dataset `{}` has no time column", dataset.name)))?;
+    let time = dataset.time_column().ok_or_else(|| {
+        AnalyticsError::Invalid(format!("dataset `{}` has no time column", dataset.name))
+    })?;
     let grain = if request.disable_aggregation {
         Grain::Raw
     } else if let Some(grain) = source.grain {
@@ -229,13 +233,20 @@ fn timeseries(
 
     let bucket = sql::bucket(time, grain);
     let mut sql = Sql::default();
-    sql.push("SELECT strftime(").push(&bucket).push(", '%Y-%m-%dT%H:%M:%S')");
+    sql.push("SELECT strftime(")
+        .push(&bucket)
+        .push(", '%Y-%m-%dT%H:%M:%S')");
     if let Some(label) = label {
-        sql.push(", CAST(").push(&sql::column(label)).push(" AS VARCHAR)");
+        sql.push(", CAST(")
+            .push(&sql::column(label))
+            .push(" AS VARCHAR)");
     }
     for measure in &source.measures {
         let expr = if grain == Grain::Raw {
-            format!("CAST({} AS DOUBLE)", sql::column(dataset.column(&measure.column)?))
+            format!(
+                "CAST({} AS DOUBLE)",
+                sql::column(dataset.column(&measure.column)?)
+            )
         } else {
             measure_sql(dataset, measure)?
         };
@@ -281,7 +292,8 @@ fn timeseries(
                 .push((at, number(row, first_value)?));
         } else {
             for (index, s) in series.iter_mut().enumerate() {
-                s.points.push((at.clone(), number(row, first_value + index)?));
+                s.points
+                    .push((at.clone(), number(row, first_value + index)?));
             }
         }
         Ok(())
@@ -318,7 +330,10 @@ fn effective_span(
     .push(&sql::ident(&dataset.name));
     sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
     let (min, max) = query_one(conn, &sql, |row| {
-        Ok((row.get::<_, Option<String>>(0)?, row.get::<_, Option<String>>(1)?))
+        Ok((
+            row.get::<_, Option<String>>(0)?,
+            row.get::<_, Option<String>>(1)?,
+        ))
     })?;
     let parse = |text: Option<String>| {
         text.and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S").ok())
@@ -355,11 +370,18 @@ fn table(
         };
         select.push(format!("{expr} AS {}", sql::ident(&column.name)));
         let numeric = def.column_type.is_numeric()
-            || matches!(column.agg, Some(Aggregation::Count | Aggregation::CountDistinct));
+            || matches!(
+                column.agg,
+                Some(Aggregation::Count | Aggregation::CountDistinct)
+            );
         out_columns.push(TableColumnOut {
             key: column.name.clone(),
             label: column.label.clone().unwrap_or_else(|| {
-                if def.label.is_empty() { def.name.clone() } else { def.label.clone() }
+                if def.label.is_empty() {
+                    def.name.clone()
+                } else {
+                    def.label.clone()
+                }
             }),
             format: column.format.unwrap_or(if numeric {
                 ValueFormat::Number
@@ -382,7 +404,12 @@ fn table(
     if !source.columns.iter().any(|c| c.name == sort) {
         return Err(AnalyticsError::Invalid(format!(
             "cannot sort by `{sort}`: the table's columns are {}",
-            source.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+            source
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let order = request
@@ -409,12 +436,15 @@ fn table(
 
     let mut count = Sql::default();
     if grouped {
-        count.push("SELECT count(*) FROM (SELECT 1").push(&from.text).push(")");
+        count
+            .push("SELECT count(*) FROM (SELECT 1")
+            .push(&from.text)
+            .push(")");
     } else {
         count.push("SELECT count(*)").push(&from.text);
     }
     count.params = from.params.clone();
-    let total = query_one(conn, &count, |row| Ok(row.get::<_, i64>(0)?))?;
+    let total = query_one(conn, &count, |row| row.get::<_, i64>(0))?;
 
     // Ties are broken by every other column, so pages are stable and never overlap.
     let direction = match order {
@@ -470,7 +500,10 @@ fn bar(
     let dimension = dataset.column(&source.dimension)?;
     let mut sql = Sql::default();
     sql.push("SELECT CAST(")
-        .push(&sql::display_text(&sql::column(dimension), dimension.column_type))
+        .push(&sql::display_text(
+            &sql::column(dimension),
+            dimension.column_type,
+        ))
         .push(" AS VARCHAR)");
     for measure in &source.measures {
         sql.push(", ").push(&measure_sql(dataset, measure)?);
@@ -491,7 +524,10 @@ fn bar(
         })
         .collect();
     query_each(conn, &sql, |row| {
-        categories.push(row.get::<_, Option<String>>(0)?.unwrap_or_else(|| "(none)".into()));
+        categories.push(
+            row.get::<_, Option<String>>(0)?
+                .unwrap_or_else(|| "(none)".into()),
+        );
         for (index, s) in series.iter_mut().enumerate() {
             s.values.push(number(row, index + 1)?);
         }
@@ -514,9 +550,12 @@ fn health(
         Ok(match column {
             Some(c) => {
                 let def = dataset.column(c)?;
-                format!("CAST({} AS VARCHAR)", sql::display_text(&sql::column(def), def.column_type))
+                format!(
+                    "CAST({} AS VARCHAR)",
+                    sql::display_text(&sql::column(def), def.column_type)
+                )
             }
-            None => "NULL".into(),
+            None => "CAST(NULL AS VARCHAR)".into(),
         })
     };
     let mut sql = Sql::default();
@@ -613,7 +652,8 @@ mod tests {
 
     #[test]
     fn buckets_follow_the_range() {
-        let check = |span: TimeDelta, expect: Grain| assert_eq!(grain_for_span(span), expect, "{span}");
+        let check =
+            |span: TimeDelta, expect: Grain| assert_eq!(grain_for_span(span), expect, "{span}");
         check(TimeDelta::hours(8), Grain::Raw);
         check(TimeDelta::hours(8) + TimeDelta::seconds(1), Grain::Minute);
         check(TimeDelta::days(1), Grain::Minute);

@@ -40,7 +40,8 @@ pub fn column(def: &ColumnDef) -> String {
 }
 
 /// `agg(column)` cast to DOUBLE so every measure reads back as one numeric type. `latest` takes
-/// the value of the row with the greatest time.
+/// the value of the row with the greatest time; rows sharing that time yield their largest
+/// value, so the answer never depends on scan order.
 pub fn measure(agg: Aggregation, col: &ColumnDef, time: Option<&ColumnDef>) -> String {
     let c = column(col);
     let expr = match agg {
@@ -52,10 +53,11 @@ pub fn measure(agg: Aggregation, col: &ColumnDef, time: Option<&ColumnDef>) -> S
         Aggregation::CountDistinct => format!("count(DISTINCT {c})"),
         Aggregation::Latest => {
             let time = time.map(column).unwrap_or_else(|| c.clone());
-            format!("arg_max({c}, {time})")
+            format!("arg_max({c}, row({time}, {c}))")
         }
     };
-    if col.column_type.is_numeric() || matches!(agg, Aggregation::Count | Aggregation::CountDistinct)
+    if col.column_type.is_numeric()
+        || matches!(agg, Aggregation::Count | Aggregation::CountDistinct)
     {
         format!("CAST({expr} AS DOUBLE)")
     } else {
@@ -117,7 +119,8 @@ pub fn push_where(
     };
     for filter in filters {
         let def = dataset.column(&filter.column)?;
-        crate::dashboards::check_filter_value(filter, def.column_type).map_err(BuildError::Filter)?;
+        crate::dashboards::check_filter_value(filter, def.column_type)
+            .map_err(BuildError::Filter)?;
         and(sql);
         push_filter(sql, def, filter);
     }
@@ -126,7 +129,9 @@ pub fn push_where(
         if let Some(start) = range.start {
             and(sql);
             sql.push(&time_sql).push(" >= CAST(");
-            sql.bind(Value::Text(start.format("%Y-%m-%d %H:%M:%S%.f").to_string()));
+            sql.bind(Value::Text(
+                start.format("%Y-%m-%d %H:%M:%S%.f").to_string(),
+            ));
             sql.push(" AS TIMESTAMP)");
         }
         if let Some(end) = range.end {
@@ -153,9 +158,16 @@ fn push_filter(sql: &mut Sql, def: &ColumnDef, filter: &Filter) {
         FilterOp::Lt => comparison(" < ", sql),
         FilterOp::Lte => comparison(" <= ", sql),
         FilterOp::In | FilterOp::NotIn => {
-            sql.push(&c)
-                .push(if filter.op == FilterOp::In { " IN (" } else { " NOT IN (" });
-            let items = filter.value.as_array().map(Vec::as_slice).unwrap_or_default();
+            sql.push(&c).push(if filter.op == FilterOp::In {
+                " IN ("
+            } else {
+                " NOT IN ("
+            });
+            let items = filter
+                .value
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             for (index, item) in items.iter().enumerate() {
                 if index > 0 {
                     sql.push(", ");
@@ -165,7 +177,11 @@ fn push_filter(sql: &mut Sql, def: &ColumnDef, filter: &Filter) {
             sql.push(")");
         }
         FilterOp::Between => {
-            let items = filter.value.as_array().map(Vec::as_slice).unwrap_or_default();
+            let items = filter
+                .value
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
             sql.push(&c).push(" BETWEEN ");
             bind_json(sql, def, &items[0]);
             sql.push(" AND ");
@@ -286,6 +302,18 @@ mod tests {
         assert!(push_where(&mut sql, &dataset(), &unknown, TimeRange::default()).is_err());
         let wrong_shape = [filter("zone", FilterOp::In, Json::from("x"))];
         assert!(push_where(&mut sql, &dataset(), &wrong_shape, TimeRange::default()).is_err());
+    }
+
+    proptest::proptest! {
+        /// Whatever text a filter carries, the SQL is the same and the text is a parameter.
+        #[test]
+        fn filter_text_never_reaches_the_sql(value in ".*") {
+            let mut sql = Sql::default();
+            let filters = [filter("zone", FilterOp::Eq, Json::from(value.clone()))];
+            push_where(&mut sql, &dataset(), &filters, TimeRange::default()).unwrap();
+            proptest::prop_assert_eq!(&sql.text, " WHERE \"zone\" = CAST(? AS VARCHAR)");
+            proptest::prop_assert_eq!(&sql.params, &vec![Value::Text(value)]);
+        }
     }
 
     #[test]

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{ConfigError, DashboardConfig, Layout, PanelConfig, PanelDisplay, PanelSource, Position};
+use super::{
+    ConfigError, DashboardConfig, Layout, PanelConfig, PanelDisplay, PanelSource, Position,
+};
 use crate::catalog::DatasetDef;
 
 /// Everything a tenant folder declares.
@@ -262,15 +264,21 @@ mod tests {
     fn errors_name_the_problem() {
         let head = "dashboard:\n  id: x\n  name: X\n  panels:\n    - id: p\n      position: { row: 1, col: 1 }\n";
         check_error(
-            &format!("{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: d, value: {{ column: nope, agg: sum }} }} }}\n"),
+            &format!(
+                "{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: d, value: {{ column: nope, agg: sum }} }} }}\n"
+            ),
             "dataset `d` has no column `nope`",
         );
         check_error(
-            &format!("{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: e, value: {{ column: v, agg: sum }} }} }}\n"),
+            &format!(
+                "{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: e, value: {{ column: v, agg: sum }} }} }}\n"
+            ),
             "dataset `e`, which is not declared",
         );
         check_error(
-            &format!("{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: d, value: {{ column: k, agg: sum }} }} }}\n"),
+            &format!(
+                "{head}      panel: {{ type: kpi, title: P, data_source: {{ dataset: d, value: {{ column: k, agg: sum }} }} }}\n"
+            ),
             "needs a numeric column",
         );
         check_error(

@@ -372,13 +372,17 @@ impl DashboardConfig {
             return Err(dashboard_error("layout.columns must be 1 to 24".into()));
         }
         if self.panels.is_empty() {
-            return Err(dashboard_error("a dashboard needs at least one panel".into()));
+            return Err(dashboard_error(
+                "a dashboard needs at least one panel".into(),
+            ));
         }
         let columns = self.layout.columns;
         for index in 0..self.panels.len() {
             let panel_id = self.panels[index].id.clone();
             if self.panels[..index].iter().any(|p| p.id == panel_id) {
-                return Err(dashboard_error(format!("panel id `{panel_id}` is used twice")));
+                return Err(dashboard_error(format!(
+                    "panel id `{panel_id}` is used twice"
+                )));
             }
             let panel = &mut self.panels[index];
             panel.fill_default_size();
@@ -447,9 +451,11 @@ impl PanelConfig {
         };
         let check_measure = |measure: &Measure| -> Result<(), ConfigError> {
             let column = dataset.column(&measure.column).map_err(catalog)?;
-            if measure.agg.needs_number() && !column.column_type.is_numeric() {
+            // Charts and KPIs plot numbers: only counts turn other columns into one.
+            let counts = matches!(measure.agg, Aggregation::Count | Aggregation::CountDistinct);
+            if !counts && !column.column_type.is_numeric() {
                 return Err(fail(format!(
-                    "`{:?}` needs a numeric column; `{}` is {:?}",
+                    "`{:?}` needs a numeric column; `{}` is {:?} (count and count_distinct work on any column)",
                     measure.agg, column.name, column.column_type
                 )));
             }
@@ -504,29 +510,33 @@ impl PanelConfig {
                 }
                 for (index, column) in source.columns.iter().enumerate() {
                     let def = dataset.column(&column.name).map_err(catalog)?;
-                    if let Some(agg) = column.agg {
-                        if agg.needs_number() && !def.column_type.is_numeric() {
-                            return Err(fail(format!(
-                                "`{agg:?}` needs a numeric column; `{}` is not",
-                                def.name
-                            )));
-                        }
+                    if let Some(agg) = column.agg
+                        && agg.needs_number()
+                        && !def.column_type.is_numeric()
+                    {
+                        return Err(fail(format!(
+                            "`{agg:?}` needs a numeric column; `{}` is not",
+                            def.name
+                        )));
                     }
-                    if source.columns[..index].iter().any(|c| c.name == column.name) {
+                    if source.columns[..index]
+                        .iter()
+                        .any(|c| c.name == column.name)
+                    {
                         return Err(fail(format!("column `{}` is listed twice", column.name)));
                     }
                 }
-                if let Some(sort) = &self.display.default_sort {
-                    if !source.columns.iter().any(|c| &c.name == sort) {
-                        return Err(fail(format!(
-                            "default_sort `{sort}` is not one of the table's columns"
-                        )));
-                    }
+                if let Some(sort) = &self.display.default_sort
+                    && !source.columns.iter().any(|c| &c.name == sort)
+                {
+                    return Err(fail(format!(
+                        "default_sort `{sort}` is not one of the table's columns"
+                    )));
                 }
-                if let Some(size) = self.display.page_size {
-                    if !(1..=500).contains(&size) {
-                        return Err(fail("page_size must be 1 to 500".into()));
-                    }
+                if let Some(size) = self.display.page_size
+                    && !(1..=500).contains(&size)
+                {
+                    return Err(fail("page_size must be 1 to 500".into()));
                 }
             }
             PanelSource::Bar(source) => {
@@ -541,7 +551,10 @@ impl PanelConfig {
                 dataset.column(&columns.name).map_err(catalog)?;
                 let status = dataset.column(&columns.status).map_err(catalog)?;
                 if !status.column_type.is_numeric() {
-                    return Err(fail(format!("status column `{}` must be numeric", status.name)));
+                    return Err(fail(format!(
+                        "status column `{}` must be numeric",
+                        status.name
+                    )));
                 }
                 for optional in [&columns.timestamp, &columns.message].into_iter().flatten() {
                     dataset.column(optional).map_err(catalog)?;

@@ -106,10 +106,12 @@ pub fn install(
             }
         }
     }
-    data_dir.create_tenant_dir(&id).map_err(|source| DemoError::Cleanup {
-        path: data_dir.tenant_dir(&id).display().to_string(),
-        source,
-    })?;
+    data_dir
+        .create_tenant_dir(&id)
+        .map_err(|source| DemoError::Cleanup {
+            path: data_dir.tenant_dir(&id).display().to_string(),
+            source,
+        })?;
     tracing::info!(
         tenant = %id,
         rows = spec.sales_rows,
@@ -176,7 +178,10 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
     // About one entity per 1,700 rows, between 40 and 600, so small demos still span zones.
     let entities = (total / 1_700).clamp(40, 600);
     let started = Instant::now();
-    conn.execute(ENTITIES_SQL, params![seed, i64::try_from(entities).unwrap_or(600)])?;
+    conn.execute(
+        ENTITIES_SQL,
+        params![seed, i64::try_from(entities).unwrap_or(600)],
+    )?;
     let mut done = 0u64;
     while done < total {
         let end = (done + CHUNK_ROWS).min(total);
@@ -197,7 +202,10 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
         );
     }
     conn.execute_batch("DROP TABLE demo_entities")?;
-    conn.execute("CREATE TEMP TABLE demo_params AS SELECT CAST(? AS BIGINT) AS seed", params![seed])?;
+    conn.execute(
+        "CREATE TEMP TABLE demo_params AS SELECT CAST(? AS BIGINT) AS seed",
+        params![seed],
+    )?;
     conn.execute_batch(OPERATIONS_SQL)?;
     conn.execute_batch("DROP TABLE demo_params")?;
     tracing::info!(

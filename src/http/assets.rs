@@ -26,7 +26,8 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
         _ => match WebAssets::get("index.html") {
             Some(file) => ("index.html", file),
             None => {
-                return ApiError::internal(&"the embedded web UI has no index.html").into_response();
+                return ApiError::internal(&"the embedded web UI has no index.html")
+                    .into_response();
             }
         },
     };
@@ -57,11 +58,9 @@ pub async fn serve(uri: Uri, headers: HeaderMap) -> Response {
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
-    if accepts_gzip {
-        if let Some(compressed) = WebAssets::get(&format!("{path}.gz")) {
-            response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-            return (response_headers, Body::from(compressed.data.into_owned())).into_response();
-        }
+    if accepts_gzip && let Some(compressed) = WebAssets::get(&format!("{path}.gz")) {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return (response_headers, Body::from(compressed.data.into_owned())).into_response();
     }
     (response_headers, Body::from(file.data.into_owned())).into_response()
 }

@@ -45,22 +45,34 @@ pub async fn data(
 }
 
 fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
-    let start = params.start_date.as_deref().map(|t| parse_time(t, false)).transpose()?;
-    let end = params.end_date.as_deref().map(|t| parse_time(t, true)).transpose()?;
-    if let (Some(start), Some(end)) = (start, end) {
-        if start > end {
-            return Err(ApiError::new(
-                ErrorCode::InvalidDate,
-                format!("start_date {start} is after end_date {end}"),
-            ));
-        }
+    let start = params
+        .start_date
+        .as_deref()
+        .map(|t| parse_time(t, false))
+        .transpose()?;
+    let end = params
+        .end_date
+        .as_deref()
+        .map(|t| parse_time(t, true))
+        .transpose()?;
+    if let (Some(start), Some(end)) = (start, end)
+        && start > end
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidDate,
+            format!("start_date {start} is after end_date {end}"),
+        ));
     }
     let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);
     let order = match params.order.as_deref() {
         None | Some("") => None,
         Some("asc") => Some(SortOrder::Asc),
         Some("desc") => Some(SortOrder::Desc),
-        Some(other) => return Err(invalid(format!("order must be `asc` or `desc`, not `{other}`"))),
+        Some(other) => {
+            return Err(invalid(format!(
+                "order must be `asc` or `desc`, not `{other}`"
+            )));
+        }
     };
     let page = match params.page.as_deref() {
         None | Some("") => 1,
@@ -77,7 +89,9 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
                 .ok()
                 .filter(|size| (1..=MAX_PAGE_SIZE).contains(size))
                 .ok_or_else(|| {
-                    invalid(format!("page_size must be 1 to {MAX_PAGE_SIZE}, not `{text}`"))
+                    invalid(format!(
+                        "page_size must be 1 to {MAX_PAGE_SIZE}, not `{text}`"
+                    ))
                 })?,
         ),
     };
@@ -114,14 +128,20 @@ fn parse_time(text: &str, end_of_range: bool) -> Result<NaiveDateTime, ApiError>
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.naive_utc());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S%.f"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
         if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
             return Ok(at);
         }
     }
     Err(ApiError::new(
         ErrorCode::InvalidDate,
-        format!("`{text}` is not an ISO 8601 date or date-time (e.g. 2026-03-01 or 2026-03-01T10:00:00Z)"),
+        format!(
+            "`{text}` is not an ISO 8601 date or date-time (e.g. 2026-03-01 or 2026-03-01T10:00:00Z)"
+        ),
     ))
 }
 
@@ -143,8 +163,17 @@ mod tests {
         check("2026-03-01T10:00:00Z", false, "2026-03-01 10:00:00");
         check("2026-03-01T10:00:00+05:30", false, "2026-03-01 04:30:00");
         check("2026-03-01T10:00:00", false, "2026-03-01 10:00:00");
-        for bad in ["yesterday", "2026-13-01", "2026-03-01T25:00:00Z", "'; DROP TABLE sales"] {
-            assert_eq!(parse_time(bad, false).unwrap_err().code, ErrorCode::InvalidDate, "{bad}");
+        for bad in [
+            "yesterday",
+            "2026-13-01",
+            "2026-03-01T25:00:00Z",
+            "'; DROP TABLE sales",
+        ] {
+            assert_eq!(
+                parse_time(bad, false).unwrap_err().code,
+                ErrorCode::InvalidDate,
+                "{bad}"
+            );
         }
     }
 

@@ -31,7 +31,9 @@ pub enum StoreError {
     Redb(#[from] redb::Error),
     #[error("a stored record could not be decoded: {0}")]
     Decode(#[from] serde_json::Error),
-    #[error("the configuration database has schema version {found}, this build reads {SCHEMA_VERSION}")]
+    #[error(
+        "the configuration database has schema version {found}, this build reads {SCHEMA_VERSION}"
+    )]
     Schema { found: String },
 }
 
@@ -111,7 +113,10 @@ impl Store {
     pub fn template(&self, tenant: &str, id: &str) -> Result<Option<TemplateRecord>, StoreError> {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(TEMPLATES)?;
-        table.get((tenant, id))?.map(|v| decode(v.value())).transpose()
+        table
+            .get((tenant, id))?
+            .map(|v| decode(v.value()))
+            .transpose()
     }
 
     /// Writes a tenant with its datasets and templates in one transaction: after a crash either

@@ -30,7 +30,10 @@ async fn demo_dashboards_are_listed_and_served() {
         .iter()
         .map(|p| p["type"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["kpi", "kpi", "kpi", "kpi", "timeseries", "bar", "table"]);
+    assert_eq!(
+        kinds,
+        ["kpi", "kpi", "kpi", "kpi", "timeseries", "bar", "table"]
+    );
     // Default sizes are filled in: the KPI row gives no height.
     assert_eq!(config["panels"][0]["position"]["height"], 1);
     server.stop().await;
@@ -42,18 +45,29 @@ async fn panel_data_equals_duckdb() {
     let server = TestServer::start(dir.path()).await;
     let panel = |id: &str, query: &str| format!("/api/v1/panels/{id}/data?dashboard={query}");
 
-    let kpi = server.get_ok(&panel("sales_overall_kpi", "sales-performance")).await;
+    let kpi = server
+        .get_ok(&panel("sales_overall_kpi", "sales-performance"))
+        .await;
     let kpi_range = server
         .get_ok(&panel(
             "sales_overall_kpi",
             "sales-performance&start_date=2024-04-01&end_date=2025-03-31",
         ))
         .await;
-    let entities = server.get_ok(&panel("sales_entities_kpi", "sales-performance")).await;
-    let trend = server.get_ok(&panel("sales_monthly_trend", "sales-performance")).await;
-    let zones = server.get_ok(&panel("sales_by_zone", "sales-performance")).await;
+    let entities = server
+        .get_ok(&panel("sales_entities_kpi", "sales-performance"))
+        .await;
+    let trend = server
+        .get_ok(&panel("sales_monthly_trend", "sales-performance"))
+        .await;
+    let zones = server
+        .get_ok(&panel("sales_by_zone", "sales-performance"))
+        .await;
     let table = server
-        .get_ok(&panel("sales_entity_table", "sales-performance&page=2&page_size=10"))
+        .get_ok(&panel(
+            "sales_entity_table",
+            "sales-performance&page=2&page_size=10",
+        ))
         .await;
     let table_by_name = server
         .get_ok(&panel(
@@ -76,31 +90,56 @@ async fn panel_data_equals_duckdb() {
         .await;
     let cpu_week = server.get_ok(&panel("ops_cpu_usage", "ops-health")).await;
     let memory = server.get_ok(&panel("ops_memory_kpi", "ops-health")).await;
-    let health = server.get_ok(&panel("ops_service_health", "ops-health")).await;
+    let health = server
+        .get_ok(&panel("ops_service_health", "ops-health"))
+        .await;
     let data_dir = server.data_dir.clone();
     server.stop().await;
 
     let db = open_tenant_db(&data_dir);
-    let pair = |sql: &str| -> (f64, f64) { db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap() };
+    let pair = |sql: &str| -> (f64, f64) {
+        db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+    };
 
     // KPI totals, over all data and over one fiscal year.
     let (actual, target) = pair("SELECT sum(overall_actual), sum(overall_target) FROM sales");
     assert_close(kpi["value"].as_f64().unwrap(), actual, "overall actual");
     assert_close(kpi["target"].as_f64().unwrap(), target, "overall target");
-    assert_close(kpi["attainment"].as_f64().unwrap(), actual / target * 100.0, "attainment");
+    assert_close(
+        kpi["attainment"].as_f64().unwrap(),
+        actual / target * 100.0,
+        "attainment",
+    );
     assert!(kpi["status"]["label"].is_string(), "{kpi}");
     let (fy_actual, fy_target) = pair(
         "SELECT sum(overall_actual), sum(overall_target) FROM sales WHERE record_date BETWEEN DATE '2024-04-01' AND DATE '2025-03-31'",
     );
-    assert_close(kpi_range["value"].as_f64().unwrap(), fy_actual, "FY 2024-25 actual");
-    assert_close(kpi_range["target"].as_f64().unwrap(), fy_target, "FY 2024-25 target");
-    let distinct: i64 = db.query_row("SELECT count(DISTINCT entity_id) FROM sales", [], |r| r.get(0)).unwrap();
+    assert_close(
+        kpi_range["value"].as_f64().unwrap(),
+        fy_actual,
+        "FY 2024-25 actual",
+    );
+    assert_close(
+        kpi_range["target"].as_f64().unwrap(),
+        fy_target,
+        "FY 2024-25 target",
+    );
+    let distinct: i64 = db
+        .query_row("SELECT count(DISTINCT entity_id) FROM sales", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     assert_eq!(entities["value"].as_f64().unwrap(), distinct as f64);
 
     // One time-series bucket: January 2025.
     assert_eq!(trend["bucket"], "month");
     assert_eq!(trend["series"].as_array().unwrap().len(), 2);
-    assert_eq!(trend["series"][0]["points"].as_array().unwrap().len(), 36, "three fiscal years of months");
+    assert_eq!(
+        trend["series"][0]["points"].as_array().unwrap().len(),
+        36,
+        "three fiscal years of months"
+    );
     let january = |series: usize| -> f64 {
         trend["series"][series]["points"]
             .as_array()
@@ -118,10 +157,19 @@ async fn panel_data_equals_duckdb() {
     assert_close(january(1), jan_target, "January target");
 
     // Bars: one per zone, in zone order.
-    let categories: Vec<&str> = zones["categories"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+    let categories: Vec<&str> = zones["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
     assert_eq!(categories, ["CENTRAL", "EAST", "NORTH", "SOUTH", "WEST"]);
     let (north, _) = pair("SELECT sum(overall_actual), 0.0 FROM sales WHERE zone = 'NORTH'");
-    assert_close(zones["series"][0]["values"][2].as_f64().unwrap(), north, "NORTH actual");
+    assert_close(
+        zones["series"][0]["values"][2].as_f64().unwrap(),
+        north,
+        "NORTH actual",
+    );
 
     // One sorted table page: page 2 of entities by actual sales, descending.
     let mut statement = db
@@ -150,7 +198,10 @@ async fn panel_data_equals_duckdb() {
         )
         .unwrap();
     assert_eq!(table["total"].as_i64().unwrap(), groups);
-    assert_eq!((table["page"].as_i64(), table["sort"].as_str()), (Some(2), Some("overall_actual")));
+    assert_eq!(
+        (table["page"].as_i64(), table["sort"].as_str()),
+        (Some(2), Some("overall_actual"))
+    );
     let first_names: Vec<String> = db
         .prepare("SELECT DISTINCT entity_name FROM sales ORDER BY 1 LIMIT 5")
         .unwrap()
@@ -158,11 +209,18 @@ async fn panel_data_equals_duckdb() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let names: Vec<&str> = table_by_name["rows"].as_array().unwrap().iter().map(|r| r["entity_name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = table_by_name["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["entity_name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, first_names);
 
     // Raw rows, filtered and sorted by time.
-    let (count, _) = pair("SELECT count(*)::DOUBLE, 0.0 FROM error_logs WHERE severity IN ('ERROR', 'CRITICAL')");
+    let (count, _) = pair(
+        "SELECT count(*)::DOUBLE, 0.0 FROM error_logs WHERE severity IN ('ERROR', 'CRITICAL')",
+    );
     assert_eq!(errors["total"].as_f64().unwrap(), count);
     let newest: String = db
         .query_row(
@@ -172,33 +230,64 @@ async fn panel_data_equals_duckdb() {
         )
         .unwrap();
     assert_eq!(errors["rows"][0]["timestamp"].as_str().unwrap(), newest);
-    assert!(errors["rows"].as_array().unwrap().iter().all(|r| r["severity"] != "WARNING"));
+    assert!(
+        errors["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["severity"] != "WARNING")
+    );
 
     // Buckets follow the range: a day in minutes, two hours raw, the week in hours.
     assert_eq!(cpu_day["bucket"], "minute");
     assert_eq!(cpu_hours["bucket"], "raw");
     assert_eq!(cpu_week["bucket"], "hour");
     let series = |data: &Value, server: &str| -> Vec<Value> {
-        data["series"].as_array().unwrap().iter().find(|s| s["name"] == server).unwrap()["points"]
+        data["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == server)
+            .unwrap()["points"]
             .as_array()
             .unwrap()
             .clone()
     };
-    assert_eq!(cpu_day["series"].as_array().unwrap().len(), 8, "one line per server");
+    assert_eq!(
+        cpu_day["series"].as_array().unwrap().len(),
+        8,
+        "one line per server"
+    );
     assert_eq!(series(&cpu_day, "db-01").len(), 1440);
-    assert_eq!(series(&cpu_hours, "db-01").len(), 121, "raw minutes, both ends included");
+    assert_eq!(
+        series(&cpu_hours, "db-01").len(),
+        121,
+        "raw minutes, both ends included"
+    );
     assert_eq!(series(&cpu_week, "db-01").len(), 7 * 24);
     let (hour_avg, _) = pair(
         "SELECT avg(cpu_percent), 0.0 FROM metrics WHERE metric_type = 'cpu' AND server_name = 'db-01'
          AND recorded_at >= TIMESTAMP '2026-03-28 13:00:00' AND recorded_at < TIMESTAMP '2026-03-28 14:00:00'",
     );
-    let point = series(&cpu_week, "db-01").into_iter().find(|p| p[0] == "2026-03-28T13:00:00").unwrap();
+    let point = series(&cpu_week, "db-01")
+        .into_iter()
+        .find(|p| p[0] == "2026-03-28T13:00:00")
+        .unwrap();
     assert_close(point[1].as_f64().unwrap(), hour_avg, "db-01 CPU 13:00");
 
-    let (latest, _) = pair("SELECT arg_max(memory_percent, recorded_at), 0.0 FROM metrics WHERE metric_type = 'memory'");
+    let (latest, _) = pair(
+        "SELECT max(memory_percent), 0.0 FROM metrics WHERE metric_type = 'memory'
+         AND recorded_at = (SELECT max(recorded_at) FROM metrics WHERE metric_type = 'memory')",
+    );
     assert_close(memory["value"].as_f64().unwrap(), latest, "latest memory");
-    let (down, _) = pair("SELECT count(*)::DOUBLE, 0.0 FROM service_health WHERE last_check_status = 2");
-    let reported_down = health["items"].as_array().unwrap().iter().filter(|i| i["label"] == "Down").count();
+    let (down, _) =
+        pair("SELECT count(*)::DOUBLE, 0.0 FROM service_health WHERE last_check_status = 2");
+    let reported_down = health["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["label"] == "Down")
+        .count();
     assert_eq!(reported_down as f64, down);
     assert_eq!(health["items"].as_array().unwrap().len(), 12);
 }
@@ -211,24 +300,56 @@ async fn errors_are_json_with_stable_codes() {
         let server = &server;
         async move {
             let (actual_status, body) = server.get(path).await;
-            assert_eq!((actual_status, body["code"].as_str()), (status, Some(code)), "{path}: {body}");
+            assert_eq!(
+                (actual_status, body["code"].as_str()),
+                (status, Some(code)),
+                "{path}: {body}"
+            );
             let message = body["message"].as_str().unwrap();
-            assert!(!message.is_empty() && !message.contains("DuckDB"), "{path}: {message}");
+            assert!(
+                !message.is_empty() && !message.contains("DuckDB"),
+                "{path}: {message}"
+            );
         }
     };
     check("/api/v1/dashboards/nope", 404, "not_found").await;
     check("/api/v1/panels/nope/data", 404, "not_found").await;
-    check("/api/v1/panels/sales_overall_kpi/data?dashboard=nope", 404, "not_found").await;
-    check("/api/v1/panels/sales_overall_kpi/data?start_date=yesterday", 400, "invalid_date").await;
+    check(
+        "/api/v1/panels/sales_overall_kpi/data?dashboard=nope",
+        404,
+        "not_found",
+    )
+    .await;
+    check(
+        "/api/v1/panels/sales_overall_kpi/data?start_date=yesterday",
+        400,
+        "invalid_date",
+    )
+    .await;
     check(
         "/api/v1/panels/sales_overall_kpi/data?start_date=2025-02-01&end_date=2025-01-01",
         400,
         "invalid_date",
     )
     .await;
-    check("/api/v1/panels/sales_entity_table/data?page=0", 400, "invalid_request").await;
-    check("/api/v1/panels/sales_entity_table/data?page_size=100000", 400, "invalid_request").await;
-    check("/api/v1/panels/sales_entity_table/data?order=up", 400, "invalid_request").await;
+    check(
+        "/api/v1/panels/sales_entity_table/data?page=0",
+        400,
+        "invalid_request",
+    )
+    .await;
+    check(
+        "/api/v1/panels/sales_entity_table/data?page_size=100000",
+        400,
+        "invalid_request",
+    )
+    .await;
+    check(
+        "/api/v1/panels/sales_entity_table/data?order=up",
+        400,
+        "invalid_request",
+    )
+    .await;
     // A sort key is checked against the table's columns, so SQL in it goes nowhere.
     check(
         "/api/v1/panels/sales_entity_table/data?sort=overall_actual%3B%20DROP%20TABLE%20sales",
@@ -236,7 +357,12 @@ async fn errors_are_json_with_stable_codes() {
         "invalid_request",
     )
     .await;
-    check("/api/v1/panels/sales_entity_table/data?sort=record_id", 400, "invalid_request").await;
+    check(
+        "/api/v1/panels/sales_entity_table/data?sort=record_id",
+        400,
+        "invalid_request",
+    )
+    .await;
     check("/api/v1/nothing-here", 404, "not_found").await;
     check("/api/v1/dashboards?tenant=WK-000000000", 404, "not_found").await;
     server.stop().await;
@@ -247,7 +373,11 @@ async fn ui_is_served_compressed_and_cached() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
-    let index = client.get(format!("{}/", server.base)).send().await.unwrap();
+    let index = client
+        .get(format!("{}/", server.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(index.status(), 200);
     assert_eq!(index.headers()["cache-control"], "no-cache");
     let etag = index.headers()["etag"].to_str().unwrap().to_owned();
@@ -269,10 +399,23 @@ async fn ui_is_served_compressed_and_cached() {
         .unwrap();
     assert_eq!(asset.status(), 200);
     assert_eq!(asset.headers()["content-encoding"], "gzip");
-    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
-    assert!(asset.headers()["content-type"].to_str().unwrap().contains("javascript"));
+    assert!(
+        asset.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    assert!(
+        asset.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
     let compressed = asset.bytes().await.unwrap().len();
-    assert!(compressed < 500 * 1024, "the gzipped bundle is {compressed} bytes");
+    assert!(
+        compressed < 500 * 1024,
+        "the gzipped bundle is {compressed} bytes"
+    );
 
     let again = client
         .get(format!("{}/", server.base))
@@ -282,7 +425,11 @@ async fn ui_is_served_compressed_and_cached() {
         .unwrap();
     assert_eq!(again.status(), 304);
     // The UI's own routes load the app too.
-    let deep = client.get(format!("{}/some/ui/route", server.base)).send().await.unwrap();
+    let deep = client
+        .get(format!("{}/some/ui/route", server.base))
+        .send()
+        .await
+        .unwrap();
     assert!(deep.text().await.unwrap().contains("<div id=\"root\">"));
     server.stop().await;
 }

@@ -13,9 +13,18 @@ fn ensure_chromium() {
     if Path::new(CHROMIUM).exists() {
         return;
     }
-    let is_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
-    assert!(is_root, "the browser test needs Debian's chromium: run `sudo apt-get install chromium`");
-    for args in [vec!["update"], vec!["install", "-y", "--no-install-recommends", "chromium"]] {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    assert!(
+        is_root,
+        "the browser test needs Debian's chromium: run `sudo apt-get install chromium`"
+    );
+    for args in [
+        vec!["update"],
+        vec!["install", "-y", "--no-install-recommends", "chromium"],
+    ] {
         let status = Command::new("apt-get")
             .args(&args)
             .env("DEBIAN_FRONTEND", "noninteractive")
@@ -34,7 +43,9 @@ async fn demo_dashboard_renders_in_chromium() {
         let server = &server;
         async move {
             server
-                .get_ok(&format!("/api/v1/panels/{id}/data?dashboard=sales-performance{query}"))
+                .get_ok(&format!(
+                    "/api/v1/panels/{id}/data?dashboard=sales-performance{query}"
+                ))
                 .await
         }
     };
@@ -46,14 +57,14 @@ async fn demo_dashboard_renders_in_chromium() {
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
-    let output = tokio::process::Command::new("node")
-        .arg(Path::new(manifest).join("tests/browser/dashboard.mjs"))
+    let mut node = Command::new("node");
+    node.arg(Path::new(manifest).join("tests/browser/dashboard.mjs"))
         .arg(&server.base)
         .arg(dir.path().join("chromium-profile"))
-        .arg(&screenshot)
-        .output()
+        .arg(&screenshot);
+    let output = tokio::task::spawn_blocking(move || node.output().expect("node runs"))
         .await
-        .expect("node runs");
+        .unwrap();
     server.stop().await;
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -67,18 +78,40 @@ async fn demo_dashboard_renders_in_chromium() {
     assert_eq!(dashboards.len(), 2, "{seen}");
     let attainment = format!("{:.1}% achieved", overall["attainment"].as_f64().unwrap());
     let overall_text = seen["overallKpi"].as_str().unwrap();
-    assert!(overall_text.contains(&attainment), "`{overall_text}` lacks `{attainment}`");
-    assert!(overall_text.contains(overall["status"]["label"].as_str().unwrap()), "{overall_text}");
+    assert!(
+        overall_text.contains(&attainment),
+        "`{overall_text}` lacks `{attainment}`"
+    );
+    assert!(
+        overall_text.contains(overall["status"]["label"].as_str().unwrap()),
+        "{overall_text}"
+    );
     assert_eq!(
         seen["entitiesKpi"].as_str().unwrap(),
         (entities["value"].as_f64().unwrap() as i64).to_string()
     );
-    assert!(seen["chartPaintedPixels"].as_u64().unwrap() > 1_000, "the chart canvas is blank: {seen}");
+    assert!(
+        seen["chartPaintedPixels"].as_u64().unwrap() > 1_000,
+        "the chart canvas is blank: {seen}"
+    );
     assert_eq!(seen["tableRows"], 10);
     let first_cell = |row: &serde_json::Value| row[0].as_str().unwrap().to_owned();
-    assert_eq!(first_cell(&seen["tableFirstRow"]), page1["rows"][0]["entity_name"].as_str().unwrap());
-    assert_eq!(first_cell(&seen["sortedFirstRow"]), by_name["rows"][0]["entity_name"].as_str().unwrap());
-    assert_eq!(first_cell(&seen["page2FirstRow"]), by_name_page2["rows"][0]["entity_name"].as_str().unwrap());
-    assert_eq!(seen["consoleErrors"].as_array().map(Vec::len), Some(0), "{seen}");
+    assert_eq!(
+        first_cell(&seen["tableFirstRow"]),
+        page1["rows"][0]["entity_name"].as_str().unwrap()
+    );
+    assert_eq!(
+        first_cell(&seen["sortedFirstRow"]),
+        by_name["rows"][0]["entity_name"].as_str().unwrap()
+    );
+    assert_eq!(
+        first_cell(&seen["page2FirstRow"]),
+        by_name_page2["rows"][0]["entity_name"].as_str().unwrap()
+    );
+    assert_eq!(
+        seen["consoleErrors"].as_array().map(Vec::len),
+        Some(0),
+        "{seen}"
+    );
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
 }

@@ -34,7 +34,11 @@ async fn restart_keeps_everything_and_regenerates_nothing() {
     let after = second.get_ok(path).await;
     second.stop().await;
     assert_eq!(before, after);
-    assert_eq!(demo_generated_at(&data_dir), generated, "the demo was generated again");
+    assert_eq!(
+        demo_generated_at(&data_dir),
+        generated,
+        "the demo was generated again"
+    );
 }
 
 /// A running `flexboard` binary whose stderr is read line by line.
@@ -90,13 +94,17 @@ impl Process {
 
     fn exit(mut self) -> (i32, String) {
         let status = self.child.wait().unwrap();
-        let output: Vec<String> = self.lines.try_iter().collect();
+        // The reader thread ends at end of file, after the last line; iterating waits for it.
+        let output: Vec<String> = self.lines.iter().collect();
         (status.code().unwrap_or(-1), output.join("\n"))
     }
 }
 
 fn blocking_get(url: &str) -> serde_json::Value {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
 }
 
@@ -105,21 +113,33 @@ fn kill_during_demo_generation_then_restart_gives_a_complete_demo() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
-    let args = ["--listen", "127.0.0.1:0", "--data-dir", data_arg, "--demo-rows", "1000000"];
+    let args = [
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_arg,
+        "--demo-rows",
+        "1000000",
+    ];
 
     let first = Process::start(&args);
     first.wait_for("demo: sales 250000/1000000");
     first.kill_hard();
-    assert!(!data.join("config.redb").exists() || {
-        let store = Store::open(&data.join("config.redb")).unwrap();
-        store.tenants().unwrap().is_empty()
-    }, "an unfinished demo must not be recorded");
+    assert!(
+        !data.join("config.redb").exists() || {
+            let store = Store::open(&data.join("config.redb")).unwrap();
+            store.tenants().unwrap().is_empty()
+        },
+        "an unfinished demo must not be recorded"
+    );
 
     let second = Process::start(&args);
     let url = second.ready_url();
     let kpi = blocking_get(&format!("{url}/api/v1/panels/sales_entities_kpi/data"));
     assert_eq!(kpi["value"].as_f64(), Some(588.0), "{kpi}");
-    let table = blocking_get(&format!("{url}/api/v1/panels/sales_entity_table/data?page_size=1"));
+    let table = blocking_get(&format!(
+        "{url}/api/v1/panels/sales_entity_table/data?page_size=1"
+    ));
     let total = table["total"].as_u64().unwrap();
     second.kill_hard();
 
@@ -128,7 +148,9 @@ fn kill_during_demo_generation_then_restart_gives_a_complete_demo() {
     let generated = demo_generated_at(&data);
     let third = Process::start(&args);
     let url = third.ready_url();
-    let again = blocking_get(&format!("{url}/api/v1/panels/sales_entity_table/data?page_size=1"));
+    let again = blocking_get(&format!(
+        "{url}/api/v1/panels/sales_entity_table/data?page_size=1"
+    ));
     assert_eq!(again["total"].as_u64(), Some(total));
     third.kill_hard();
     assert_eq!(demo_generated_at(&data), generated);
@@ -143,7 +165,10 @@ fn a_taken_port_changes_nothing_on_disk() {
     let process = Process::start(&["--listen", &port, "--data-dir", data.to_str().unwrap()]);
     let (code, output) = process.exit();
     assert_ne!(code, 0);
-    assert!(output.contains(&format!("cannot listen on {port}")), "{output}");
+    assert!(
+        output.contains(&format!("cannot listen on {port}")),
+        "{output}"
+    );
     assert!(!data.exists(), "the data directory was created");
 }
 
@@ -153,9 +178,14 @@ async fn a_second_instance_on_the_same_directory_is_refused() {
     let server = TestServer::start(dir.path()).await;
     let data = server.data_dir.to_str().unwrap().to_owned();
     let process = Process::start(&["--listen", "127.0.0.1:0", "--data-dir", &data]);
-    let (code, output) = tokio::task::spawn_blocking(move || process.exit()).await.unwrap();
+    let (code, output) = tokio::task::spawn_blocking(move || process.exit())
+        .await
+        .unwrap();
     assert_ne!(code, 0);
-    assert!(output.contains("another Flexboard instance is using the data directory"), "{output}");
+    assert!(
+        output.contains("another Flexboard instance is using the data directory"),
+        "{output}"
+    );
     // The first instance is unharmed.
     server.get_ok("/readyz").await;
     server.stop().await;
@@ -167,15 +197,26 @@ fn an_unusable_data_directory_is_reported() {
     let file = dir.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let inside = file.join("data");
-    let process = Process::start(&["--listen", "127.0.0.1:0", "--data-dir", inside.to_str().unwrap()]);
+    let process = Process::start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        inside.to_str().unwrap(),
+    ]);
     let (code, output) = process.exit();
     assert_ne!(code, 0);
-    assert!(output.contains("cannot create the data directory"), "{output}");
+    assert!(
+        output.contains("cannot create the data directory"),
+        "{output}"
+    );
 }
 
 #[test]
 fn help_documents_every_flag() {
-    let output = Command::new(env!("CARGO_BIN_EXE_flexboard")).arg("--help").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_flexboard"))
+        .arg("--help")
+        .output()
+        .unwrap();
     let help = String::from_utf8(output.stdout).unwrap();
     for flag in [
         "--listen",
@@ -188,6 +229,9 @@ fn help_documents_every_flag() {
         "FLEXBOARD_LISTEN",
         "FLEXBOARD_DATA_DIR",
     ] {
-        assert!(help.contains(flag), "--help does not mention {flag}:\n{help}");
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
     }
 }

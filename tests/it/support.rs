@@ -1,7 +1,6 @@
 //! The test harness: the real server on 127.0.0.1:0 with its own temporary data directory,
 //! spoken to over real HTTP.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,7 +15,6 @@ pub const TEST_ROWS: u64 = 20_000;
 
 pub struct TestServer {
     pub base: String,
-    pub address: SocketAddr,
     pub data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), flexboard::StartError>>>,
@@ -41,7 +39,6 @@ impl TestServer {
         }));
         let server = TestServer {
             base: format!("http://{address}"),
-            address,
             data_dir,
             stop: Some(stop),
             task: Some(task),
@@ -61,7 +58,12 @@ impl TestServer {
             .send()
             .await
             .expect("the server answers /readyz");
-        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap_or_default());
+        assert_eq!(
+            response.status(),
+            200,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
     }
 
     /// GET a path and return status and JSON body.

@@ -25,7 +25,11 @@ fn every_module_starts_with_a_doc_comment() {
     assert!(files.len() > 10);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.starts_with("//!"), "{} does not start with a //! doc", file.display());
+        assert!(
+            text.starts_with("//!"),
+            "{} does not start with a //! doc",
+            file.display()
+        );
     }
 }
 
@@ -34,11 +38,19 @@ fn no_debugging_leftovers() {
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
     rust_files(&root().join("tests"), &mut files);
-    let banned = [concat!("dbg", "!("), concat!("todo", "!("), concat!("unimplemented", "!(")];
+    let banned = [
+        concat!("dbg", "!("),
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+    ];
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for needle in banned {
-            assert!(!text.contains(needle), "{} contains {needle}", file.display());
+            assert!(
+                !text.contains(needle),
+                "{} contains {needle}",
+                file.display()
+            );
         }
     }
 }
@@ -64,7 +76,12 @@ fn only_store_opens_redb_and_only_analytics_and_tests_open_duckdb() {
     rust_files(&root().join("src"), &mut files);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
-        let relative = file.strip_prefix(root().join("src")).unwrap().to_str().unwrap().to_owned();
+        let relative = file
+            .strip_prefix(root().join("src"))
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
         if text.contains("redb::") {
             assert!(relative.starts_with("store/"), "{relative} uses redb");
         }
@@ -72,7 +89,10 @@ fn only_store_opens_redb_and_only_analytics_and_tests_open_duckdb() {
             assert!(relative.starts_with("http/"), "{relative} uses axum");
         }
         if text.contains("Connection::open") || text.contains("DuckdbConnectionManager") {
-            assert!(relative.starts_with("analytics/"), "{relative} opens DuckDB");
+            assert!(
+                relative.starts_with("analytics/"),
+                "{relative} opens DuckDB"
+            );
         }
     }
 }
