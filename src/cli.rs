@@ -1,5 +1,6 @@
 //! Command line: `flexboard` (the same as `flexboard serve`) and its flags.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,7 @@ pub fn run() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = match cli.command {
         Some(Command::Serve(config)) => config,

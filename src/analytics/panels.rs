@@ -231,17 +231,21 @@ fn timeseries(
         .map(|name| dataset.column(name))
         .transpose()?;
 
-    let bucket = sql::bucket(time, grain);
-    let mut sql = Sql::default();
-    sql.push("SELECT strftime(")
-        .push(&bucket)
-        .push(", '%Y-%m-%dT%H:%M:%S')");
+    // Group on the bucket's timestamp and format only the groups: formatting every row first
+    // would cost more than the aggregation itself.
+    let mut inner = Sql::default();
+    inner
+        .push("SELECT ")
+        .push(&sql::bucket(time, grain))
+        .push(" AS __bucket");
     if let Some(label) = label {
-        sql.push(", CAST(")
+        inner
+            .push(", CAST(")
             .push(&sql::column(label))
-            .push(" AS VARCHAR)");
+            .push(" AS VARCHAR) AS __label");
     }
-    for measure in &source.measures {
+    let mut values = Vec::with_capacity(source.measures.len());
+    for (index, measure) in source.measures.iter().enumerate() {
         let expr = if grain == Grain::Raw {
             format!(
                 "CAST({} AS DOUBLE)",
@@ -250,16 +254,28 @@ fn timeseries(
         } else {
             measure_sql(dataset, measure)?
         };
-        sql.push(", ").push(&expr);
+        inner
+            .push(", ")
+            .push(&expr)
+            .push(&format!(" AS __m{index}"));
+        values.push(format!("__m{index}"));
     }
-    sql.push(" FROM ").push(&sql::ident(&dataset.name));
-    sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
-    let label_key = if label.is_some() { ", 2" } else { "" };
+    inner.push(" FROM ").push(&sql::ident(&dataset.name));
+    sql::push_where(&mut inner, dataset, &source.filters, request.range)?;
+    if grain != Grain::Raw {
+        inner.push(" GROUP BY ALL");
+    }
+    let label_column = if label.is_some() { ", __label" } else { "" };
+    let mut sql = Sql {
+        text: format!(
+            "SELECT strftime(__bucket, '%Y-%m-%dT%H:%M:%S'){label_column}, {} FROM ({}) ORDER BY __bucket{label_column}",
+            values.join(", "),
+            inner.text
+        ),
+        params: inner.params,
+    };
     if grain == Grain::Raw {
-        sql.push(" ORDER BY ").push(&bucket).push(label_key);
         sql.push(&format!(" LIMIT {}", MAX_RAW_POINTS + 1));
-    } else {
-        sql.push(&format!(" GROUP BY 1{label_key} ORDER BY 1{label_key}"));
     }
 
     let first_value = if label.is_some() { 2 } else { 1 };

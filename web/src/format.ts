@@ -20,10 +20,15 @@ export function formatValue(
       return `${value.toFixed(decimals ?? 1)}%`;
     case "currency":
     case "number":
-    default:
-      return value.toLocaleString("en", {
-        minimumFractionDigits: decimals ?? 0,
-        maximumFractionDigits: decimals ?? (Number.isInteger(value) ? 0 : 2),
-      });
+    default: {
+      // Large amounts read best whole; small ones keep two decimals unless the panel says.
+      const fraction = decimals ?? (Number.isInteger(value) || Math.abs(value) >= 1000 ? 0 : 2);
+      return value.toLocaleString("en", { minimumFractionDigits: fraction, maximumFractionDigits: fraction });
+    }
   }
+}
+
+/** Axis labels: short numbers (`70M`) so axes stay narrow. */
+export function formatAxis(value: number): string {
+  return compact.format(value);
 }

@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import type { PanelConfig, TimeSeriesData } from "../api";
 import { EChart } from "../EChart";
+import { formatAxis } from "../format";
 
 const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#64748B"];
 
@@ -13,13 +14,14 @@ export function TimeSeriesPanel({ panel, data }: { panel: PanelConfig; data: Tim
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { show: data.series.length > 1, type: "scroll", top: 0 },
-      grid: { left: 56, right: 16, top: data.series.length > 1 ? 32 : 12, bottom: 28 },
+      grid: { left: 48, right: 16, top: data.series.length > 1 ? 32 : 12, bottom: 28 },
       xAxis: { type: "time" },
       yAxis: {
         type: "value",
         name: display.y_axis_label,
         min: display.y_axis_range?.[0],
         max: display.y_axis_range?.[1],
+        axisLabel: { formatter: formatAxis },
       },
       series: data.series.map((series) => ({
         name: series.name,
