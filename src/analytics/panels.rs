@@ -450,18 +450,6 @@ fn table(
         from.push(" GROUP BY ").push(&group_by.join(", "));
     }
 
-    let mut count = Sql::default();
-    if grouped {
-        count
-            .push("SELECT count(*) FROM (SELECT 1")
-            .push(&from.text)
-            .push(")");
-    } else {
-        count.push("SELECT count(*)").push(&from.text);
-    }
-    count.params = from.params.clone();
-    let total = query_one(conn, &count, |row| row.get::<_, i64>(0))?;
-
     // Ties are broken by every other column, so pages are stable and never overlap.
     let direction = match order {
         SortOrder::Asc => "ASC",
@@ -475,27 +463,50 @@ fn table(
             .filter(|c| c.name != sort)
             .map(|c| format!("{} ASC NULLS LAST", sql::ident(&c.name))),
     );
-    let mut rows_sql = Sql::default();
-    rows_sql
-        .push("SELECT ")
-        .push(&select.join(", "))
-        .push(&from.text)
-        .push(" ORDER BY ")
-        .push(&order_by.join(", "))
-        .push(&format!(
-            " LIMIT {page_size} OFFSET {}",
-            u64::from(page - 1) * u64::from(page_size)
-        ));
-    rows_sql.params = from.params;
+    let page_clause = format!(
+        " ORDER BY {} LIMIT {page_size} OFFSET {}",
+        order_by.join(", "),
+        u64::from(page - 1) * u64::from(page_size)
+    );
+    let rows_text = format!("SELECT {}{}", select.join(", "), from.text);
+    // A grouped table counts its groups in the same scan (a window over the few grouped rows);
+    // a plain one counts separately, which DuckDB answers without sorting every row.
+    let rows_sql = Sql {
+        text: if grouped {
+            format!("SELECT *, count(*) OVER () FROM ({rows_text}){page_clause}")
+        } else {
+            format!("{rows_text}{page_clause}")
+        },
+        params: from.params.clone(),
+    };
     let mut rows = Vec::new();
+    let mut counted: Option<i64> = None;
     query_each(conn, &rows_sql, |row| {
         let mut object = serde_json::Map::with_capacity(source.columns.len());
         for (index, column) in source.columns.iter().enumerate() {
             object.insert(column.name.clone(), json_value(row.get_ref(index)?));
         }
+        if grouped {
+            counted = Some(row.get(source.columns.len())?);
+        }
         rows.push(object);
         Ok(())
     })?;
+    let total = match counted {
+        Some(total) => total,
+        None => {
+            let text = if grouped {
+                format!("SELECT count(*) FROM (SELECT 1{})", from.text)
+            } else {
+                format!("SELECT count(*){}", from.text)
+            };
+            let count = Sql {
+                text,
+                params: from.params,
+            };
+            query_one(conn, &count, |row| row.get::<_, i64>(0))?
+        }
+    };
     Ok(TableData {
         columns: out_columns,
         rows,

@@ -74,9 +74,19 @@ pub fn display_text(expr: &str, column_type: ColumnType) -> String {
     }
 }
 
-/// The bucket expression of a time column at a grain, as a TIMESTAMP.
+/// The bucket expression of a time column at a grain (a DATE or TIMESTAMP).
 pub fn bucket(time: &ColumnDef, grain: Grain) -> String {
-    let t = format!("CAST({} AS TIMESTAMP)", column(time));
+    let coarse = matches!(
+        grain,
+        Grain::Day | Grain::Week | Grain::Month | Grain::Quarter | Grain::Year
+    );
+    // A DATE column truncated to a day or coarser stays a DATE: casting every row to a
+    // TIMESTAMP first costs more than the aggregation.
+    let t = if time.column_type == ColumnType::Date && coarse {
+        column(time)
+    } else {
+        format!("CAST({} AS TIMESTAMP)", column(time))
+    };
     match grain {
         Grain::Raw => t,
         Grain::Minute => format!("date_trunc('minute', {t})"),

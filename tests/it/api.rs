@@ -75,6 +75,12 @@ async fn panel_data_equals_duckdb() {
             "sales-performance&sort=entity_name&order=asc&page=1&page_size=5",
         ))
         .await;
+    let past_end = server
+        .get_ok(&panel(
+            "sales_entity_table",
+            "sales-performance&page=1000&page_size=10",
+        ))
+        .await;
     let errors = server.get_ok(&panel("ops_error_log", "ops-health")).await;
     let cpu_day = server
         .get_ok(&panel(
@@ -198,6 +204,12 @@ async fn panel_data_equals_duckdb() {
         )
         .unwrap();
     assert_eq!(table["total"].as_i64().unwrap(), groups);
+    assert_eq!(past_end["rows"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        past_end["total"].as_i64().unwrap(),
+        groups,
+        "a page past the end still counts"
+    );
     assert_eq!(
         (table["page"].as_i64(), table["sort"].as_str()),
         (Some(2), Some("overall_actual"))
