@@ -5,6 +5,7 @@
 mod assets;
 mod dashboards;
 pub mod error;
+mod headers;
 mod health;
 mod panels;
 
@@ -27,6 +28,7 @@ pub fn router(app: Arc<Appliance>) -> Router {
         .route("/api/v1/dashboards/{id}", get(dashboards::get))
         .route("/api/v1/panels/{id}/data", get(panels::data))
         .fallback(assets::serve)
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(app)
 }

@@ -436,6 +436,25 @@ async fn ui_is_served_compressed_and_cached() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    let csp = again.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("script-src 'self';") && !csp.contains("script-src 'self' 'unsafe-inline'"),
+        "{csp}"
+    );
+    assert_eq!(again.headers()["x-content-type-options"], "nosniff");
+    let api = client
+        .get(format!("{}/api/v1/dashboards", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert!(
+        api.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
+    assert_eq!(api.headers()["referrer-policy"], "no-referrer");
     // The UI's own routes load the app too.
     let deep = client
         .get(format!("{}/some/ui/route", server.base))
