@@ -7,7 +7,7 @@
 //! - [`dashboards`] — dashboard and panel configuration, YAML folders, validation.
 //! - [`catalog`] — dataset definitions: the only source of SQL identifiers.
 //! - [`analytics`] — DuckDB per tenant: hardened connections, SQL building, panel queries.
-//! - [`store`] — redb: tenants, datasets, templates.
+//! - [`store`] — redb: tenants, datasets, templates, the audit ledger; [`audit`] — its entries.
 //! - [`demo`] — the demo workspace created on first start.
 //! - [`datadir`] — data directory layout and its single-owner lock.
 //!
@@ -21,6 +21,7 @@
 
 pub mod analytics;
 pub mod appliance;
+pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod config;
@@ -54,6 +55,27 @@ pub async fn serve(
     let appliance = open(config).await?;
     let address = listener.local_addr()?;
     tracing::info!("Flexboard is ready: open http://{address} in a browser");
-    http::serve(appliance, listener, shutdown).await?;
+    http::serve(Arc::clone(&appliance), listener, shutdown).await?;
+    close(appliance).await;
     Ok(())
+}
+
+/// Closes the databases and releases the data directory once the last request has let go of
+/// the appliance, so that when `serve` returns another process may open the directory.
+async fn close(mut appliance: Arc<Appliance>) {
+    // Connection tasks can still be dropping their handle just after the server stops.
+    for _ in 0..1_000 {
+        match Arc::try_unwrap(appliance) {
+            Ok(owned) => {
+                // Closing DuckDB may checkpoint: keep it off the async workers.
+                let _ = tokio::task::spawn_blocking(move || drop(owned)).await;
+                return;
+            }
+            Err(shared) => {
+                appliance = shared;
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
+    tracing::warn!("requests were still running after 10 s; leaving without closing the databases");
 }

@@ -163,7 +163,7 @@ pub fn install(
             updated_at: now,
         })
         .collect();
-    store.install_tenant(&tenant, &datasets, &templates)?;
+    store.install_tenant("system:demo", &tenant, &datasets, &templates)?;
     tracing::info!(
         tenant = %id,
         ms = generation_ms,

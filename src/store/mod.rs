@@ -1,4 +1,5 @@
-//! Configuration store: the one redb file that holds tenants, datasets and dashboard templates.
+//! Configuration store: the one redb file that holds tenants, datasets, dashboard templates
+//! and the append-only audit ledger.
 //!
 //! Only this module opens redb. Every write is one transaction committed with redb's default
 //! (immediate) durability, so an acknowledged write survives `kill -9` and power loss. Values
@@ -9,16 +10,21 @@ pub mod records;
 
 use std::path::Path;
 
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use chrono::Utc;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use records::{DatasetRecord, DemoInfo, TemplateRecord, TenantRecord};
 
+use crate::audit::{AuditEntry, AuditEvent, ChainError, GENESIS};
+
 const TENANTS: TableDefinition<&str, &[u8]> = TableDefinition::new("tenants");
 const DATASETS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("datasets");
 const TEMPLATES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("templates");
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
+/// Sequence number → sealed entry. Only ever appended to.
+const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
 
 /// The store's own format version, kept in `meta` so later releases can migrate.
 const SCHEMA_VERSION: &str = "1";
@@ -35,6 +41,8 @@ pub enum StoreError {
         "the configuration database has schema version {found}, this build reads {SCHEMA_VERSION}"
     )]
     Schema { found: String },
+    #[error("the audit ledger is damaged: {0}")]
+    Audit(#[from] ChainError),
 }
 
 macro_rules! redb_errors {
@@ -71,6 +79,7 @@ impl Store {
             txn.open_table(TENANTS)?;
             txn.open_table(DATASETS)?;
             txn.open_table(TEMPLATES)?;
+            txn.open_table(AUDIT)?;
             let mut meta = txn.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
             match found {
@@ -119,14 +128,40 @@ impl Store {
             .transpose()
     }
 
-    /// Writes a tenant with its datasets and templates in one transaction: after a crash either
-    /// all of it is there or none.
+    /// Writes a tenant with its datasets and templates in one transaction, with an audit entry
+    /// for each: after a crash either all of it is there or none.
     pub fn install_tenant(
         &self,
+        actor: &str,
         tenant: &TenantRecord,
         datasets: &[DatasetRecord],
         templates: &[TemplateRecord],
     ) -> Result<(), StoreError> {
+        let created = |action: &str, target: &str, after: serde_json::Value| AuditEvent {
+            actor: actor.to_owned(),
+            tenant: Some(tenant.id.clone()),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            reason: Some("installed with the tenant".into()),
+            before: None,
+            after: Some(after),
+        };
+        let mut events = vec![created(
+            "tenant.create",
+            &tenant.id,
+            serde_json::to_value(tenant)?,
+        )];
+        for record in datasets {
+            let after = serde_json::to_value(record)?;
+            events.push(created("dataset.create", &record.definition.name, after));
+        }
+        for record in templates {
+            events.push(created(
+                "template.create",
+                &record.id,
+                serde_json::to_value(record)?,
+            ));
+        }
         let txn = self.db.begin_write()?;
         {
             let mut table = txn.open_table(TENANTS)?;
@@ -142,8 +177,28 @@ impl Store {
                 table.insert(key, encode(record)?.as_slice())?;
             }
         }
+        append_audit(&txn, events)?;
         txn.commit()?;
         Ok(())
+    }
+
+    /// Audit entries from sequence number `from` on, at most `limit` of them.
+    pub fn audit_entries(&self, from: u64, limit: usize) -> Result<Vec<AuditEntry>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(AUDIT)?;
+        let mut entries = Vec::new();
+        for entry in table.range(from..)?.take(limit) {
+            let (_, value) = entry?;
+            entries.push(decode(value.value())?);
+        }
+        Ok(entries)
+    }
+
+    /// Reads the whole ledger and checks its hash chain; returns the number of entries.
+    pub fn verify_audit(&self) -> Result<u64, StoreError> {
+        let entries = self.audit_entries(0, usize::MAX)?;
+        crate::audit::verify_chain(&entries)?;
+        Ok(entries.len() as u64)
     }
 
     fn scan<T: DeserializeOwned>(
@@ -164,6 +219,27 @@ impl Store {
         }
         Ok(records)
     }
+}
+
+/// Appends events to the ledger inside the caller's write transaction, so the change and its
+/// record commit together.
+fn append_audit(txn: &WriteTransaction, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+    let mut table = txn.open_table(AUDIT)?;
+    let (mut seq, mut prev_hash) = match table.last()? {
+        Some((key, value)) => {
+            let last: AuditEntry = decode(value.value())?;
+            (key.value(), last.hash)
+        }
+        None => (0, GENESIS.to_owned()),
+    };
+    let at = Utc::now();
+    for event in events {
+        seq += 1;
+        let entry = AuditEntry::seal(event, seq, at, &prev_hash);
+        table.insert(seq, encode(&entry)?.as_slice())?;
+        prev_hash = entry.hash;
+    }
+    Ok(())
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {

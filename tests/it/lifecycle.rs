@@ -18,6 +18,18 @@ fn demo_generated_at(data_dir: &Path) -> String {
     tenants[0].demo.as_ref().unwrap().generated_at.to_rfc3339()
 }
 
+/// The audit ledger's entries, after checking its hash chain.
+fn audit_actions(data_dir: &Path) -> Vec<String> {
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    let count = store.verify_audit().unwrap();
+    let entries = store.audit_entries(0, 1000).unwrap();
+    assert_eq!(entries.len() as u64, count);
+    entries
+        .iter()
+        .map(|e| format!("{} {} by {}", e.action, e.target, e.actor))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_keeps_everything_and_regenerates_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -28,6 +40,10 @@ async fn restart_keeps_everything_and_regenerates_nothing() {
     let before = first.get_ok(path).await;
     first.stop().await;
     let generated = demo_generated_at(&data_dir);
+    let audited = audit_actions(&data_dir);
+    assert_eq!(audited.len(), 7, "{audited:?}");
+    assert!(audited[0].starts_with("tenant.create WK-"), "{audited:?}");
+    assert!(audited.contains(&"template.create sales-performance by system:demo".to_owned()));
 
     // A different --demo-rows must not matter: the directory already has data.
     let second = TestServer::start_on(data_dir.clone(), 5_000).await;
