@@ -62,10 +62,12 @@ impl From<AnalyticsError> for ServiceError {
 }
 
 pub struct Appliance {
-    data_dir: DataDir,
     store: Store,
     tenants: BTreeMap<String, TenantDb>,
     default_tenant: Option<String>,
+    /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
+    /// store and every database above are closed.
+    _data_dir: DataDir,
 }
 
 /// One dashboard in a listing.
@@ -116,15 +118,11 @@ impl Appliance {
             databases.insert(tenant.id.clone(), db);
         }
         Ok(Self {
-            data_dir,
             store,
             tenants: databases,
             default_tenant: tenants.first().map(|t| t.id.clone()),
+            _data_dir: data_dir,
         })
-    }
-
-    pub fn data_dir(&self) -> &DataDir {
-        &self.data_dir
     }
 
     /// Until identity arrives, requests that name no tenant use the first one (the demo).

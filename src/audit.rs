@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What a caller records: the change, without its place in the chain.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// A user id, an API key id, or `system:<part>` for the appliance itself.
     pub actor: String,
@@ -31,13 +31,8 @@ pub struct AuditEvent {
 pub struct AuditEntry {
     pub seq: u64,
     pub at: DateTime<Utc>,
-    pub actor: String,
-    pub tenant: Option<String>,
-    pub action: String,
-    pub target: String,
-    pub reason: Option<String>,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    #[serde(flatten)]
+    pub event: AuditEvent,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -48,13 +43,7 @@ impl AuditEntry {
         let mut entry = AuditEntry {
             seq,
             at,
-            actor: event.actor,
-            tenant: event.tenant,
-            action: event.action,
-            target: event.target,
-            reason: event.reason,
-            before: event.before,
-            after: event.after,
+            event,
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),
         };
@@ -68,13 +57,7 @@ impl AuditEntry {
         let content = serde_json::json!({
             "seq": self.seq,
             "at": self.at,
-            "actor": self.actor,
-            "tenant": self.tenant,
-            "action": self.action,
-            "target": self.target,
-            "reason": self.reason,
-            "before": self.before,
-            "after": self.after,
+            "event": self.event,
         });
         let mut hasher = Sha256::new();
         hasher.update(self.prev_hash.as_bytes());
@@ -148,7 +131,7 @@ mod tests {
     #[test]
     fn edits_removals_and_reordering_are_detected() {
         let mut edited = chain(5);
-        edited[2].after = Some(serde_json::json!({"n": 99}));
+        edited[2].event.after = Some(serde_json::json!({"n": 99}));
         assert_eq!(verify_chain(&edited), Err(ChainError::Tampered { seq: 3 }));
 
         let mut removed = chain(5);
@@ -161,7 +144,7 @@ mod tests {
 
         // Rewriting an entry with a fresh hash still breaks the link to the next one.
         let mut resealed = chain(5);
-        resealed[1].target = "forged".into();
+        resealed[1].event.target = "forged".into();
         resealed[1].hash = resealed[1].compute_hash();
         assert_eq!(verify_chain(&resealed), Err(ChainError::Broken { seq: 3 }));
     }

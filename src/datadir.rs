@@ -80,10 +80,6 @@ impl DataDir {
         })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     pub fn config_db(&self) -> PathBuf {
         self.root.join("config.redb")
     }

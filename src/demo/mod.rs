@@ -51,12 +51,6 @@ pub enum DemoError {
     },
 }
 
-impl From<duckdb::Error> for DemoError {
-    fn from(error: duckdb::Error) -> Self {
-        Self::Analytics(error.into())
-    }
-}
-
 /// The embedded demo folder as relative path → text.
 pub fn demo_files() -> BTreeMap<String, String> {
     DemoFolder::iter()

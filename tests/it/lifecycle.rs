@@ -26,7 +26,7 @@ fn audit_actions(data_dir: &Path) -> Vec<String> {
     assert_eq!(entries.len() as u64, count);
     entries
         .iter()
-        .map(|e| format!("{} {} by {}", e.action, e.target, e.actor))
+        .map(|e| format!("{} {} by {}", e.event.action, e.event.target, e.event.actor))
         .collect()
 }
 
