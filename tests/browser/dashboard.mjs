@@ -72,6 +72,19 @@ try {
   await table.getByTestId("table-range").filter({ hasText: /^11–20 of/ }).waitFor();
   result.page2FirstRow = await firstCells();
 
+  // The date range applies to every panel: FY 2024-25 changes the KPI.
+  await page.getByLabel("From").fill("2024-04-01");
+  await page.getByLabel("To").fill("2025-03-31");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForFunction(
+    ([before]) => {
+      const kpi = document.querySelector('[data-panel-id="sales_overall_kpi"]');
+      return kpi && !kpi.querySelector(".spinner") && kpi.innerText !== before;
+    },
+    [result.overallKpi],
+  );
+  result.overallKpiFy2425 = await panel("sales_overall_kpi").innerText();
+
   await page.screenshot({ path: screenshot, fullPage: true });
   result.consoleErrors = consoleErrors;
 } finally {

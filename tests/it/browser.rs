@@ -51,6 +51,11 @@ async fn demo_dashboard_renders_in_chromium() {
     };
     let overall = api("sales_overall_kpi", "").await;
     let entities = api("sales_entities_kpi", "").await;
+    let fy2425 = api(
+        "sales_overall_kpi",
+        "&start_date=2024-04-01T00:00:00Z&end_date=2025-03-31T23:59:59Z",
+    )
+    .await;
     let page1 = api("sales_entity_table", "").await;
     let by_name = api("sales_entity_table", "&sort=entity_name&order=asc").await;
     let by_name_page2 = api("sales_entity_table", "&sort=entity_name&order=asc&page=2").await;
@@ -85,6 +90,16 @@ async fn demo_dashboard_renders_in_chromium() {
     assert!(
         overall_text.contains(overall["status"]["label"].as_str().unwrap()),
         "{overall_text}"
+    );
+    let fy_attainment = format!("{:.1}% achieved", fy2425["attainment"].as_f64().unwrap());
+    let fy_text = seen["overallKpiFy2425"].as_str().unwrap();
+    assert!(
+        fy_text.contains(&fy_attainment),
+        "`{fy_text}` lacks `{fy_attainment}`"
+    );
+    assert_ne!(
+        fy_text, overall_text,
+        "the date range did not change the KPI"
     );
     assert_eq!(
         seen["entitiesKpi"].as_str().unwrap(),
