@@ -40,6 +40,10 @@ pub enum StartError {
 pub enum ServiceError {
     #[error("{kind} `{id}` does not exist")]
     NotFound { kind: &'static str, id: String },
+    #[error(
+        "this Flexboard has no workspace yet: its data directory was empty and it was started with --no-demo"
+    )]
+    NoTenant,
     #[error("{0}")]
     Invalid(String),
     #[error("panel `{panel}` is on several dashboards ({dashboards}); name one with `dashboard=`")]
@@ -129,10 +133,7 @@ impl Appliance {
     pub fn tenant(&self, requested: Option<&str>) -> Result<TenantRecord, ServiceError> {
         let id = requested
             .or(self.default_tenant.as_deref())
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "tenant",
-                id: "(default)".into(),
-            })?;
+            .ok_or(ServiceError::NoTenant)?;
         self.store
             .tenant(id)?
             .ok_or_else(|| ServiceError::NotFound {

@@ -59,7 +59,9 @@ impl ApiError {
 impl From<ServiceError> for ApiError {
     fn from(error: ServiceError) -> Self {
         match &error {
-            ServiceError::NotFound { .. } => Self::new(ErrorCode::NotFound, error.to_string()),
+            ServiceError::NotFound { .. } | ServiceError::NoTenant => {
+                Self::new(ErrorCode::NotFound, error.to_string())
+            }
             ServiceError::Invalid(_) => Self::new(ErrorCode::InvalidRequest, error.to_string()),
             ServiceError::AmbiguousPanel { .. } => {
                 Self::new(ErrorCode::AmbiguousPanel, error.to_string())

@@ -381,6 +381,29 @@ async fn errors_are_json_with_stable_codes() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_demo_the_api_says_there_is_no_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = flexboard::Config::for_data_dir(dir.path().join("data"));
+    config.no_demo = true;
+    let server = TestServer::start_with(config).await;
+    let (status, body) = server.get("/api/v1/dashboards").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("--no-demo"),
+        "{body}"
+    );
+    assert!(
+        !server.data_dir.join("tenants").exists(),
+        "no tenant database was made"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ui_is_served_compressed_and_cached() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;

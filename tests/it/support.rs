@@ -30,6 +30,11 @@ impl TestServer {
     pub async fn start_on(data_dir: PathBuf, rows: u64) -> TestServer {
         let mut config = Config::for_data_dir(&data_dir);
         config.demo_rows = rows;
+        Self::start_with(config).await
+    }
+
+    pub async fn start_with(mut config: Config) -> TestServer {
+        let data_dir = config.data_dir.clone();
         config.duckdb_memory = "1GB".into();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
