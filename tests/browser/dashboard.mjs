@@ -40,6 +40,7 @@ try {
   const panel = (id) => page.locator(`[data-panel-id="${id}"]`);
   await panel("sales_overall_kpi").getByTestId("kpi-value").waitFor();
   result.overallKpi = await panel("sales_overall_kpi").innerText();
+  result.title = await page.title();
   result.entitiesKpi = await panel("sales_entities_kpi").getByTestId("kpi-value").innerText();
 
   const trend = panel("sales_monthly_trend");

@@ -79,6 +79,7 @@ async fn demo_dashboard_renders_in_chromium() {
     );
     let seen: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
 
+    assert_eq!(seen["title"], "Sales Performance · Flexboard");
     let dashboards = seen["dashboards"].as_array().unwrap();
     assert_eq!(dashboards.len(), 2, "{seen}");
     let attainment = format!("{:.1}% achieved", overall["attainment"].as_f64().unwrap());

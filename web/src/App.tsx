@@ -63,6 +63,13 @@ function DashboardView({ id }: { id: string }) {
   const path = `/api/v1/dashboards/${encodeURIComponent(id)}`;
   const dashboard = useQuery({ queryKey: ["dashboard", id], queryFn: () => getJson<ResolvedDashboard>(path) });
   const [range, setRange] = useState<DateRange>({});
+  const name = dashboard.data?.config.name;
+  useEffect(() => {
+    if (name) document.title = `${name} · Flexboard`;
+    return () => {
+      document.title = "Flexboard";
+    };
+  }, [name]);
   const [draft, setDraft] = useState<{ start: string; end: string }>({ start: "", end: "" });
 
   if (dashboard.isError) return <div className="error" role="alert">{dashboard.error.message}</div>;
