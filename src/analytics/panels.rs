@@ -21,8 +21,7 @@ use crate::dashboards::{
 pub const MAX_RAW_POINTS: usize = 50_000;
 /// Page size of a table panel that sets none.
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
-/// The largest page a request may ask for.
-pub const MAX_PAGE_SIZE: u32 = 500;
+pub use crate::dashboards::MAX_PAGE_SIZE;
 
 /// What a request adds to a panel's own definition.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -167,8 +166,7 @@ fn kpi(
         Some(target) => sql.push(", ").push(&measure_sql(dataset, target)?),
         None => sql.push(", CAST(NULL AS DOUBLE)"),
     };
-    sql.push(" FROM ").push(&sql::ident(&dataset.name));
-    sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
+    sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
     let (value, target) = query_one(conn, &sql, |row| Ok((number(row, 0)?, number(row, 1)?)))?;
     let attainment = match (value, target) {
         (Some(v), Some(t)) if t != 0.0 => Some(v / t * 100.0),
@@ -260,8 +258,7 @@ fn timeseries(
             .push(&format!(" AS __m{index}"));
         values.push(format!("__m{index}"));
     }
-    inner.push(" FROM ").push(&sql::ident(&dataset.name));
-    sql::push_where(&mut inner, dataset, &source.filters, request.range)?;
+    sql::push_from_where(&mut inner, dataset, &source.filters, request.range)?;
     if grain != Grain::Raw {
         inner.push(" GROUP BY ALL");
     }
@@ -341,10 +338,9 @@ fn effective_span(
     let time = dataset.time_column().map(sql::column).unwrap_or_default();
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT strftime(CAST(min({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S'), strftime(CAST(max({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') FROM "
-    ))
-    .push(&sql::ident(&dataset.name));
-    sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
+        "SELECT strftime(CAST(min({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S'), strftime(CAST(max({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')"
+    ));
+    sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
     let (min, max) = query_one(conn, &sql, |row| {
         Ok((
             row.get::<_, Option<String>>(0)?,
@@ -444,8 +440,7 @@ fn table(
     let page = request.page.max(1);
 
     let mut from = Sql::default();
-    from.push(" FROM ").push(&sql::ident(&dataset.name));
-    sql::push_where(&mut from, dataset, &source.filters, request.range)?;
+    sql::push_from_where(&mut from, dataset, &source.filters, request.range)?;
     if grouped && !group_by.is_empty() {
         from.push(" GROUP BY ").push(&group_by.join(", "));
     }
@@ -535,8 +530,7 @@ fn bar(
     for measure in &source.measures {
         sql.push(", ").push(&measure_sql(dataset, measure)?);
     }
-    sql.push(" FROM ").push(&sql::ident(&dataset.name));
-    sql::push_where(&mut sql, dataset, &source.filters, request.range)?;
+    sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
     sql.push(&format!(
         " GROUP BY 1 ORDER BY 1 LIMIT {}",
         source.limit.unwrap_or(50).min(1000)
@@ -587,14 +581,13 @@ fn health(
     };
     let mut sql = Sql::default();
     sql.push(&format!(
-        "SELECT CAST({} AS VARCHAR), CAST({} AS BIGINT), {}, {} FROM {}",
+        "SELECT CAST({} AS VARCHAR), CAST({} AS BIGINT), {}, {}",
         sql::column(name),
         sql::column(status),
         optional(&columns.timestamp)?,
         optional(&columns.message)?,
-        sql::ident(&dataset.name)
     ));
-    sql::push_where(&mut sql, dataset, &[], request.range)?;
+    sql::push_from_where(&mut sql, dataset, &[], request.range)?;
     sql.push(" ORDER BY 2 DESC, 1");
     let mut items = Vec::new();
     query_each(conn, &sql, |row| {

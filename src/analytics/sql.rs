@@ -115,13 +115,15 @@ pub enum BuildError {
     Filter(String),
 }
 
-/// Appends ` WHERE …` for the filters and the time range (nothing when both are empty).
-pub fn push_where(
+/// Appends ` FROM <dataset> WHERE …` for the filters and the time range (no `WHERE` when both
+/// are empty).
+pub fn push_from_where(
     sql: &mut Sql,
     dataset: &DatasetDef,
     filters: &[Filter],
     range: TimeRange,
 ) -> Result<(), BuildError> {
+    sql.push(" FROM ").push(&ident(&dataset.name));
     let mut first = true;
     let mut and = |sql: &mut Sql| {
         sql.push(if first { " WHERE " } else { " AND " });
@@ -277,7 +279,7 @@ mod tests {
 
     fn check(filters: &[Filter], expect_text: &str, expect_params: usize) {
         let mut sql = Sql::default();
-        push_where(&mut sql, &dataset(), filters, TimeRange::default()).unwrap();
+        push_from_where(&mut sql, &dataset(), filters, TimeRange::default()).unwrap();
         assert_eq!(sql.text, expect_text);
         assert_eq!(sql.params.len(), expect_params);
     }
@@ -287,12 +289,12 @@ mod tests {
         let payload = "' OR 1=1--";
         check(
             &[filter("zone", FilterOp::Eq, Json::from(payload))],
-            " WHERE \"zone\" = CAST(? AS VARCHAR)",
+            " FROM \"d\" WHERE \"zone\" = CAST(? AS VARCHAR)",
             1,
         );
         check(
             &[filter("zone", FilterOp::In, serde_json::json!(["A", "B"]))],
-            " WHERE \"zone\" IN (CAST(? AS VARCHAR), CAST(? AS VARCHAR))",
+            " FROM \"d\" WHERE \"zone\" IN (CAST(? AS VARCHAR), CAST(? AS VARCHAR))",
             2,
         );
         check(
@@ -300,7 +302,7 @@ mod tests {
                 filter("v", FilterOp::Between, serde_json::json!([1, 2.5])),
                 filter("zone", FilterOp::NotNull, Json::Null),
             ],
-            " WHERE \"v\" BETWEEN CAST(? AS DOUBLE) AND CAST(? AS DOUBLE) AND \"zone\" IS NOT NULL",
+            " FROM \"d\" WHERE \"v\" BETWEEN CAST(? AS DOUBLE) AND CAST(? AS DOUBLE) AND \"zone\" IS NOT NULL",
             2,
         );
     }
@@ -309,9 +311,9 @@ mod tests {
     fn unknown_columns_and_bad_values_are_refused() {
         let mut sql = Sql::default();
         let unknown = [filter("zone; DROP TABLE d", FilterOp::Eq, Json::from("x"))];
-        assert!(push_where(&mut sql, &dataset(), &unknown, TimeRange::default()).is_err());
+        assert!(push_from_where(&mut sql, &dataset(), &unknown, TimeRange::default()).is_err());
         let wrong_shape = [filter("zone", FilterOp::In, Json::from("x"))];
-        assert!(push_where(&mut sql, &dataset(), &wrong_shape, TimeRange::default()).is_err());
+        assert!(push_from_where(&mut sql, &dataset(), &wrong_shape, TimeRange::default()).is_err());
     }
 
     proptest::proptest! {
@@ -320,8 +322,8 @@ mod tests {
         fn filter_text_never_reaches_the_sql(value in ".*") {
             let mut sql = Sql::default();
             let filters = [filter("zone", FilterOp::Eq, Json::from(value.clone()))];
-            push_where(&mut sql, &dataset(), &filters, TimeRange::default()).unwrap();
-            proptest::prop_assert_eq!(&sql.text, " WHERE \"zone\" = CAST(? AS VARCHAR)");
+            push_from_where(&mut sql, &dataset(), &filters, TimeRange::default()).unwrap();
+            proptest::prop_assert_eq!(&sql.text, " FROM \"d\" WHERE \"zone\" = CAST(? AS VARCHAR)");
             proptest::prop_assert_eq!(&sql.params, &vec![Value::Text(value)]);
         }
     }

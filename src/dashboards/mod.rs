@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
 
+/// The largest table page a panel or a request may ask for.
+pub const MAX_PAGE_SIZE: u32 = 500;
+
 /// A dashboard as authored (YAML) and as served (JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DashboardConfig {
@@ -534,9 +537,9 @@ impl PanelConfig {
                     )));
                 }
                 if let Some(size) = self.display.page_size
-                    && !(1..=500).contains(&size)
+                    && !(1..=MAX_PAGE_SIZE).contains(&size)
                 {
-                    return Err(fail("page_size must be 1 to 500".into()));
+                    return Err(fail(format!("page_size must be 1 to {MAX_PAGE_SIZE}")));
                 }
             }
             PanelSource::Bar(source) => {
