@@ -26,6 +26,36 @@ pub struct AuditEvent {
     pub after: Option<Value>,
 }
 
+impl AuditEvent {
+    /// An event with no reason or before/after images; add them with the methods below.
+    pub fn new(actor: &str, tenant: Option<&str>, action: &str, target: &str) -> Self {
+        Self {
+            actor: actor.to_owned(),
+            tenant: tenant.map(str::to_owned),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            reason: None,
+            before: None,
+            after: None,
+        }
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn before(mut self, before: &impl Serialize) -> Self {
+        self.before = serde_json::to_value(before).ok();
+        self
+    }
+
+    pub fn after(mut self, after: &impl Serialize) -> Self {
+        self.after = serde_json::to_value(after).ok();
+        self
+    }
+}
+
 /// A sealed entry as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
@@ -63,11 +93,7 @@ impl AuditEntry {
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
         hasher.update(content.to_string().as_bytes());
-        hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::identity::token::hex(&hasher.finalize())
     }
 }
 

@@ -18,6 +18,18 @@ pub struct DatasetDef {
     #[serde(default)]
     pub time_column: Option<String>,
     pub columns: Vec<ColumnDef>,
+    /// Which rows a caller with `own` data access may see: each policy keeps the rows whose
+    /// `column` equals the caller's `attribute` (e.g. `zone = user.zone`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub row_policies: Vec<RowPolicy>,
+}
+
+/// `column = user.attribute`, applied to callers whose data access is limited to their own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowPolicy {
+    pub column: String,
+    pub attribute: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -108,6 +120,9 @@ impl DatasetDef {
                     column: column.name.clone(),
                 });
             }
+        }
+        for policy in &self.row_policies {
+            self.column(&policy.column)?;
         }
         if let Some(time) = &self.time_column {
             let column = self.column(time)?;

@@ -8,6 +8,7 @@
 //! - [`catalog`] — dataset definitions: the only source of SQL identifiers.
 //! - [`analytics`] — DuckDB per tenant: hardened connections, SQL building, panel queries.
 //! - [`store`] — redb: tenants, datasets, templates, the audit ledger; [`audit`] — its entries.
+//! - [`identity`] — passwords, secrets, login throttling and the access policy (RBAC × ABAC).
 //! - [`demo`] — the demo workspace created on first start.
 //! - [`datadir`] — data directory layout and its single-owner lock.
 //!
@@ -29,6 +30,7 @@ pub mod dashboards;
 pub mod datadir;
 pub mod demo;
 pub mod http;
+pub mod identity;
 pub mod store;
 
 use std::future::Future;
@@ -53,6 +55,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), StartError> {
     let appliance = open(config).await?;
+    if let Some(first) = appliance.take_first_start() {
+        // The console, not the log: these passwords are shown once and must not be shipped
+        // to a log collector.
+        eprintln!("{}", first.banner());
+    }
+    run(appliance, listener, shutdown).await
+}
+
+/// Serves an opened appliance until `shutdown` resolves, then closes it.
+pub async fn run(
+    appliance: Arc<Appliance>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     let address = listener.local_addr()?;
     tracing::info!("Flexboard is ready: open http://{address} in a browser");
     http::serve(Arc::clone(&appliance), listener, shutdown).await?;

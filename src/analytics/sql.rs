@@ -266,6 +266,7 @@ mod tests {
                 col("zone", ColumnType::Varchar),
                 col("v", ColumnType::Double),
             ],
+            row_policies: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use super::{
     ConfigError, DashboardConfig, Layout, PanelConfig, PanelDisplay, PanelSource, Position,
 };
 use crate::catalog::DatasetDef;
+use crate::identity::policy::{Permission, Plan};
 
 /// Everything a tenant folder declares.
 #[derive(Debug, Clone)]
@@ -24,9 +25,37 @@ pub struct TenantFolder {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TenantFile {
     pub name: String,
     pub slug: String,
+    #[serde(default)]
+    pub plan: Plan,
+    /// Business roles the tenant defines.
+    #[serde(default)]
+    pub roles: Vec<RoleFile>,
+    /// People to create with the tenant (the demo's); their passwords are generated.
+    #[serde(default)]
+    pub users: Vec<UserFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleFile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub permissions: Vec<Permission>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserFile {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
 }
 
 /// An error in one file of a folder, with the line where the parser knows it.
@@ -67,6 +96,8 @@ struct DashboardHead {
     refresh_interval: Option<u32>,
     #[serde(default)]
     layout: Layout,
+    #[serde(default)]
+    visible_to: Vec<String>,
     panels: Vec<PanelRef>,
 }
 
@@ -95,6 +126,8 @@ struct PanelBody {
     refresh_interval: Option<u32>,
     #[serde(default)]
     display: PanelDisplay,
+    #[serde(default)]
+    visible_to: Vec<String>,
     #[serde(flatten)]
     source: PanelSource,
 }
@@ -153,6 +186,7 @@ pub fn read_tenant_folder(files: &BTreeMap<String, String>) -> Result<TenantFold
             description: head.description,
             refresh_interval: head.refresh_interval,
             layout: head.layout,
+            visible_to: head.visible_to,
             panels,
         };
         dashboard
@@ -214,6 +248,7 @@ fn resolve_panel(
         position: entry.position,
         refresh_interval: body.refresh_interval,
         display: body.display,
+        visible_to: body.visible_to,
         source: body.source,
     })
 }

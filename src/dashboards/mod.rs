@@ -26,6 +26,9 @@ pub struct DashboardConfig {
     pub refresh_interval: Option<u32>,
     #[serde(default)]
     pub layout: Layout,
+    /// Roles the dashboard is meant for; empty means every member who may read dashboards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visible_to: Vec<String>,
     pub panels: Vec<PanelConfig>,
 }
 
@@ -57,6 +60,9 @@ pub struct PanelConfig {
     pub refresh_interval: Option<u32>,
     #[serde(default)]
     pub display: PanelDisplay,
+    /// Roles the panel is meant for; empty means everyone who sees the dashboard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visible_to: Vec<String>,
     #[serde(flatten)]
     pub source: PanelSource,
 }
@@ -187,6 +193,18 @@ impl PanelSource {
             Self::Table(s) => &s.filters,
             Self::Bar(s) => &s.filters,
             Self::HealthStatus(_) => &[],
+        }
+    }
+
+    /// The panel's filters, for adding the caller's row filters; `None` for kinds that take no
+    /// filters.
+    pub fn filters_mut(&mut self) -> Option<&mut Vec<Filter>> {
+        match self {
+            Self::Kpi(s) => Some(&mut s.filters),
+            Self::Timeseries(s) => Some(&mut s.filters),
+            Self::Table(s) => Some(&mut s.filters),
+            Self::Bar(s) => Some(&mut s.filters),
+            Self::HealthStatus(_) => None,
         }
     }
 

@@ -64,16 +64,12 @@ pub fn demo_files() -> BTreeMap<String, String> {
 
 /// The demo tenant's id: `WK-` and nine Crockford base-32 characters derived from the seed.
 pub fn tenant_id(seed: u64) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
     // SplitMix64 spreads neighbouring seeds over the whole id space.
     let mut x = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
     x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     x ^= x >> 31;
-    let id: String = (0..9)
-        .map(|i| ALPHABET[((x >> (i * 5)) & 31) as usize] as char)
-        .collect();
-    format!("WK-{id}")
+    format!("WK-{}", crate::identity::token::crockford9(x))
 }
 
 /// Generates the demo tenant's data and records it in the store.
@@ -135,6 +131,8 @@ pub fn install(
             generated_at: now,
             generation_ms,
         }),
+        plan: folder.tenant.plan,
+        active: true,
     };
     let datasets: Vec<DatasetRecord> = folder
         .datasets

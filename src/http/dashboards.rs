@@ -3,19 +3,16 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::blocking;
 use super::error::ApiError;
+use super::session::Granted;
+use super::{Body, blocking};
 use crate::appliance::Appliance;
 use crate::dashboards::DashboardConfig;
-
-#[derive(Debug, Deserialize)]
-pub struct TenantParam {
-    pub tenant: Option<String>,
-}
 
 #[derive(Serialize)]
 pub struct DashboardList {
@@ -27,6 +24,15 @@ pub struct DashboardList {
 pub struct TenantOut {
     id: String,
     name: String,
+}
+
+impl From<crate::appliance::TenantAccess> for TenantOut {
+    fn from(t: crate::appliance::TenantAccess) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -56,19 +62,23 @@ pub struct Meta {
 #[tracing::instrument(skip_all)]
 pub async fn list(
     State(app): State<Arc<Appliance>>,
-    Query(param): Query<TenantParam>,
+    g: Granted,
 ) -> Result<Json<DashboardList>, ApiError> {
     let (tenant, dashboards) = blocking(&app, move |app| {
-        let tenant = app.tenant(param.tenant.as_deref())?;
-        let dashboards = app.dashboards(&tenant)?;
+        let dashboards = app.dashboards(&g.grant)?;
+        let tenant = app
+            .tenants_of(&g.caller)?
+            .into_iter()
+            .find(|t| t.id == g.grant.tenant)
+            .ok_or_else(|| crate::appliance::ServiceError::NotFound {
+                kind: "tenant",
+                id: g.grant.tenant.clone(),
+            })?;
         Ok((tenant, dashboards))
     })
     .await?;
     Ok(Json(DashboardList {
-        tenant: TenantOut {
-            id: tenant.id,
-            name: tenant.name,
-        },
+        tenant: TenantOut::from(tenant),
         dashboards: dashboards
             .into_iter()
             .map(|d| DashboardOut {
@@ -84,22 +94,41 @@ pub async fn list(
 #[tracing::instrument(skip_all, fields(dashboard = %id))]
 pub async fn get(
     State(app): State<Arc<Appliance>>,
+    g: Granted,
     Path(id): Path<String>,
-    Query(param): Query<TenantParam>,
 ) -> Result<Json<ResolvedDashboard>, ApiError> {
-    let (tenant, template) = blocking(&app, move |app| {
-        let tenant = app.tenant(param.tenant.as_deref())?;
-        let template = app.dashboard(&tenant, &id)?;
-        Ok((tenant, template))
-    })
-    .await?;
+    let tenant_id = g.grant.tenant.clone();
+    let template = blocking(&app, move |app| app.dashboard(&g.grant, &id)).await?;
     Ok(Json(ResolvedDashboard {
         meta: Meta {
             template_id: template.id,
             version: template.version,
-            tenant_id: tenant.id,
+            tenant_id,
             resolved_at: Utc::now(),
         },
         config: template.config,
     }))
+}
+
+/// Adds a dashboard (JSON, the shape `GET` returns as `config`), within the plan's limits.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Body(config): Body<DashboardConfig>,
+) -> Result<(StatusCode, Json<ResolvedDashboard>), ApiError> {
+    let tenant_id = g.grant.tenant.clone();
+    let template = blocking(&app, move |app| app.create_dashboard(&g.grant, config)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ResolvedDashboard {
+            meta: Meta {
+                template_id: template.id,
+                version: template.version,
+                tenant_id,
+                resolved_at: Utc::now(),
+            },
+            config: template.config,
+        }),
+    ))
 }

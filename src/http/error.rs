@@ -17,6 +17,14 @@ pub enum ErrorCode {
     InvalidDate,
     AmbiguousPanel,
     NotReady,
+    Unauthorized,
+    InvalidCredentials,
+    Forbidden,
+    CsrfFailed,
+    TooManyAttempts,
+    Conflict,
+    LimitExceeded,
+    PremiumRequired,
     Internal,
 }
 
@@ -25,7 +33,12 @@ impl ErrorCode {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::InvalidRequest | Self::InvalidDate => StatusCode::BAD_REQUEST,
-            Self::AmbiguousPanel => StatusCode::CONFLICT,
+            Self::AmbiguousPanel | Self::Conflict => StatusCode::CONFLICT,
+            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden | Self::CsrfFailed | Self::LimitExceeded | Self::PremiumRequired => {
+                StatusCode::FORBIDDEN
+            }
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::NotReady => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -36,6 +49,9 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Seconds, for `Retry-After` on 429.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -43,6 +59,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -66,6 +83,23 @@ impl From<ServiceError> for ApiError {
             ServiceError::AmbiguousPanel { .. } => {
                 Self::new(ErrorCode::AmbiguousPanel, error.to_string())
             }
+            ServiceError::Unauthorized(_) => Self::new(ErrorCode::Unauthorized, error.to_string()),
+            ServiceError::InvalidCredentials => {
+                Self::new(ErrorCode::InvalidCredentials, error.to_string())
+            }
+            ServiceError::Forbidden(_) => Self::new(ErrorCode::Forbidden, error.to_string()),
+            ServiceError::Throttled { retry_after } => {
+                let mut api = Self::new(ErrorCode::TooManyAttempts, error.to_string());
+                api.retry_after = Some(retry_after.as_secs().max(1));
+                api
+            }
+            ServiceError::Conflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),
+            ServiceError::LimitExceeded(_) => {
+                Self::new(ErrorCode::LimitExceeded, error.to_string())
+            }
+            ServiceError::PremiumRequired(_) => {
+                Self::new(ErrorCode::PremiumRequired, error.to_string())
+            }
             ServiceError::Store(_) | ServiceError::Analytics(_) => Self::internal(&error),
         }
     }
@@ -73,6 +107,13 @@ impl From<ServiceError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.code.status(), Json(self)).into_response()
+        let retry_after = self.retry_after;
+        let mut response = (self.code.status(), Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }

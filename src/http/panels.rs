@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::blocking;
 use super::error::{ApiError, ErrorCode};
+use super::session::Granted;
 use crate::analytics::panels::MAX_PAGE_SIZE;
 use crate::analytics::sql::TimeRange;
 use crate::analytics::{PanelData, PanelRequest};
@@ -18,7 +19,6 @@ use crate::dashboards::SortOrder;
 /// Query parameters, all taken as text so every mistake gets our own JSON error.
 #[derive(Debug, Default, Deserialize)]
 pub struct PanelParams {
-    tenant: Option<String>,
     dashboard: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
@@ -32,13 +32,13 @@ pub struct PanelParams {
 #[tracing::instrument(skip_all, fields(panel = %panel))]
 pub async fn data(
     State(app): State<Arc<Appliance>>,
+    g: Granted,
     Path(panel): Path<String>,
     Query(params): Query<PanelParams>,
 ) -> Result<Json<PanelData>, ApiError> {
     let request = panel_request(&params)?;
     let data = blocking(&app, move |app| {
-        let tenant = app.tenant(params.tenant.as_deref())?;
-        app.panel_data(&tenant, params.dashboard.as_deref(), &panel, &request)
+        app.panel_data(&g.grant, params.dashboard.as_deref(), &panel, &request)
     })
     .await?;
     Ok(Json(data))

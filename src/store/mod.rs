@@ -7,6 +7,7 @@
 //! callers on the async runtime reach the store through `spawn_blocking`.
 
 pub mod records;
+mod tx;
 
 use std::path::Path;
 
@@ -15,7 +16,11 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTran
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use records::{DatasetRecord, DemoInfo, TemplateRecord, TenantRecord};
+pub use records::{
+    ApiKeyRecord, DatasetRecord, DemoInfo, MembershipRecord, RoleRecord, SessionRecord,
+    TemplateRecord, TenantRecord, UserRecord,
+};
+pub use tx::Tx;
 
 use crate::audit::{AuditEntry, AuditEvent, ChainError, GENESIS};
 
@@ -25,6 +30,18 @@ const TEMPLATES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("te
 const META: TableDefinition<&str, &str> = TableDefinition::new("meta");
 /// Sequence number → sealed entry. Only ever appended to.
 const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// User id → user.
+const USERS: TableDefinition<&str, &[u8]> = TableDefinition::new("users");
+/// Lowercase email → user id.
+const USER_EMAILS: TableDefinition<&str, &str> = TableDefinition::new("user_emails");
+/// (tenant, user id) → membership.
+const MEMBERSHIPS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("memberships");
+/// (tenant, role name) → business role.
+const ROLES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roles");
+/// SHA-256 of the session token → session.
+const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
+/// Key id → API key.
+const API_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_keys");
 
 /// The store's own format version, kept in `meta` so later releases can migrate.
 const SCHEMA_VERSION: &str = "1";
@@ -80,6 +97,12 @@ impl Store {
             txn.open_table(DATASETS)?;
             txn.open_table(TEMPLATES)?;
             txn.open_table(AUDIT)?;
+            txn.open_table(USERS)?;
+            txn.open_table(USER_EMAILS)?;
+            txn.open_table(MEMBERSHIPS)?;
+            txn.open_table(ROLES)?;
+            txn.open_table(SESSIONS)?;
+            txn.open_table(API_KEYS)?;
             let mut meta = txn.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
             match found {
@@ -207,18 +230,164 @@ impl Store {
         tenant: &str,
     ) -> Result<Vec<T>, StoreError> {
         let txn = self.db.begin_read()?;
+        scan_tenant(&txn.open_table(definition)?, tenant)
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        definition: TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let txn = self.db.begin_read()?;
+        get_str(&txn.open_table(definition)?, key)
+    }
+
+    fn all<T: DeserializeOwned>(
+        &self,
+        definition: TableDefinition<&str, &[u8]>,
+    ) -> Result<Vec<T>, StoreError> {
+        let txn = self.db.begin_read()?;
         let table = txn.open_table(definition)?;
         let mut records = Vec::new();
-        // Keys sort by tenant first, so one tenant's records form one contiguous range.
-        for entry in table.range((tenant, "")..)? {
-            let (key, value) = entry?;
-            if key.value().0 != tenant {
-                break;
-            }
-            records.push(decode(value.value())?);
+        for entry in table.iter()? {
+            records.push(decode(entry?.1.value())?);
         }
         Ok(records)
     }
+
+    pub fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+        self.get(USERS, id)
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        self.all(USERS)
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let id = txn
+            .open_table(USER_EMAILS)?
+            .get(email)?
+            .map(|v| v.value().to_owned());
+        match id {
+            Some(id) => get_str(&txn.open_table(USERS)?, &id),
+            None => Ok(None),
+        }
+    }
+
+    pub fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        self.get(SESSIONS, token_hash)
+    }
+
+    pub fn membership(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> Result<Option<MembershipRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        get_pair(&txn.open_table(MEMBERSHIPS)?, (tenant, user))
+    }
+
+    pub fn members(&self, tenant: &str) -> Result<Vec<MembershipRecord>, StoreError> {
+        self.scan(MEMBERSHIPS, tenant)
+    }
+
+    /// Every tenant a user belongs to.
+    pub fn memberships_of(&self, user: &str) -> Result<Vec<MembershipRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        memberships_of(&txn.open_table(MEMBERSHIPS)?, user)
+    }
+
+    pub fn role(&self, tenant: &str, name: &str) -> Result<Option<RoleRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        get_pair(&txn.open_table(ROLES)?, (tenant, name))
+    }
+
+    pub fn roles(&self, tenant: &str) -> Result<Vec<RoleRecord>, StoreError> {
+        self.scan(ROLES, tenant)
+    }
+
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
+        self.get(API_KEYS, id)
+    }
+
+    pub fn api_keys(&self, tenant: &str) -> Result<Vec<ApiKeyRecord>, StoreError> {
+        Ok(self
+            .all::<ApiKeyRecord>(API_KEYS)?
+            .into_iter()
+            .filter(|k| k.tenant == tenant)
+            .collect())
+    }
+
+    /// Runs `work` in one write transaction and commits it together with the audit events it
+    /// recorded; an error from `work` aborts both.
+    pub fn write<R, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&mut Tx<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
+        let txn = self.db.begin_write().map_err(StoreError::from)?;
+        let mut tx = Tx::new(&txn);
+        let result = work(&mut tx)?;
+        let events = tx.into_events();
+        append_audit(&txn, events)?;
+        txn.commit().map_err(StoreError::from)?;
+        Ok(result)
+    }
+
+    /// Records events that come with no other change, such as a failed sign-in.
+    pub fn audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
+        self.write(|tx| {
+            for event in events {
+                tx.audit(event);
+            }
+            Ok::<_, StoreError>(())
+        })
+    }
+}
+
+fn get_str<T: DeserializeOwned>(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    table.get(key)?.map(|v| decode(v.value())).transpose()
+}
+
+fn get_pair<T: DeserializeOwned>(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    key: (&str, &str),
+) -> Result<Option<T>, StoreError> {
+    table.get(key)?.map(|v| decode(v.value())).transpose()
+}
+
+/// Keys sort by tenant first, so one tenant's records form one contiguous range.
+fn scan_tenant<T: DeserializeOwned>(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    tenant: &str,
+) -> Result<Vec<T>, StoreError> {
+    let mut records = Vec::new();
+    for entry in table.range((tenant, "")..)? {
+        let (key, value) = entry?;
+        if key.value().0 != tenant {
+            break;
+        }
+        records.push(decode(value.value())?);
+    }
+    Ok(records)
+}
+
+/// A full scan: memberships are keyed by tenant, and a small team's table is small.
+fn memberships_of(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    user: &str,
+) -> Result<Vec<MembershipRecord>, StoreError> {
+    let mut records = Vec::new();
+    for entry in table.iter()? {
+        let (key, value) = entry?;
+        if key.value().1 == user {
+            records.push(decode(value.value())?);
+        }
+    }
+    Ok(records)
 }
 
 /// Appends events to the ledger inside the caller's write transaction, so the change and its

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use flexboard::store::Store;
 
-use crate::support::{TEST_ROWS, TestServer};
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TEST_ROWS, TestServer, login};
 
 fn demo_generated_at(data_dir: &Path) -> String {
     let store = Store::open(&data_dir.join("config.redb")).unwrap();
@@ -41,8 +41,12 @@ async fn restart_keeps_everything_and_regenerates_nothing() {
     first.stop().await;
     let generated = demo_generated_at(&data_dir);
     let audited = audit_actions(&data_dir);
-    assert_eq!(audited.len(), 7, "{audited:?}");
     assert!(audited[0].starts_with("tenant.create WK-"), "{audited:?}");
+    let count = |prefix: &str| audited.iter().filter(|a| a.starts_with(prefix)).count();
+    assert_eq!(count("template.create"), 2, "{audited:?}");
+    // The super-admin and the demo's three people, once; the admin's sign-in.
+    assert_eq!(count("user.create"), 4, "{audited:?}");
+    assert_eq!(count("auth.login "), 1, "{audited:?}");
     assert!(audited.contains(&"template.create sales-performance by system:demo".to_owned()));
 
     // A different --demo-rows must not matter: the directory already has data.
@@ -68,6 +72,8 @@ impl Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flexboard"))
             .args(args)
             .env("NO_COLOR", "1")
+            .env("FLEXBOARD_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("FLEXBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -116,12 +122,28 @@ impl Process {
     }
 }
 
+/// Signs in as the test super-admin on the server at the start of `url`, then GETs `url`.
 fn blocking_get(url: &str) -> serde_json::Value {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async { reqwest::get(url).await.unwrap().json().await.unwrap() })
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let base: String = url.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+        let session = login(&client, &base, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("the super-admin signs in");
+        client
+            .get(url)
+            .header("cookie", session.cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The test harness: the real server on 127.0.0.1:0 with its own temporary data directory,
 //! spoken to over real HTTP.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -13,12 +14,29 @@ use tokio::task::JoinHandle;
 /// generate in well under a second.
 pub const TEST_ROWS: u64 = 20_000;
 
+/// The super-admin every test server is created with (as `FLEXBOARD_ADMIN_EMAIL` and
+/// `FLEXBOARD_ADMIN_PASSWORD` would).
+pub const ADMIN_EMAIL: &str = "admin@test.example";
+pub const ADMIN_PASSWORD: &str = "a long test admin passphrase";
+
+/// A signed-in client: its session cookie and CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub me: Value,
+}
+
 pub struct TestServer {
     pub base: String,
     pub data_dir: PathBuf,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<Result<(), flexboard::StartError>>>,
     pub client: reqwest::Client,
+    /// Email → password of the accounts made on this server's first start.
+    pub accounts: BTreeMap<String, String>,
+    /// The super-admin's session, used by `get`.
+    pub admin: Session,
 }
 
 impl TestServer {
@@ -36,55 +54,79 @@ impl TestServer {
     pub async fn start_with(mut config: Config) -> TestServer {
         let data_dir = config.data_dir.clone();
         config.duckdb_memory = "1GB".into();
+        config.admin_email = Some(ADMIN_EMAIL.into());
+        config.admin_password = Some(ADMIN_PASSWORD.into());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
+        let app = flexboard::open(config).await.expect("the appliance opens");
+        let mut accounts = BTreeMap::new();
+        accounts.insert(ADMIN_EMAIL.to_owned(), ADMIN_PASSWORD.to_owned());
+        if let Some(first) = app.take_first_start() {
+            for account in first.demo_users {
+                accounts.insert(account.email, account.password.expect("generated"));
+            }
+        }
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(flexboard::serve(config, listener, async {
+        let task = tokio::spawn(flexboard::run(app, listener, async {
             let _ = stopped.await;
         }));
-        let server = TestServer {
-            base: format!("http://{address}"),
+        let base = format!("http://{address}");
+        let client = reqwest::Client::new();
+        let admin = login(&client, &base, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("the test super-admin signs in");
+        TestServer {
+            base,
             data_dir,
             stop: Some(stop),
             task: Some(task),
-            client: reqwest::Client::new(),
-        };
-        server.wait_ready().await;
-        server
+            client,
+            accounts,
+            admin,
+        }
     }
 
-    async fn wait_ready(&self) {
-        // The listener is bound before the demo is generated; connections wait in the backlog
-        // until the server accepts, so one request with a generous timeout is enough.
-        let response = self
-            .client
-            .get(format!("{}/readyz", self.base))
-            .timeout(Duration::from_secs(120))
-            .send()
+    /// Signs in a first-start account by email.
+    pub async fn login_as(&self, email: &str) -> Session {
+        let password = self
+            .accounts
+            .get(email)
+            .unwrap_or_else(|| panic!("no first-start account {email}"));
+        login(&self.client, &self.base, email, password)
             .await
-            .expect("the server answers /readyz");
-        assert_eq!(
-            response.status(),
-            200,
-            "{}",
-            response.text().await.unwrap_or_default()
-        );
+            .unwrap_or_else(|e| panic!("{email} cannot sign in: {e:?}"))
     }
 
-    /// GET a path and return status and JSON body.
-    pub async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+    /// Sends a request as `session` (or anonymously) and returns status and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(session) = session {
+            request = request
+                .header("cookie", &session.cookie)
+                .header("x-csrf-token", &session.csrf);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         let body = response.json::<Value>().await.unwrap_or(Value::Null);
         (status, body)
     }
 
-    /// GET a path that must answer 200 with JSON.
+    /// GET a path as the super-admin and return status and JSON body.
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call("GET", path, Some(&self.admin), None).await
+    }
+
+    /// GET a path as the super-admin; it must answer 200 with JSON.
     pub async fn get_ok(&self, path: &str) -> Value {
         let (status, body) = self.get(path).await;
         assert_eq!(status, 200, "GET {path} answered {status}: {body}");
@@ -99,6 +141,36 @@ impl TestServer {
         if let Some(task) = self.task.take() {
             task.await.unwrap().unwrap();
         }
+    }
+}
+
+/// `POST /api/v1/auth/login`; the session, or the refusal's status and body.
+pub async fn login(
+    client: &reqwest::Client,
+    base: &str,
+    email: &str,
+    password: &str,
+) -> Result<Session, (u16, Value)> {
+    let response = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .timeout(Duration::from_secs(120))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body = response.json::<Value>().await.unwrap_or(Value::Null);
+    match (status, cookie) {
+        (200, Some(cookie)) => Ok(Session {
+            cookie: cookie.split(';').next().unwrap().to_owned(),
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            me: body,
+        }),
+        _ => Err((status, body)),
     }
 }
 

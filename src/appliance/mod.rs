@@ -1,0 +1,416 @@
+//! The appliance: an opened data directory with its store and tenant databases, and the
+//! operations the HTTP layer calls.
+//!
+//! Every operation that touches tenant data takes the caller's [`Grant`] (resolved by
+//! [`Appliance::grant`] from a session or an API key, see `auth.rs`) and asks the policy before
+//! reading or writing; objects are looked up inside the grant's tenant only, so another
+//! tenant's ids are simply not found.
+//!
+//! Threading rule: every method here blocks (redb and DuckDB are synchronous). The HTTP layer
+//! calls them through `tokio::task::spawn_blocking`; no transaction or connection is ever held
+//! across an `.await`.
+
+mod admin;
+mod auth;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+pub use admin::{
+    ApiKeyView, MemberView, NewApiKey, NewUser, RoleView, TenantPatch, TenantView, UserPatch,
+    UserView,
+};
+pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
+
+use crate::analytics::panels::panel_data;
+use crate::analytics::{AnalyticsError, DuckdbLimits, PanelData, PanelRequest, TenantDb};
+use crate::config::Config;
+use crate::dashboards::DashboardConfig;
+use crate::datadir::{DataDir, DataDirError};
+use crate::demo::{self, DemoError, DemoSpec};
+use crate::identity::policy::{Action, Denied, Grant, Resource};
+use crate::identity::throttle::Throttle;
+use crate::store::{Store, StoreError, TemplateRecord};
+
+/// Why the appliance could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not create the demo: {0}")]
+    Demo(#[from] DemoError),
+    #[error("could not open the database of tenant {tenant}: {source}")]
+    Tenant {
+        tenant: String,
+        source: AnalyticsError,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the startup task failed: {0}")]
+    Join(String),
+    #[error("first-start setup: {0}")]
+    Setup(String),
+}
+
+/// Why a request could not be answered; `http/error.rs` maps each to a status.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("{kind} `{id}` does not exist")]
+    NotFound { kind: &'static str, id: String },
+    #[error(
+        "you have no workspace yet: this Flexboard was started with --no-demo or your workspaces are deactivated; a super-admin can create one (Admin → Tenants)"
+    )]
+    NoTenant,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("panel `{panel}` is on several dashboards ({dashboards}); name one with `dashboard=`")]
+    AmbiguousPanel { panel: String, dashboards: String },
+    /// No valid session or key: sign in.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the policy says no.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown email and wrong password give this same answer.
+    #[error("the email or the password is wrong")]
+    InvalidCredentials,
+    #[error("too many failed sign-ins; try again in {} s", retry_after.as_secs().max(1))]
+    Throttled { retry_after: Duration },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    LimitExceeded(String),
+    #[error("{0}")]
+    PremiumRequired(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Analytics(AnalyticsError),
+}
+
+impl From<Denied> for ServiceError {
+    fn from(denied: Denied) -> Self {
+        Self::Forbidden(denied.0)
+    }
+}
+
+impl From<AnalyticsError> for ServiceError {
+    fn from(error: AnalyticsError) -> Self {
+        match error {
+            AnalyticsError::Invalid(message) => Self::Invalid(message),
+            AnalyticsError::Catalog(error) => Self::Invalid(error.to_string()),
+            AnalyticsError::Build(error) => Self::Invalid(error.to_string()),
+            other => Self::Analytics(other),
+        }
+    }
+}
+
+pub struct Appliance {
+    store: Store,
+    tenants: RwLock<BTreeMap<String, Arc<TenantDb>>>,
+    limits: DuckdbLimits,
+    sessions: SessionLimits,
+    throttle: Throttle,
+    /// Bounds concurrent argon2id work (19 MiB each) to the number of cores.
+    hashing: tokio::sync::Semaphore,
+    /// Verified against when an email is unknown, so both answers take the same time.
+    dummy_hash: String,
+    first_start: Mutex<Option<FirstStart>>,
+    secure_cookies: bool,
+    /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
+    /// store and every database above are closed.
+    data_dir: DataDir,
+}
+
+/// How long a session lives: since its last request, and at most since sign-in.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// One dashboard in a listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DashboardSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub panel_count: usize,
+}
+
+impl Appliance {
+    /// Opens the data directory, the store and every tenant database, creating the demo when
+    /// the directory holds no tenant yet, and the first accounts when it holds no user.
+    pub fn open(config: &Config) -> Result<Self, StartError> {
+        let data_dir = DataDir::open(&config.data_dir)?;
+        let store = Store::open(&data_dir.config_db())?;
+        let limits = DuckdbLimits {
+            threads: config
+                .duckdb_threads
+                .unwrap_or(DuckdbLimits::default().threads),
+            memory: config.duckdb_memory.clone(),
+            ..DuckdbLimits::default()
+        };
+        let mut tenants = store.tenants()?;
+        if tenants.is_empty() && !config.no_demo {
+            let spec = DemoSpec {
+                seed: config.demo_seed,
+                sales_rows: config.demo_rows,
+            };
+            tenants.push(demo::install(&store, &data_dir, &limits, spec)?);
+        } else if let Some(demo) = tenants.iter().find_map(|t| t.demo.as_ref()) {
+            tracing::info!(
+                generated_at = %demo.generated_at,
+                rows = demo.sales_rows,
+                "using the existing data directory (the demo is not regenerated)"
+            );
+        }
+        let first_start = auth::bootstrap(&store, config, &tenants)?;
+        let mut databases = BTreeMap::new();
+        for tenant in &tenants {
+            let db =
+                TenantDb::open(&data_dir.tenant_db(&tenant.id), &limits).map_err(|source| {
+                    StartError::Tenant {
+                        tenant: tenant.id.clone(),
+                        source,
+                    }
+                })?;
+            databases.insert(tenant.id.clone(), Arc::new(db));
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            store,
+            tenants: RwLock::new(databases),
+            limits,
+            sessions: SessionLimits {
+                idle: config.session_idle,
+                absolute: config.session_lifetime,
+            },
+            throttle: Throttle::default(),
+            hashing: tokio::sync::Semaphore::new(cores),
+            dummy_hash: crate::identity::password::hash(&crate::identity::token::secret()),
+            first_start: Mutex::new(first_start),
+            secure_cookies: config.secure_cookies,
+            data_dir,
+        })
+    }
+
+    /// The credentials made on this first start, once: whoever takes them prints them.
+    pub fn take_first_start(&self) -> Option<FirstStart> {
+        self.first_start
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    /// Whether cookies are marked `Secure` (Flexboard is reached over HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    /// How long sessions last.
+    pub fn session_limits(&self) -> SessionLimits {
+        self.sessions
+    }
+
+    /// Permits for password hashing; hold one while calling an operation that hashes.
+    pub fn hashing_permits(&self) -> &tokio::sync::Semaphore {
+        &self.hashing
+    }
+
+    fn database(&self, tenant: &str) -> Result<Arc<TenantDb>, ServiceError> {
+        self.tenants
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(tenant)
+            .cloned()
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "tenant database",
+                id: tenant.to_owned(),
+            })
+    }
+
+    /// Records a refusal in the audit ledger and returns it as the answer.
+    fn deny(&self, grant: &Grant, target: &str, denied: Denied) -> ServiceError {
+        let event = crate::audit::AuditEvent {
+            actor: grant.actor.clone(),
+            tenant: Some(grant.tenant.clone()),
+            action: "access.deny".into(),
+            target: target.to_owned(),
+            reason: Some(denied.0.clone()),
+            before: None,
+            after: None,
+        };
+        if let Err(error) = self.store.audit(vec![event]) {
+            tracing::error!(%error, "could not record a denial in the audit ledger");
+        }
+        denied.into()
+    }
+
+    /// Asks the policy, recording a refusal.
+    fn require(
+        &self,
+        grant: &Grant,
+        resource: Resource,
+        action: Action,
+        target: &str,
+    ) -> Result<(), ServiceError> {
+        grant
+            .require(resource, action, None)
+            .map(|_| ())
+            .map_err(|denied| self.deny(grant, target, denied))
+    }
+
+    /// The dashboards of the grant's tenant meant for the caller.
+    pub fn dashboards(&self, grant: &Grant) -> Result<Vec<DashboardSummary>, ServiceError> {
+        self.require(grant, Resource::Dashboards, Action::Read, "dashboards")?;
+        let mut list: Vec<DashboardSummary> = self
+            .store
+            .templates(&grant.tenant)?
+            .into_iter()
+            .filter(|t| grant.is_audience(&t.config.visible_to))
+            .map(|t| DashboardSummary {
+                id: t.id,
+                name: t.config.name,
+                description: t.config.description,
+                panel_count: t
+                    .config
+                    .panels
+                    .iter()
+                    .filter(|p| grant.is_audience(&p.visible_to))
+                    .count(),
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(list)
+    }
+
+    /// A dashboard as this caller sees it: panels meant for other roles are removed. A
+    /// dashboard meant for other roles is not found, exactly like one that does not exist.
+    pub fn dashboard(&self, grant: &Grant, id: &str) -> Result<TemplateRecord, ServiceError> {
+        self.require(grant, Resource::Dashboards, Action::Read, id)?;
+        let not_found = || ServiceError::NotFound {
+            kind: "dashboard",
+            id: id.to_owned(),
+        };
+        let mut template = self
+            .store
+            .template(&grant.tenant, id)?
+            .ok_or_else(not_found)?;
+        if !grant.is_audience(&template.config.visible_to) {
+            return Err(not_found());
+        }
+        template
+            .config
+            .panels
+            .retain(|p| grant.is_audience(&p.visible_to));
+        Ok(template)
+    }
+
+    /// A panel's data, resolved in the context of its dashboard (named, or the only one that
+    /// holds a panel with that id).
+    /// Rows outside the caller's attribute rules are filtered in the query itself.
+    pub fn panel_data(
+        &self,
+        grant: &Grant,
+        dashboard: Option<&str>,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<PanelData, ServiceError> {
+        let config = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        let mut panel = config
+            .panel(panel_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "panel",
+                id: panel_id.to_owned(),
+            })?
+            .clone();
+        self.require(grant, Resource::Data, Action::Read, panel_id)?;
+        let datasets = self.store.datasets(&grant.tenant)?;
+        let dataset = datasets
+            .iter()
+            .map(|d| &d.definition)
+            .find(|d| d.name == panel.source.dataset())
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "dataset",
+                id: panel.source.dataset().to_owned(),
+            })?;
+        let row_filters = grant
+            .row_filters(dataset)
+            .map_err(|denied| self.deny(grant, panel_id, denied))?;
+        if !row_filters.is_empty() {
+            // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
+            let filters = panel.source.filters_mut().ok_or_else(|| {
+                self.deny(
+                    grant,
+                    panel_id,
+                    Denied("this panel cannot be limited to your rows".into()),
+                )
+            })?;
+            filters.extend(row_filters);
+        }
+        let db = self.database(&grant.tenant)?;
+        Ok(db.with_connection(|conn| panel_data(conn, dataset, &panel, request))?)
+    }
+
+    /// The dashboard (as the caller sees it) holding a panel.
+    fn dashboard_with_panel(
+        &self,
+        grant: &Grant,
+        dashboard: Option<&str>,
+        panel_id: &str,
+    ) -> Result<DashboardConfig, ServiceError> {
+        if let Some(id) = dashboard {
+            return Ok(self.dashboard(grant, id)?.config);
+        }
+        self.require(grant, Resource::Dashboards, Action::Read, panel_id)?;
+        let mut holding: Vec<DashboardConfig> = self
+            .store
+            .templates(&grant.tenant)?
+            .into_iter()
+            .map(|t| t.config)
+            .filter(|c| grant.is_audience(&c.visible_to))
+            .filter(|c| {
+                c.panel(panel_id)
+                    .is_some_and(|p| grant.is_audience(&p.visible_to))
+            })
+            .collect();
+        match holding.len() {
+            0 => Err(ServiceError::NotFound {
+                kind: "panel",
+                id: panel_id.to_owned(),
+            }),
+            1 => Ok(holding.remove(0)),
+            _ => Err(ServiceError::AmbiguousPanel {
+                panel: panel_id.to_owned(),
+                dashboards: holding
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// Ready when the store answers and every tenant database runs a query.
+    pub fn check_ready(&self) -> Result<(), ServiceError> {
+        self.store.tenants()?;
+        let databases: Vec<Arc<TenantDb>> = self
+            .tenants
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for db in databases {
+            db.with_connection(|conn| {
+                conn.query_row("SELECT 1", [], |row| row.get::<_, i32>(0))?;
+                Ok(())
+            })?;
+        }
+        Ok(())
+    }
+}

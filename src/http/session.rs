@@ -1,0 +1,186 @@
+//! Who is calling: the session cookie or the API key, resolved by the appliance, and the
+//! CSRF checks every state-changing request passes.
+//!
+//! Cookie sessions must echo their CSRF token in `X-CSRF-Token` on POST, PUT, PATCH and
+//! DELETE; API keys travel in `Authorization`, which a browser never adds by itself, so they
+//! need none. Independently, any unsafe request whose `Origin` names another host is refused
+//! before it reaches a handler (that covers the sign-in form, which has no session yet).
+
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::{ApiError, ErrorCode};
+use crate::appliance::{Appliance, Caller, Credential};
+use crate::identity::policy::Grant;
+use crate::identity::token::constant_time_eq;
+
+pub const COOKIE: &str = "flexboard_session";
+/// Over HTTPS the cookie takes the `__Host-` prefix: Secure, path `/`, no domain.
+pub const SECURE_COOKIE: &str = "__Host-flexboard_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+fn unsafe_method(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The session token from the request's cookies, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE || *name == SECURE_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn credential(headers: &HeaderMap) -> Option<Credential> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|v| Credential::ApiKey(v.trim().to_owned()));
+    bearer.or_else(|| session_token(headers).map(Credential::Session))
+}
+
+/// `Set-Cookie` for a new session, or (with `None`) one that clears it.
+pub fn session_cookie(app: &Appliance, token: Option<&str>) -> String {
+    let secure = app.secure_cookies();
+    let name = if secure { SECURE_COOKIE } else { COOKIE };
+    let max_age = match token {
+        Some(_) => app.session_limits().absolute.as_secs(),
+        None => 0,
+    };
+    format!(
+        "{name}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{}",
+        token.unwrap_or(""),
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// An authenticated caller (who may have no tenant selected yet).
+pub struct Authed(pub Caller);
+
+/// An authenticated caller and what they may do in their current tenant.
+pub struct Granted {
+    pub caller: Caller,
+    pub grant: Grant,
+}
+
+async fn resolve(
+    parts: &Parts,
+    app: &Arc<Appliance>,
+    with_grant: bool,
+) -> Result<(Caller, Option<Grant>), ApiError> {
+    let credential = credential(&parts.headers).ok_or_else(|| {
+        ApiError::new(ErrorCode::Unauthorized, "sign in first (no session or API key)")
+    })?;
+    let csrf = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let check_csrf = unsafe_method(&parts.method);
+    let app = Arc::clone(app);
+    let (caller, grant) = tokio::task::spawn_blocking(move || {
+        let caller = app.authenticate(&credential)?;
+        let grant = if with_grant {
+            Some(app.grant(&caller)?)
+        } else {
+            None
+        };
+        Ok::<_, crate::appliance::ServiceError>((caller, grant))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    if check_csrf
+        && let Some(expected) = caller.csrf()
+        && !csrf.is_some_and(|sent| constant_time_eq(&sent, expected))
+    {
+        return Err(ApiError::new(
+            ErrorCode::CsrfFailed,
+            "this request needs the X-CSRF-Token header of your session (reload the page)",
+        ));
+    }
+    Ok((caller, grant))
+}
+
+impl FromRequestParts<Arc<Appliance>> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<Appliance>,
+    ) -> Result<Self, Self::Rejection> {
+        let (caller, _) = resolve(parts, app, false).await?;
+        Ok(Self(caller))
+    }
+}
+
+impl FromRequestParts<Arc<Appliance>> for Granted {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &Arc<Appliance>,
+    ) -> Result<Self, Self::Rejection> {
+        let (caller, grant) = resolve(parts, app, true).await?;
+        let grant = grant.ok_or_else(|| ApiError::internal(&"no grant resolved"))?;
+        Ok(Self { caller, grant })
+    }
+}
+
+/// Refuses unsafe requests sent from another site: an `Origin` for a different host, or
+/// `Sec-Fetch-Site: cross-site`.
+pub async fn same_origin(request: Request, next: Next) -> Response {
+    if unsafe_method(request.method()) {
+        let headers = request.headers();
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_host = headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(|origin| origin.split_once("://").map_or(origin, |(_, rest)| rest));
+        let cross_origin = match (origin_host, host) {
+            (Some("null"), _) => true,
+            (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        let cross_site = headers
+            .get("sec-fetch-site")
+            .is_some_and(|v| v.as_bytes() == b"cross-site");
+        if cross_origin || cross_site {
+            return ApiError::new(
+                ErrorCode::CsrfFailed,
+                "cross-site requests may not change anything",
+            )
+            .into_response();
+        }
+    }
+    next.run(request).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_token_is_found_among_cookies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            "theme=dark; flexboard_session=abc123; other=1".parse().unwrap(),
+        );
+        assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
+        headers.insert(header::COOKIE, "__Host-flexboard_session=xyz".parse().unwrap());
+        assert_eq!(session_token(&headers).as_deref(), Some("xyz"));
+        headers.insert(header::COOKIE, "flexboard_sessionx=no".parse().unwrap());
+        assert_eq!(session_token(&headers), None);
+    }
+}

@@ -1,0 +1,195 @@
+//! A write transaction as the appliance sees it: typed reads and writes of records, and audit
+//! events that commit with them (see [`Store::write`](super::Store::write)).
+
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::records::{
+    ApiKeyRecord, MembershipRecord, RoleRecord, SessionRecord, TemplateRecord, TenantRecord,
+    UserRecord,
+};
+use super::{
+    API_KEYS, MEMBERSHIPS, ROLES, SESSIONS, StoreError, TEMPLATES, TENANTS, USER_EMAILS, USERS,
+    decode, encode, get_pair, get_str, memberships_of, scan_tenant,
+};
+use crate::audit::AuditEvent;
+
+pub struct Tx<'a> {
+    txn: &'a WriteTransaction,
+    events: Vec<AuditEvent>,
+}
+
+type Result<T> = std::result::Result<T, StoreError>;
+
+impl<'a> Tx<'a> {
+    pub(super) fn new(txn: &'a WriteTransaction) -> Self {
+        Self {
+            txn,
+            events: Vec::new(),
+        }
+    }
+
+    pub(super) fn into_events(self) -> Vec<AuditEvent> {
+        self.events
+    }
+
+    /// Records an event; it is sealed into the ledger when the transaction commits.
+    pub fn audit(&mut self, event: AuditEvent) {
+        self.events.push(event);
+    }
+
+    fn get<T: DeserializeOwned>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+    ) -> Result<Option<T>> {
+        get_str(&self.txn.open_table(table)?, key)
+    }
+
+    fn put<T: Serialize>(
+        &self,
+        table: TableDefinition<&str, &[u8]>,
+        key: &str,
+        value: &T,
+    ) -> Result<()> {
+        self.txn
+            .open_table(table)?
+            .insert(key, encode(value)?.as_slice())?;
+        Ok(())
+    }
+
+    fn put_pair<T: Serialize>(
+        &self,
+        table: TableDefinition<(&str, &str), &[u8]>,
+        key: (&str, &str),
+        value: &T,
+    ) -> Result<()> {
+        self.txn
+            .open_table(table)?
+            .insert(key, encode(value)?.as_slice())?;
+        Ok(())
+    }
+
+    pub fn tenant(&self, id: &str) -> Result<Option<TenantRecord>> {
+        self.get(TENANTS, id)
+    }
+
+    pub fn put_tenant(&self, tenant: &TenantRecord) -> Result<()> {
+        self.put(TENANTS, &tenant.id, tenant)
+    }
+
+    pub fn user(&self, id: &str) -> Result<Option<UserRecord>> {
+        self.get(USERS, id)
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>> {
+        let id = self
+            .txn
+            .open_table(USER_EMAILS)?
+            .get(email)?
+            .map(|v| v.value().to_owned());
+        match id {
+            Some(id) => self.user(&id),
+            None => Ok(None),
+        }
+    }
+
+    /// Writes a user and keeps the email index in step.
+    pub fn put_user(&self, user: &UserRecord) -> Result<()> {
+        let mut emails = self.txn.open_table(USER_EMAILS)?;
+        if let Some(old) = self.user(&user.id)?
+            && old.email != user.email
+        {
+            emails.remove(old.email.as_str())?;
+        }
+        emails.insert(user.email.as_str(), user.id.as_str())?;
+        drop(emails);
+        self.put(USERS, &user.id, user)
+    }
+
+    pub fn membership(&self, tenant: &str, user: &str) -> Result<Option<MembershipRecord>> {
+        get_pair(&self.txn.open_table(MEMBERSHIPS)?, (tenant, user))
+    }
+
+    pub fn memberships_of(&self, user: &str) -> Result<Vec<MembershipRecord>> {
+        memberships_of(&self.txn.open_table(MEMBERSHIPS)?, user)
+    }
+
+    pub fn members(&self, tenant: &str) -> Result<Vec<MembershipRecord>> {
+        scan_tenant(&self.txn.open_table(MEMBERSHIPS)?, tenant)
+    }
+
+    pub fn put_membership(&self, membership: &MembershipRecord) -> Result<()> {
+        self.put_pair(
+            MEMBERSHIPS,
+            (&membership.tenant, &membership.user),
+            membership,
+        )
+    }
+
+    pub fn remove_membership(&self, tenant: &str, user: &str) -> Result<()> {
+        self.txn.open_table(MEMBERSHIPS)?.remove((tenant, user))?;
+        Ok(())
+    }
+
+    pub fn role(&self, tenant: &str, name: &str) -> Result<Option<RoleRecord>> {
+        get_pair(&self.txn.open_table(ROLES)?, (tenant, name))
+    }
+
+    pub fn put_role(&self, role: &RoleRecord) -> Result<()> {
+        self.put_pair(ROLES, (&role.tenant, &role.name), role)
+    }
+
+    pub fn remove_role(&self, tenant: &str, name: &str) -> Result<()> {
+        self.txn.open_table(ROLES)?.remove((tenant, name))?;
+        Ok(())
+    }
+
+    pub fn put_session(&self, token_hash: &str, session: &SessionRecord) -> Result<()> {
+        self.put(SESSIONS, token_hash, session)
+    }
+
+    pub fn remove_session(&self, token_hash: &str) -> Result<Option<SessionRecord>> {
+        let mut table = self.txn.open_table(SESSIONS)?;
+        let removed = table.remove(token_hash)?;
+        removed.map(|v| decode(v.value())).transpose()
+    }
+
+    /// Deletes a user's sessions for which `expired` holds (all of them with `|_| true`).
+    pub fn remove_sessions_of(
+        &self,
+        user: &str,
+        expired: impl Fn(&SessionRecord) -> bool,
+    ) -> Result<usize> {
+        let mut table = self.txn.open_table(SESSIONS)?;
+        let mut doomed = Vec::new();
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let session: SessionRecord = decode(value.value())?;
+            if session.user == user && expired(&session) {
+                doomed.push(key.value().to_owned());
+            }
+        }
+        for key in &doomed {
+            table.remove(key.as_str())?;
+        }
+        Ok(doomed.len())
+    }
+
+    pub fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
+        self.get(API_KEYS, id)
+    }
+
+    pub fn put_api_key(&self, key: &ApiKeyRecord) -> Result<()> {
+        self.put(API_KEYS, &key.id, key)
+    }
+
+    pub fn templates(&self, tenant: &str) -> Result<Vec<TemplateRecord>> {
+        scan_tenant(&self.txn.open_table(TEMPLATES)?, tenant)
+    }
+
+    pub fn put_template(&self, tenant: &str, template: &TemplateRecord) -> Result<()> {
+        self.put_pair(TEMPLATES, (tenant, &template.id), template)
+    }
+}
