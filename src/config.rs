@@ -56,7 +56,12 @@ pub struct Config {
 
     /// First start only: the super-admin's password (12 to 128 characters, not a common one).
     /// Prefer the environment variable, which does not show in the process list.
-    #[arg(long, env = "FLEXBOARD_ADMIN_PASSWORD", hide_env_values = true, requires = "admin_email")]
+    #[arg(
+        long,
+        env = "FLEXBOARD_ADMIN_PASSWORD",
+        hide_env_values = true,
+        requires = "admin_email"
+    )]
     pub admin_password: Option<String>,
 
     /// Mark cookies `Secure` and name the session cookie `__Host-…`: set this when users reach

@@ -283,8 +283,13 @@ impl Appliance {
                 };
                 tx.put_membership(&membership)?;
                 tx.audit(
-                    AuditEvent::new(&grant.actor, Some(&grant.tenant), "membership.put", &user.id)
-                        .after(&membership),
+                    AuditEvent::new(
+                        &grant.actor,
+                        Some(&grant.tenant),
+                        "membership.put",
+                        &user.id,
+                    )
+                    .after(&membership),
                 );
             }
             Ok(())
@@ -294,7 +299,12 @@ impl Appliance {
 
     /// Whether the caller may change `target`: a super-admin may change anyone; a tenant admin
     /// only people who belong to their tenant alone and are not super-admins.
-    fn check_authority(&self, tx: &Tx<'_>, grant: &Grant, target: &UserRecord) -> Result<(), ServiceError> {
+    fn check_authority(
+        &self,
+        tx: &Tx<'_>,
+        grant: &Grant,
+        target: &UserRecord,
+    ) -> Result<(), ServiceError> {
         if grant.super_admin {
             return Ok(());
         }
@@ -306,7 +316,10 @@ impl Appliance {
             return Err(self.deny(
                 grant,
                 &target.id,
-                Denied("this user also belongs elsewhere; only a super-admin can change the account".into()),
+                Denied(
+                    "this user also belongs elsewhere; only a super-admin can change the account"
+                        .into(),
+                ),
             ));
         }
         Ok(())
@@ -321,7 +334,11 @@ impl Appliance {
         patch: UserPatch,
     ) -> Result<UserView, ServiceError> {
         self.require(grant, Resource::Users, Action::Update, id)?;
-        let name = patch.name.as_deref().map(|n| check_name(n, "a name")).transpose()?;
+        let name = patch
+            .name
+            .as_deref()
+            .map(|n| check_name(n, "a name"))
+            .transpose()?;
         if let Some(new) = &patch.password {
             password::check_policy(new).map_err(|e| invalid(e.to_string()))?;
         }
@@ -375,7 +392,15 @@ impl Appliance {
         self.require(grant, Resource::Memberships, Action::Update, user_id)?;
         check_attributes(&attributes)?;
         let membership = self.store.write(|tx| {
-            let mut user = tx.user(user_id)?.ok_or_else(|| not_found("user", user_id))?;
+            let mut user = tx
+                .user(user_id)?
+                .ok_or_else(|| not_found("user", user_id))?;
+            let before = tx.membership(&grant.tenant, user_id)?;
+            // A tenant admin manages people already in the tenant (new people are created with
+            // their membership); only a super-admin brings in someone from elsewhere.
+            if before.is_none() && !grant.super_admin {
+                return Err(not_found("member", user_id));
+            }
             if user.super_admin && !grant.super_admin {
                 return Err(self.deny(
                     grant,
@@ -386,7 +411,6 @@ impl Appliance {
             if !role_exists(tx, &grant.tenant, role)? {
                 return Err(invalid(format!("this workspace has no role `{role}`")));
             }
-            let before = tx.membership(&grant.tenant, user_id)?;
             let membership = MembershipRecord {
                 tenant: grant.tenant.clone(),
                 user: user_id.to_owned(),
@@ -421,14 +445,21 @@ impl Appliance {
             let before = tx
                 .membership(&grant.tenant, user_id)?
                 .ok_or_else(|| not_found("member", user_id))?;
-            let mut user = tx.user(user_id)?.ok_or_else(|| not_found("user", user_id))?;
+            let mut user = tx
+                .user(user_id)?
+                .ok_or_else(|| not_found("user", user_id))?;
             tx.remove_membership(&grant.tenant, user_id)?;
             user.epoch += 1;
             tx.put_user(&user)?;
             tx.remove_sessions_of(user_id, |_| true)?;
             tx.audit(
-                AuditEvent::new(&grant.actor, Some(&grant.tenant), "membership.delete", user_id)
-                    .before(&before),
+                AuditEvent::new(
+                    &grant.actor,
+                    Some(&grant.tenant),
+                    "membership.delete",
+                    user_id,
+                )
+                .before(&before),
             );
             Ok(())
         })
@@ -446,12 +477,17 @@ impl Appliance {
                 built_in: true,
             })
             .collect();
-        roles.extend(self.store.roles(&grant.tenant)?.into_iter().map(|r| RoleView {
-            name: r.name,
-            description: r.description,
-            permissions: r.permissions,
-            built_in: false,
-        }));
+        roles.extend(
+            self.store
+                .roles(&grant.tenant)?
+                .into_iter()
+                .map(|r| RoleView {
+                    name: r.name,
+                    description: r.description,
+                    permissions: r.permissions,
+                    built_in: false,
+                }),
+        );
         Ok(roles)
     }
 
@@ -484,10 +520,9 @@ impl Appliance {
         if permissions.is_empty() {
             return Err(invalid("a role needs at least one permission"));
         }
-        if permissions
-            .iter()
-            .any(|p| p.scope == Scope::All || matches!(p.resource, Resource::Tenants | Resource::Any))
-        {
+        if permissions.iter().any(|p| {
+            p.scope == Scope::All || matches!(p.resource, Resource::Tenants | Resource::Any)
+        }) {
             return Err(invalid(
                 "a workspace role cannot reach other workspaces: scope `all`, resource `tenants` and `*` are reserved to super-admins",
             ));
@@ -502,7 +537,11 @@ impl Appliance {
         self.store.write(|tx| {
             let before = tx.role(&grant.tenant, name)?;
             tx.put_role(&role)?;
-            let action = if before.is_some() { "role.update" } else { "role.create" };
+            let action = if before.is_some() {
+                "role.update"
+            } else {
+                "role.create"
+            };
             let mut event =
                 AuditEvent::new(&grant.actor, Some(&grant.tenant), action, name).after(&role);
             if let Some(before) = &before {
@@ -628,7 +667,11 @@ impl Appliance {
     }
 
     /// The caller, if a super-admin; otherwise a recorded refusal.
-    fn super_admin<'c>(&self, caller: &'c Caller, target: &str) -> Result<&'c UserRecord, ServiceError> {
+    fn super_admin<'c>(
+        &self,
+        caller: &'c Caller,
+        target: &str,
+    ) -> Result<&'c UserRecord, ServiceError> {
         match caller {
             Caller::User { user, .. } if user.super_admin => Ok(user),
             other => {
@@ -696,7 +739,9 @@ impl Appliance {
             plan,
             active: true,
         };
-        let io = |e: std::io::Error| ServiceError::Invalid(format!("could not create the workspace's directory: {e}"));
+        let io = |e: std::io::Error| {
+            ServiceError::Invalid(format!("could not create the workspace's directory: {e}"))
+        };
         self.data_dir.create_tenant_dir(&tenant.id).map_err(io)?;
         let db = TenantDb::open(&self.data_dir.tenant_db(&tenant.id), &self.limits)?;
         self.store.write(|tx| {
@@ -806,8 +851,13 @@ impl Appliance {
             };
             tx.put_template(&grant.tenant, &template)?;
             tx.audit(
-                AuditEvent::new(&grant.actor, Some(&grant.tenant), "template.create", &template.id)
-                    .after(&template),
+                AuditEvent::new(
+                    &grant.actor,
+                    Some(&grant.tenant),
+                    "template.create",
+                    &template.id,
+                )
+                .after(&template),
             );
             Ok(template)
         })

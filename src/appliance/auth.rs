@@ -52,7 +52,10 @@ impl FirstStart {
             lines.push(format!(
                 "  {:<30} {:<24} {}",
                 account.email,
-                account.password.as_deref().unwrap_or("(from FLEXBOARD_ADMIN_PASSWORD)"),
+                account
+                    .password
+                    .as_deref()
+                    .unwrap_or("(from FLEXBOARD_ADMIN_PASSWORD)"),
                 account.description
             ));
         }
@@ -157,10 +160,10 @@ pub(super) fn bootstrap(
         match (&config.admin_email, &config.admin_password) {
             (Some(email), Some(password)) => {
                 let email = normalize_email(email);
-                check_email(&email).map_err(|e| StartError::Setup(format!("FLEXBOARD_ADMIN_EMAIL: {e}")))?;
-                password::check_policy(password).map_err(|e| {
-                    StartError::Setup(format!("FLEXBOARD_ADMIN_PASSWORD: {e}"))
-                })?;
+                check_email(&email)
+                    .map_err(|e| StartError::Setup(format!("FLEXBOARD_ADMIN_EMAIL: {e}")))?;
+                password::check_policy(password)
+                    .map_err(|e| StartError::Setup(format!("FLEXBOARD_ADMIN_PASSWORD: {e}")))?;
                 (email, password.clone(), false)
             }
             _ => (
@@ -206,7 +209,12 @@ pub(super) fn bootstrap(
         }
         for person in folder.tenant.users {
             let secret = token::generated_password();
-            let user = new_user(&normalize_email(&person.email), &person.name, &secret, false);
+            let user = new_user(
+                &normalize_email(&person.email),
+                &person.name,
+                &secret,
+                false,
+            );
             let attributes = person
                 .attributes
                 .iter()
@@ -240,8 +248,13 @@ pub(super) fn bootstrap(
             if tx.role(&role.tenant, &role.name)?.is_none() {
                 tx.put_role(role)?;
                 tx.audit(
-                    AuditEvent::new("system:setup", Some(&role.tenant), "role.create", &role.name)
-                        .after(role),
+                    AuditEvent::new(
+                        "system:setup",
+                        Some(&role.tenant),
+                        "role.create",
+                        &role.name,
+                    )
+                    .after(role),
                 );
             }
         }
@@ -647,8 +660,13 @@ impl Appliance {
         self.store.write(|tx| {
             tx.put_session(token_hash, &session)?;
             tx.audit(
-                AuditEvent::new(&user.id, Some(tenant_id), "session.select_tenant", tenant_id)
-                    .before(&before),
+                AuditEvent::new(
+                    &user.id,
+                    Some(tenant_id),
+                    "session.select_tenant",
+                    tenant_id,
+                )
+                .before(&before),
             );
             Ok::<_, StoreError>(())
         })?;
@@ -695,7 +713,12 @@ impl Appliance {
             let mut current_session = session.clone();
             current_session.epoch = stored.epoch;
             tx.put_session(token_hash, &current_session)?;
-            tx.audit(AuditEvent::new(&user.id, None, "user.password_change", &user.id));
+            tx.audit(AuditEvent::new(
+                &user.id,
+                None,
+                "user.password_change",
+                &user.id,
+            ));
             Ok::<_, ServiceError>(())
         })
     }

@@ -112,7 +112,9 @@ pub async fn delete_role(
 }
 
 pub async fn api_keys(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Vec<ApiKeyView>> {
-    Ok(Json(blocking(&app, move |app| app.api_keys(&g.grant)).await?))
+    Ok(Json(
+        blocking(&app, move |app| app.api_keys(&g.grant)).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -144,8 +146,13 @@ pub async fn revoke_api_key(
     ))
 }
 
-pub async fn tenants(State(app): State<Arc<Appliance>>, Authed(caller): Authed) -> Answer<Vec<TenantView>> {
-    Ok(Json(blocking(&app, move |app| app.all_tenants(&caller)).await?))
+pub async fn tenants(
+    State(app): State<Arc<Appliance>>,
+    Authed(caller): Authed,
+) -> Answer<Vec<TenantView>> {
+    Ok(Json(
+        blocking(&app, move |app| app.all_tenants(&caller)).await?,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -39,13 +39,19 @@ pub async fn login(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn logout(State(app): State<Arc<Appliance>>, Authed(caller): Authed) -> Result<Response, ApiError> {
+pub async fn logout(
+    State(app): State<Arc<Appliance>>,
+    Authed(caller): Authed,
+) -> Result<Response, ApiError> {
     blocking(&app, move |app| app.logout(&caller)).await?;
     let cookie = session_cookie(&app, None);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
-pub async fn me(State(app): State<Arc<Appliance>>, Authed(caller): Authed) -> Result<Json<Me>, ApiError> {
+pub async fn me(
+    State(app): State<Arc<Appliance>>,
+    Authed(caller): Authed,
+) -> Result<Json<Me>, ApiError> {
     Ok(Json(blocking(&app, move |app| app.me(&caller)).await?))
 }
 
@@ -73,7 +79,9 @@ pub async fn tenants(
     State(app): State<Arc<Appliance>>,
     Authed(caller): Authed,
 ) -> Result<Json<Vec<TenantAccess>>, ApiError> {
-    Ok(Json(blocking(&app, move |app| app.tenants_of(&caller)).await?))
+    Ok(Json(
+        blocking(&app, move |app| app.tenants_of(&caller)).await?,
+    ))
 }
 
 #[tracing::instrument(skip_all, fields(tenant = %id))]

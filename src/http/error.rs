@@ -90,7 +90,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(_) => Self::new(ErrorCode::Forbidden, error.to_string()),
             ServiceError::Throttled { retry_after } => {
                 let mut api = Self::new(ErrorCode::TooManyAttempts, error.to_string());
-                api.retry_after = Some(retry_after.as_secs().max(1));
+                api.retry_after = Some(crate::appliance::whole_seconds(*retry_after));
                 api
             }
             ServiceError::Conflict(_) => Self::new(ErrorCode::Conflict, error.to_string()),

@@ -19,11 +19,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::FromRequest;
 use axum::extract::rejection::JsonRejection;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, on};
-use axum::Router;
 use tower_http::trace::TraceLayer;
 
 use crate::appliance::{Appliance, ServiceError};
@@ -56,7 +56,13 @@ struct Routes {
 }
 
 impl Routes {
-    fn add<H, T>(mut self, method: &'static str, path: &'static str, access: Access, handler: H) -> Self
+    fn add<H, T>(
+        mut self,
+        method: &'static str,
+        path: &'static str,
+        access: Access,
+        handler: H,
+    ) -> Self
     where
         H: Handler<T, Arc<Appliance>>,
         T: 'static,
@@ -91,7 +97,12 @@ fn routes() -> Routes {
     .add("POST", "/api/v1/auth/login", Public, auth::login)
     .add("POST", "/api/v1/auth/logout", Signed, auth::logout)
     .add("GET", "/api/v1/auth/me", Signed, auth::me)
-    .add("POST", "/api/v1/auth/password", Signed, auth::change_password)
+    .add(
+        "POST",
+        "/api/v1/auth/password",
+        Signed,
+        auth::change_password,
+    )
     .add("GET", "/api/v1/tenants", Signed, auth::tenants)
     .add("POST", "/api/v1/tenants/{id}/select", Signed, auth::select)
     .add("GET", "/api/v1/dashboards", Tenant, dashboards::list)
@@ -100,18 +111,58 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
     .add("GET", "/api/v1/admin/users", Tenant, admin::users)
     .add("POST", "/api/v1/admin/users", Tenant, admin::create_user)
-    .add("PATCH", "/api/v1/admin/users/{id}", Tenant, admin::update_user)
-    .add("PUT", "/api/v1/admin/memberships/{user}", Tenant, admin::put_membership)
-    .add("DELETE", "/api/v1/admin/memberships/{user}", Tenant, admin::remove_membership)
+    .add(
+        "PATCH",
+        "/api/v1/admin/users/{id}",
+        Tenant,
+        admin::update_user,
+    )
+    .add(
+        "PUT",
+        "/api/v1/admin/memberships/{user}",
+        Tenant,
+        admin::put_membership,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/admin/memberships/{user}",
+        Tenant,
+        admin::remove_membership,
+    )
     .add("GET", "/api/v1/admin/roles", Tenant, admin::roles)
     .add("PUT", "/api/v1/admin/roles/{name}", Tenant, admin::put_role)
-    .add("DELETE", "/api/v1/admin/roles/{name}", Tenant, admin::delete_role)
+    .add(
+        "DELETE",
+        "/api/v1/admin/roles/{name}",
+        Tenant,
+        admin::delete_role,
+    )
     .add("GET", "/api/v1/admin/api-keys", Tenant, admin::api_keys)
-    .add("POST", "/api/v1/admin/api-keys", Tenant, admin::create_api_key)
-    .add("DELETE", "/api/v1/admin/api-keys/{id}", Tenant, admin::revoke_api_key)
+    .add(
+        "POST",
+        "/api/v1/admin/api-keys",
+        Tenant,
+        admin::create_api_key,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/admin/api-keys/{id}",
+        Tenant,
+        admin::revoke_api_key,
+    )
     .add("GET", "/api/v1/admin/tenants", SuperAdmin, admin::tenants)
-    .add("POST", "/api/v1/admin/tenants", SuperAdmin, admin::create_tenant)
-    .add("PATCH", "/api/v1/admin/tenants/{id}", SuperAdmin, admin::update_tenant)
+    .add(
+        "POST",
+        "/api/v1/admin/tenants",
+        SuperAdmin,
+        admin::create_tenant,
+    )
+    .add(
+        "PATCH",
+        "/api/v1/admin/tenants/{id}",
+        SuperAdmin,
+        admin::update_tenant,
+    )
 }
 
 /// The route table: every method and path the router serves (besides the UI's files).

@@ -79,7 +79,10 @@ async fn resolve(
     with_grant: bool,
 ) -> Result<(Caller, Option<Grant>), ApiError> {
     let credential = credential(&parts.headers).ok_or_else(|| {
-        ApiError::new(ErrorCode::Unauthorized, "sign in first (no session or API key)")
+        ApiError::new(
+            ErrorCode::Unauthorized,
+            "sign in first (no session or API key)",
+        )
     })?;
     let csrf = parts
         .headers
@@ -175,10 +178,15 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert(
             header::COOKIE,
-            "theme=dark; flexboard_session=abc123; other=1".parse().unwrap(),
+            "theme=dark; flexboard_session=abc123; other=1"
+                .parse()
+                .unwrap(),
         );
         assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
-        headers.insert(header::COOKIE, "__Host-flexboard_session=xyz".parse().unwrap());
+        headers.insert(
+            header::COOKIE,
+            "__Host-flexboard_session=xyz".parse().unwrap(),
+        );
         assert_eq!(session_token(&headers).as_deref(), Some("xyz"));
         headers.insert(header::COOKIE, "flexboard_sessionx=no".parse().unwrap());
         assert_eq!(session_token(&headers), None);

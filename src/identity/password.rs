@@ -79,12 +79,7 @@ pub fn meets_floor(stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    let param = |name: &str| {
-        parsed
-            .params
-            .get_decimal(name)
-            .unwrap_or_default()
-    };
+    let param = |name: &str| parsed.params.get_decimal(name).unwrap_or_default();
     parsed.algorithm.as_str() == "argon2id" && param("m") >= MEMORY_KIB && param("t") >= PASSES
 }
 
@@ -108,14 +103,21 @@ mod tests {
     #[test]
     fn hashes_verify_and_meet_the_floor() {
         let stored = hash("correct horse battery staple");
-        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
+        assert!(
+            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{stored}"
+        );
         assert!(meets_floor(&stored));
         assert!(verify("correct horse battery staple", &stored));
         assert!(!verify("correct horse battery stapler", &stored));
         assert!(!verify("anything", "not a hash"));
         // The same password hashes differently each time (random salt).
         assert_ne!(stored, hash("correct horse battery staple"));
-        assert!(!meets_floor("$argon2id$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"));
-        assert!(!meets_floor("$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"));
+        assert!(!meets_floor(
+            "$argon2id$v=19$m=4096,t=3,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+        ));
+        assert!(!meets_floor(
+            "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+        ));
     }
 }

@@ -113,7 +113,11 @@ pub fn api_key_scope(scope: &str) -> Option<Vec<Permission>> {
     Some(match scope {
         "dashboards:read" => vec![p(Dashboards, Read, Tenant)],
         "data:read" => vec![p(Data, Read, Tenant)],
-        "data:write" => vec![p(Data, Create, Tenant), p(Data, Update, Tenant), p(Data, Delete, Tenant)],
+        "data:write" => vec![
+            p(Data, Create, Tenant),
+            p(Data, Update, Tenant),
+            p(Data, Delete, Tenant),
+        ],
         "sync:read" => vec![p(Sync, Read, Tenant), p(Dashboards, Read, Tenant)],
         _ => return None,
     })
@@ -133,7 +137,9 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
         ));
     }
     if BUILT_IN_ROLES.contains(&name) || name == "super-admin" {
-        return Err(format!("`{name}` is a built-in role and cannot be redefined"));
+        return Err(format!(
+            "`{name}` is a built-in role and cannot be redefined"
+        ));
     }
     Ok(())
 }
@@ -337,20 +343,56 @@ mod tests {
     #[test]
     fn roles_grant_what_their_table_says_and_nothing_else() {
         let viewer = grant(VIEWER, &[]);
-        assert!(viewer.require(Resource::Dashboards, Action::Read, None).is_ok());
-        assert!(viewer.require(Resource::Dashboards, Action::Create, None).is_err());
+        assert!(
+            viewer
+                .require(Resource::Dashboards, Action::Read, None)
+                .is_ok()
+        );
+        assert!(
+            viewer
+                .require(Resource::Dashboards, Action::Create, None)
+                .is_err()
+        );
         assert!(viewer.require(Resource::Users, Action::Read, None).is_err());
         let admin = grant(TENANT_ADMIN, &[]);
-        assert!(admin.require(Resource::ApiKeys, Action::Delete, None).is_ok());
-        assert!(admin.require(Resource::Tenants, Action::Update, None).is_err());
+        assert!(
+            admin
+                .require(Resource::ApiKeys, Action::Delete, None)
+                .is_ok()
+        );
+        assert!(
+            admin
+                .require(Resource::Tenants, Action::Update, None)
+                .is_err()
+        );
         let mut nobody = grant("unknown", &[]);
         nobody.permissions.clear();
-        assert!(nobody.require(Resource::Dashboards, Action::Read, None).is_err());
+        assert!(
+            nobody
+                .require(Resource::Dashboards, Action::Read, None)
+                .is_err()
+        );
         let mut owner = grant("unknown", &[]);
-        owner.permissions = vec![Permission::new(Resource::Dashboards, Action::Update, Scope::Own)];
-        assert!(owner.require(Resource::Dashboards, Action::Update, Some("US-1")).is_ok());
-        assert!(owner.require(Resource::Dashboards, Action::Update, Some("US-2")).is_err());
-        assert!(owner.require(Resource::Dashboards, Action::Update, None).is_err());
+        owner.permissions = vec![Permission::new(
+            Resource::Dashboards,
+            Action::Update,
+            Scope::Own,
+        )];
+        assert!(
+            owner
+                .require(Resource::Dashboards, Action::Update, Some("US-1"))
+                .is_ok()
+        );
+        assert!(
+            owner
+                .require(Resource::Dashboards, Action::Update, Some("US-2"))
+                .is_err()
+        );
+        assert!(
+            owner
+                .require(Resource::Dashboards, Action::Update, None)
+                .is_err()
+        );
     }
 
     #[test]
@@ -365,7 +407,12 @@ mod tests {
         assert!(manager.row_filters(&dataset(&[])).is_err());
         // Tenant-wide readers get every row.
         let viewer = grant(VIEWER, &[]);
-        assert!(viewer.row_filters(&dataset(&[("zone", "zone")])).unwrap().is_empty());
+        assert!(
+            viewer
+                .row_filters(&dataset(&[("zone", "zone")]))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

@@ -32,7 +32,16 @@ async fn demo_dashboards_are_listed_and_served() {
         .collect();
     assert_eq!(
         kinds,
-        ["kpi", "kpi", "kpi", "kpi", "timeseries", "bar", "table", "bar"]
+        [
+            "kpi",
+            "kpi",
+            "kpi",
+            "kpi",
+            "timeseries",
+            "bar",
+            "table",
+            "bar"
+        ]
     );
     // Default sizes are filled in: the KPI row gives no height.
     assert_eq!(config["panels"][0]["position"]["height"], 1);
@@ -377,7 +386,12 @@ async fn errors_are_json_with_stable_codes() {
     .await;
     check("/api/v1/nothing-here", 404, "not_found").await;
     let (status, body) = server
-        .call("POST", "/api/v1/tenants/WK-000000000/select", Some(&server.admin), None)
+        .call(
+            "POST",
+            "/api/v1/tenants/WK-000000000/select",
+            Some(&server.admin),
+            None,
+        )
         .await;
     assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
     server.stop().await;

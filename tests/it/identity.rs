@@ -1,0 +1,968 @@
+//! Identity: the first start's accounts, passwords, throttling, sessions, CSRF, plans, API
+//! keys, tenants, row and panel access, and the audit trail of all of it.
+
+use std::time::Duration;
+
+use flexboard::Config;
+use flexboard::identity::password;
+use flexboard::store::Store;
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_EMAIL, Session, TEST_ROWS, TestServer, login, open_tenant_db};
+
+const EXECUTIVE: &str = "executive@acme.example";
+const MANAGER: &str = "north.manager@acme.example";
+const VIEWER: &str = "viewer@acme.example";
+
+fn audit_actions(data_dir: &std::path::Path) -> Vec<(String, String, String)> {
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    store.verify_audit().unwrap();
+    store
+        .audit_entries(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.event.action, e.event.actor, e.event.target))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_start_creates_accounts_once_and_never_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(dir.path().join("data"));
+    config.demo_rows = TEST_ROWS;
+
+    // A weak FLEXBOARD_ADMIN_PASSWORD is refused before anything is created.
+    let mut weak = config.clone();
+    weak.admin_email = Some("root@example.com".into());
+    weak.admin_password = Some("password1234".into());
+    let error = flexboard::open(weak)
+        .await
+        .err()
+        .expect("a weak password is refused");
+    assert!(error.to_string().contains("common passwords"), "{error}");
+
+    let app = flexboard::open(config.clone()).await.unwrap();
+    let first = app
+        .take_first_start()
+        .expect("the first start makes accounts");
+    assert!(app.take_first_start().is_none(), "shown once");
+    assert_eq!(first.admin.email, "admin@flexboard.local");
+    let admin_password = first.admin.password.clone().expect("generated");
+    assert_eq!(password::check_policy(&admin_password), Ok(()));
+    let emails: Vec<&str> = first.demo_users.iter().map(|a| a.email.as_str()).collect();
+    assert_eq!(emails, [EXECUTIVE, MANAGER, VIEWER]);
+    let banner = first.banner();
+    for account in std::iter::once(&first.admin).chain(&first.demo_users) {
+        assert!(
+            banner.contains(account.password.as_deref().unwrap()),
+            "{banner}"
+        );
+    }
+    assert!(first.demo_users[1].description.contains("zone=NORTH"));
+    drop(app);
+
+    // Second start, even with admin variables set: no new account, nothing to print.
+    let mut again = config.clone();
+    again.admin_email = Some("late@example.com".into());
+    again.admin_password = Some("a late passphrase here".into());
+    let app = flexboard::open(again).await.unwrap();
+    assert!(app.take_first_start().is_none());
+    drop(app);
+
+    let store = Store::open(&dir.path().join("data/config.redb")).unwrap();
+    let users = store.users().unwrap();
+    assert_eq!(users.len(), 4, "{users:?}");
+    assert!(!users.iter().any(|u| u.email == "late@example.com"));
+    // Every stored hash is argon2id at or above OWASP's floor, and matches its password.
+    for user in &users {
+        assert!(
+            password::meets_floor(&user.password_hash),
+            "{}",
+            user.password_hash
+        );
+    }
+    let admin = users.iter().find(|u| u.super_admin).unwrap();
+    assert!(password::verify(&admin_password, &admin.password_hash));
+    assert!(!admin.password_hash.contains(&admin_password));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passwords_follow_the_policy_on_every_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = Some(&server.admin);
+    let create = |password: &'static str| json!({"email": "new@acme.example", "name": "New Person", "password": password, "role": "viewer"});
+    for (bad, why) in [
+        ("short", "at least 12"),
+        ("password1234", "common"),
+        ("qwertyuiop123", "common"),
+    ] {
+        let (status, body) = server
+            .call("POST", "/api/v1/admin/users", admin, Some(create(bad)))
+            .await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (400, Some("invalid_request")),
+            "{body}"
+        );
+        assert!(
+            body["message"].as_str().unwrap().contains(why),
+            "{bad}: {body}"
+        );
+    }
+    let long = "x".repeat(129);
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/v1/admin/users",
+            admin,
+            Some(
+                json!({"email": "n@acme.example", "name": "N", "password": long, "role": "viewer"}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, user) = server
+        .call(
+            "POST",
+            "/api/v1/admin/users",
+            admin,
+            Some(create("a perfectly fine passphrase")),
+        )
+        .await;
+    assert_eq!(status, 201, "{user}");
+    assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/admin/users",
+            admin,
+            Some(create("another fine passphrase")),
+        )
+        .await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+
+    // An admin reset: policy applies, and the person's sessions end.
+    let person = login(
+        &server.client,
+        &server.base,
+        "new@acme.example",
+        "a perfectly fine passphrase",
+    )
+    .await
+    .unwrap();
+    let path = format!("/api/v1/admin/users/{}", user["id"].as_str().unwrap());
+    let (status, _) = server
+        .call(
+            "PATCH",
+            &path,
+            admin,
+            Some(json!({"password": "123456789012"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .call(
+            "PATCH",
+            &path,
+            admin,
+            Some(json!({"password": "a reset passphrase here"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = server
+        .call("GET", "/api/v1/auth/me", Some(&person), None)
+        .await;
+    assert_eq!(status, 401, "a reset ends the person's sessions");
+    assert!(
+        login(
+            &server.client,
+            &server.base,
+            "new@acme.example",
+            "a perfectly fine passphrase"
+        )
+        .await
+        .is_err()
+    );
+
+    // Changing one's own password: the current one is checked, this session continues.
+    let person = login(
+        &server.client,
+        &server.base,
+        "new@acme.example",
+        "a reset passphrase here",
+    )
+    .await
+    .unwrap();
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/v1/auth/password",
+            Some(&person),
+            Some(change("wrong current pass", "my own new passphrase")),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/v1/auth/password",
+            Some(&person),
+            Some(change("a reset passphrase here", "short")),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/v1/auth/password",
+            Some(&person),
+            Some(change("a reset passphrase here", "my own new passphrase")),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = server
+        .call("GET", "/api/v1/auth/me", Some(&person), None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        login(
+            &server.client,
+            &server.base,
+            "new@acme.example",
+            "my own new passphrase"
+        )
+        .await
+        .is_ok()
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sign_ins_are_throttled_with_growing_delays_and_one_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let attempt = |email: &'static str, password: &'static str| {
+        let server = &server;
+        async move {
+            let response = server
+                .client
+                .post(format!("{}/api/v1/auth/login", server.base))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let retry = response
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+            (status, retry, response.json::<Value>().await.unwrap())
+        }
+    };
+    // Unknown email and wrong password: the same answer.
+    let (s1, _, unknown) = attempt("nobody@acme.example", "wrong password 1").await;
+    let (s2, _, wrong) = attempt(VIEWER, "wrong password 1").await;
+    assert_eq!((s1, s2), (401, 401));
+    assert_eq!(unknown, wrong);
+    for _ in 0..4 {
+        assert_eq!(attempt(VIEWER, "wrong password 2").await.0, 401);
+    }
+    // Five failures: even the right password waits now.
+    let right = server.accounts[VIEWER].clone();
+    let blocked = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": VIEWER, "password": right}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(blocked.status().as_u16(), 429);
+    let first_wait: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(first_wait, 1);
+    // Another failure after the delay doubles it.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(attempt(VIEWER, "wrong password 3").await.0, 401);
+    let (status, retry, body) = attempt(VIEWER, "wrong password 4").await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (429, Some("too_many_attempts"))
+    );
+    assert_eq!(retry, Some(2));
+    // Once the delay has passed, the right password works and clears the count.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert!(
+        login(&server.client, &server.base, VIEWER, &right)
+            .await
+            .is_ok()
+    );
+
+    // Per address: many accounts from one address are throttled too.
+    // Seven failures so far; thirteen more from other accounts make twenty for the address.
+    let emails: Vec<String> = (0..13).map(|i| format!("spray{i}@acme.example")).collect();
+    for email in &emails {
+        let status = server
+            .client
+            .post(format!("{}/api/v1/auth/login", server.base))
+            .json(&json!({"email": email, "password": "spraying passwords"}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        assert_eq!(status, 401, "{email}");
+    }
+    let (status, _, _) = attempt("fresh@acme.example", "one more try here").await;
+    assert_eq!(status, 429, "the address has failed 20 times");
+    server.stop().await;
+    let audited = audit_actions(&server_dir(&dir));
+    let failures = audited
+        .iter()
+        .filter(|(a, _, _)| a == "auth.login_failed")
+        .count();
+    assert!(failures >= 20, "{failures} failed sign-ins audited");
+}
+
+fn server_dir(dir: &tempfile::TempDir) -> std::path::PathBuf {
+    dir.path().join("data")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_rotate_expire_and_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(server_dir(&dir));
+    config.demo_rows = TEST_ROWS;
+    config.session_idle = Duration::from_secs(2);
+    config.session_lifetime = Duration::from_secs(5);
+    let server = TestServer::start_with(config).await;
+    let me = |session: &Session| {
+        let session = session.clone();
+        let server = &server;
+        async move {
+            server
+                .call("GET", "/api/v1/auth/me", Some(&session), None)
+                .await
+                .0
+        }
+    };
+    let password = server.accounts[VIEWER].clone();
+
+    // The cookie: opaque, long, HttpOnly, SameSite.
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": VIEWER, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain HTTP has no Secure cookie"
+    );
+    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    assert!(token.len() >= 32, "at least 128 bits: {token}");
+
+    // Rotation: signing in again with the old cookie replaces it.
+    let first = login(&server.client, &server.base, VIEWER, &password)
+        .await
+        .unwrap();
+    let rotated = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .header("cookie", &first.cookie)
+        .json(&json!({"email": VIEWER, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let new_cookie = rotated.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_cookie, first.cookie);
+    assert_eq!(
+        me(&first).await,
+        401,
+        "the old session ended at the new sign-in"
+    );
+
+    // Idle timeout.
+    let idle = login(&server.client, &server.base, VIEWER, &password)
+        .await
+        .unwrap();
+    assert_eq!(me(&idle).await, 200);
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    assert_eq!(me(&idle).await, 401, "idle for longer than 2 s");
+
+    // Absolute timeout, however active.
+    let busy = login(&server.client, &server.base, VIEWER, &password)
+        .await
+        .unwrap();
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        assert_eq!(me(&busy).await, 200);
+    }
+    tokio::time::sleep(Duration::from_millis(1_600)).await;
+    assert_eq!(me(&busy).await, 401, "older than 5 s");
+
+    // Logout, disabling, and a role change each end sessions on the next request.
+    let out = login(&server.client, &server.base, VIEWER, &password)
+        .await
+        .unwrap();
+    let (status, _) = server
+        .call("POST", "/api/v1/auth/logout", Some(&out), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(me(&out).await, 401);
+
+    let manager = server.login_as(MANAGER).await;
+    let manager_id = manager.me["user"]["id"].as_str().unwrap().to_owned();
+    let admin = login(
+        &server.client,
+        &server.base,
+        ADMIN_EMAIL,
+        crate::support::ADMIN_PASSWORD,
+    )
+    .await
+    .unwrap();
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{manager_id}"),
+            Some(&admin),
+            Some(json!({"role": "sales_manager", "attributes": {"zone": "SOUTH"}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(me(&manager).await, 401, "a role change ends the session");
+
+    let executive = server.login_as(EXECUTIVE).await;
+    let executive_id = executive.me["user"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/users/{executive_id}"),
+            Some(&admin),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(me(&executive).await, 401, "disabling ends the session");
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": EXECUTIVE, "password": server.accounts[EXECUTIVE]})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("invalid_credentials")),
+        "a disabled user cannot sign in"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn state_changes_need_the_csrf_token_and_the_same_origin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let viewer = server.login_as(VIEWER).await;
+    let post = |path: &'static str, csrf: Option<&'static str>, origin: Option<&'static str>| {
+        let server = &server;
+        let viewer = viewer.clone();
+        async move {
+            let mut request = server
+                .client
+                .post(format!("{}{path}", server.base))
+                .header("cookie", &viewer.cookie);
+            if let Some(csrf) = csrf {
+                request = request.header("x-csrf-token", csrf);
+            }
+            if let Some(origin) = origin {
+                request = request.header("origin", origin);
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, body) = post("/api/v1/auth/logout", None, None).await;
+    assert_eq!((status, body["code"].as_str()), (403, Some("csrf_failed")));
+    let (status, _) = post("/api/v1/auth/logout", Some("forged-token"), None).await;
+    assert_eq!(status, 403);
+    // The session survived both attempts.
+    assert_eq!(
+        server
+            .call("GET", "/api/v1/auth/me", Some(&viewer), None)
+            .await
+            .0,
+        200
+    );
+
+    // Another site's form or script is refused even before authentication.
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .header("origin", "https://evil.example")
+        .json(&json!({"email": VIEWER, "password": server.accounts[VIEWER]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response.headers().get("set-cookie").is_none());
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("email={VIEWER}&password=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 400, "only JSON signs in");
+    // The same origin with the token passes.
+    let origin: &'static str = Box::leak(server.base.clone().into_boxed_str());
+    let csrf: &'static str = Box::leak(viewer.csrf.clone().into_boxed_str());
+    let (status, _) = post("/api/v1/auth/logout", Some(csrf), Some(origin)).await;
+    assert_eq!(status, 204);
+
+    // No GET changes state: the route table has none that could.
+    for route in flexboard::http::route_table() {
+        if route.method == "GET" {
+            assert!(
+                !["logout", "select", "password"]
+                    .iter()
+                    .any(|w| route.path.contains(w)),
+                "{route:?}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_limit_writes_and_premium_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = Some(&server.admin);
+    let tenant = server.admin.me["tenant"]["id"].as_str().unwrap().to_owned();
+    let (_, sales) = server
+        .call("GET", "/api/v1/dashboards/sales-performance", admin, None)
+        .await;
+    let copy = |id: String| {
+        let mut config = sales["config"].clone();
+        config["id"] = json!(id);
+        config
+    };
+    let (status, body) = server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/tenants/{tenant}"),
+            admin,
+            Some(json!({"plan": "free"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["limits"]["max_dashboards"].as_u64()),
+        (200, Some(5)),
+        "{body}"
+    );
+
+    // Free: five dashboards; the demo has two.
+    for n in 0..3 {
+        let (status, body) = server
+            .call(
+                "POST",
+                "/api/v1/dashboards",
+                admin,
+                Some(copy(format!("copy-{n}"))),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/dashboards",
+            admin,
+            Some(copy("copy-3".into())),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("limit_exceeded")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("5 dashboards"),
+        "{body}"
+    );
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/dashboards",
+            admin,
+            Some(copy("copy-0".into())),
+        )
+        .await;
+    assert_eq!(status, 409, "{body}");
+
+    // Free: premium features are refused with a clear error.
+    let role =
+        json!({"permissions": [{"resource": "dashboards", "action": "read", "scope": "tenant"}]});
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/admin/roles/analyst",
+            admin,
+            Some(role.clone()),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("premium_required")),
+        "{body}"
+    );
+    let key = json!({"name": "agent", "scopes": ["sync:read"]});
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/api-keys", admin, Some(key.clone()))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("premium_required")),
+        "{body}"
+    );
+
+    // Premium: more dashboards, but not more than 60 panels on one.
+    server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/tenants/{tenant}"),
+            admin,
+            Some(json!({"plan": "premium"})),
+        )
+        .await;
+    let (status, _) = server
+        .call(
+            "POST",
+            "/api/v1/dashboards",
+            admin,
+            Some(copy("copy-3".into())),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let mut wide = copy("wide".into());
+    let panel = wide["panels"][0].clone();
+    wide["panels"] = json!(
+        (0..61)
+            .map(|i| {
+                let mut p = panel.clone();
+                p["id"] = json!(format!("kpi_{i}"));
+                p
+            })
+            .collect::<Vec<_>>()
+    );
+    let (status, body) = server
+        .call("POST", "/api/v1/dashboards", admin, Some(wide))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("limit_exceeded")),
+        "{body}"
+    );
+    let (status, body) = server
+        .call("PUT", "/api/v1/admin/roles/analyst", admin, Some(role))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server
+        .call("POST", "/api/v1/admin/api-keys", admin, Some(key))
+        .await;
+    assert_eq!(status, 201);
+    // A role may not reach beyond its tenant.
+    let (status, _) = server
+        .call(
+            "PUT",
+            "/api/v1/admin/roles/overlord",
+            admin,
+            Some(json!({"permissions": [{"resource": "tenants", "action": "*", "scope": "all"}]})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_are_scoped_shown_once_tracked_and_revocable() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = Some(&server.admin);
+    let (status, key) = server
+        .call(
+            "POST",
+            "/api/v1/admin/api-keys",
+            admin,
+            Some(json!({"name": "dashboards only", "scopes": ["dashboards:read"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{key}");
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("fbk_AK-"), "{secret}");
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/admin/api-keys",
+            admin,
+            Some(json!({"name": "bad", "scopes": ["everything"]})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    let with_key = |path: &'static str, secret: String| {
+        let server = &server;
+        async move {
+            let response = server
+                .client
+                .get(format!("{}{path}", server.base))
+                .bearer_auth(secret)
+                .send()
+                .await
+                .unwrap();
+            response.status().as_u16()
+        }
+    };
+    assert_eq!(with_key("/api/v1/dashboards", secret.clone()).await, 200);
+    assert_eq!(
+        with_key(
+            "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance",
+            secret.clone()
+        )
+        .await,
+        403,
+        "the key has no data:read"
+    );
+    assert_eq!(with_key("/api/v1/admin/users", secret.clone()).await, 403);
+    let tampered = format!("{}0", &secret[..secret.len() - 1]);
+    assert_eq!(with_key("/api/v1/dashboards", tampered).await, 401);
+
+    let (_, keys) = server
+        .call("GET", "/api/v1/admin/api-keys", admin, None)
+        .await;
+    let listed = &keys.as_array().unwrap()[0];
+    assert!(listed.get("secret").is_none() && !keys.to_string().contains(&secret[15..]));
+    assert!(listed["last_used_at"].is_string(), "{listed}");
+
+    let id = key["id"].as_str().unwrap();
+    let (status, _) = server
+        .call(
+            "DELETE",
+            &format!("/api/v1/admin/api-keys/{id}"),
+            admin,
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(with_key("/api/v1/dashboards", secret).await, 401);
+    server.stop().await;
+    let audited = audit_actions(&server_dir(&dir));
+    assert!(
+        audited
+            .iter()
+            .any(|(a, actor, t)| a == "api_key.create" && t == id && actor.starts_with("US-"))
+    );
+    assert!(
+        audited
+            .iter()
+            .any(|(a, _, t)| a == "api_key.revoke" && t == id)
+    );
+    assert!(
+        audited
+            .iter()
+            .any(|(a, actor, _)| a == "access.deny" && actor == id)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tenants_are_created_renamed_and_deactivated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = Some(&server.admin);
+    let (status, created) = server
+        .call(
+            "POST",
+            "/api/v1/admin/tenants",
+            admin,
+            Some(json!({"name": "Gamma Works"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("WK-") && id.len() == 12, "{id}");
+    assert_eq!(
+        (created["plan"].as_str(), created["slug"].as_str()),
+        (Some("free"), Some("gamma-works"))
+    );
+    let (status, renamed) = server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/tenants/{id}"),
+            admin,
+            Some(json!({"name": "Gamma Group"})),
+        )
+        .await;
+    assert_eq!(
+        (status, renamed["name"].as_str()),
+        (200, Some("Gamma Group"))
+    );
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/admin/tenants",
+            admin,
+            Some(json!({"name": "  "})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Deactivating the demo tenant shuts its members out, keeps its data.
+    let viewer = server.login_as(VIEWER).await;
+    let demo = viewer.me["tenant"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/tenants/{demo}"),
+            admin,
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = server
+        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (_, tenants) = server
+        .call("GET", "/api/v1/tenants", Some(&viewer), None)
+        .await;
+    assert_eq!(tenants, json!([]));
+    server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/tenants/{demo}"),
+            admin,
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(
+        server
+            .call("GET", "/api/v1/dashboards", Some(&viewer), None)
+            .await
+            .0,
+        200
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_manager_sees_only_their_zone_and_never_executive_panels() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let manager = server.login_as(MANAGER).await;
+    let executive = server.login_as(EXECUTIVE).await;
+    let get = |session: &Session, path: &str| {
+        let session = session.clone();
+        let path = path.to_owned();
+        let server = &server;
+        async move { server.call("GET", &path, Some(&session), None).await }
+    };
+    let kpi = "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance";
+    let (_, north) = get(&manager, kpi).await;
+    let (_, all) = get(&executive, kpi).await;
+    let (_, zones_m) = get(
+        &manager,
+        "/api/v1/panels/sales_by_zone/data?dashboard=sales-performance",
+    )
+    .await;
+    let (_, list_m) = get(&manager, "/api/v1/dashboards").await;
+    let (_, dash_m) = get(&manager, "/api/v1/dashboards/sales-performance").await;
+    let (status_exec_panel, _) = get(
+        &manager,
+        "/api/v1/panels/sales_by_channel/data?dashboard=sales-performance",
+    )
+    .await;
+    let (status_ops, _) = get(&manager, "/api/v1/dashboards/ops-health").await;
+    let (status_ops_panel, _) = get(
+        &manager,
+        "/api/v1/panels/ops_cpu_kpi/data?dashboard=ops-health",
+    )
+    .await;
+    let (_, dash_e) = get(&executive, "/api/v1/dashboards/sales-performance").await;
+    let (status_exec_ok, _) = get(
+        &executive,
+        "/api/v1/panels/sales_by_channel/data?dashboard=sales-performance",
+    )
+    .await;
+    server.stop().await;
+
+    let db = open_tenant_db(&server_dir(&dir));
+    let sum = |filter: &str| -> f64 {
+        db.query_row(
+            &format!("SELECT sum(overall_actual) FROM sales {filter}"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    crate::support::assert_close(
+        north["value"].as_f64().unwrap_or_else(|| panic!("{north}")),
+        sum("WHERE zone = 'NORTH'"),
+        "NORTH",
+    );
+    crate::support::assert_close(all["value"].as_f64().unwrap(), sum(""), "all zones");
+    let zones: Vec<&str> = zones_m["categories"]
+        .as_array()
+        .map_or(vec![], |c| c.iter().map(|z| z.as_str().unwrap()).collect());
+    assert_eq!(zones, ["NORTH"], "{zones_m}");
+    let ids = |list: &Value| {
+        list["dashboards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&list_m), ["sales-performance"]);
+    let panels = |d: &Value| {
+        d["config"]["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(!panels(&dash_m).contains(&"sales_by_channel".to_owned()));
+    assert!(panels(&dash_e).contains(&"sales_by_channel".to_owned()));
+    assert_eq!(
+        (status_exec_panel, status_ops, status_ops_panel),
+        (404, 404, 404)
+    );
+    assert_eq!(status_exec_ok, 200);
+}
