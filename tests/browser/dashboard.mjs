@@ -1,12 +1,12 @@
-// Drives headless Chromium through the demo: the dashboard list, then Sales Performance.
-// Usage: node tests/browser/dashboard.mjs <base-url> <user-data-dir> <screenshot.png>
+// Drives headless Chromium through the demo: sign-in, the dashboard list, then Sales Performance.
+// Usage: node tests/browser/dashboard.mjs <base-url> <user-data-dir> <screenshot.png> <email> <password>
 // Prints one JSON object with what the page showed; the Rust test compares it with the API.
 import { createRequire } from "node:module";
 
 const require = createRequire(new URL("../../web/package.json", import.meta.url));
 const { chromium } = require("playwright-core");
 
-const [baseUrl, userDataDir, screenshot] = process.argv.slice(2);
+const [baseUrl, userDataDir, screenshot, email, password] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -28,10 +28,15 @@ try {
   const page = await context.newPage();
   const consoleErrors = [];
   page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
+    // Before sign-in, `/auth/me` answering 401 is how the page learns to show the form.
+    const signedOutProbe = message.location().url.endsWith("/api/v1/auth/me");
+    if (message.type() === "error" && !signedOutProbe) consoleErrors.push(message.text());
   });
   page.setDefaultTimeout(30_000);
   await page.goto(`${baseUrl}/`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByTestId("signin-submit").click();
   const links = page.getByTestId("dashboard-link");
   await links.first().waitFor();
   result.dashboards = await links.allInnerTexts();

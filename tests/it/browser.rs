@@ -1,11 +1,12 @@
-//! The demo dashboard in headless Chromium: KPI values, a drawn chart and the table appear and
-//! agree with the API. Chromium comes from Debian (`chromium`); `.ci/run` installs it, and this
+//! The demo in headless Chromium: after signing in, KPI values, a drawn chart and the table
+//! appear and agree with the API; a NORTH sales manager and an executive each reach what
+//! their role allows and nothing more. Chromium comes from Debian (`chromium`); `.ci/run` installs it, and this
 //! test installs it itself when it is missing and the test runs as root.
 
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::TestServer;
+use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -66,7 +67,9 @@ async fn demo_dashboard_renders_in_chromium() {
     node.arg(Path::new(manifest).join("tests/browser/dashboard.mjs"))
         .arg(&server.base)
         .arg(dir.path().join("chromium-profile"))
-        .arg(&screenshot);
+        .arg(&screenshot)
+        .arg(ADMIN_EMAIL)
+        .arg(ADMIN_PASSWORD);
     let output = tokio::task::spawn_blocking(move || node.output().expect("node runs"))
         .await
         .unwrap();
@@ -130,4 +133,138 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
+}
+
+/// Runs `tests/browser/roles.mjs` for one person and returns what the page showed.
+async fn reach(server: &TestServer, profile: &Path, email: &str) -> serde_json::Value {
+    let mut node = Command::new("node");
+    node.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/roles.mjs"))
+        .arg(&server.base)
+        .arg(profile)
+        .arg(email)
+        .arg(&server.accounts[email]);
+    let output = tokio::task::spawn_blocking(move || node.output().expect("node runs"))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the browser script failed for {email}:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let kpi = "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance";
+    let attainment =
+        |body: &serde_json::Value| format!("{:.1}% achieved", body["attainment"].as_f64().unwrap());
+    let manager_session = server.login_as("north.manager@acme.example").await;
+    let executive_session = server.login_as("executive@acme.example").await;
+    let (_, manager_kpi) = server.call("GET", kpi, Some(&manager_session), None).await;
+    let (_, executive_kpi) = server
+        .call("GET", kpi, Some(&executive_session), None)
+        .await;
+    assert_ne!(
+        attainment(&manager_kpi),
+        attainment(&executive_kpi),
+        "NORTH differs from the whole company"
+    );
+
+    let manager = reach(
+        &server,
+        &dir.path().join("manager-profile"),
+        "north.manager@acme.example",
+    )
+    .await;
+    let executive = reach(
+        &server,
+        &dir.path().join("executive-profile"),
+        "executive@acme.example",
+    )
+    .await;
+    server.stop().await;
+
+    for seen in [&manager, &executive] {
+        assert!(
+            seen["wrongPassword"].as_str().unwrap().contains("wrong"),
+            "{seen}"
+        );
+        assert_eq!(seen["workspaces"], serde_json::json!(["Acme Corp (demo)"]));
+        assert_eq!(seen["adminLink"], 0, "neither administers anything: {seen}");
+        assert_eq!(seen["signedOut"], true);
+    }
+    assert!(
+        manager["userName"]
+            .as_str()
+            .unwrap()
+            .contains("Nikhil North"),
+        "{manager}"
+    );
+    assert!(
+        manager["userName"]
+            .as_str()
+            .unwrap()
+            .contains("sales_manager"),
+        "{manager}"
+    );
+    assert_eq!(
+        manager["dashboards"],
+        serde_json::json!(["Sales Performance"])
+    );
+    let panels = |seen: &serde_json::Value| -> Vec<String> {
+        seen["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(
+        !panels(&manager).contains(&"sales_by_channel".to_owned()),
+        "{manager}"
+    );
+    assert_eq!(panels(&manager).len(), 7, "{manager}");
+    assert!(
+        manager["overallKpi"]
+            .as_str()
+            .unwrap()
+            .contains(&attainment(&manager_kpi)),
+        "{manager}"
+    );
+    assert!(
+        manager["opsHealth"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{manager}"
+    );
+
+    assert!(
+        executive["userName"]
+            .as_str()
+            .unwrap()
+            .contains("Erin Executive"),
+        "{executive}"
+    );
+    assert_eq!(
+        executive["dashboards"],
+        serde_json::json!(["Operations Health", "Sales Performance"])
+    );
+    assert!(
+        panels(&executive).contains(&"sales_by_channel".to_owned()),
+        "{executive}"
+    );
+    assert!(
+        executive["overallKpi"]
+            .as_str()
+            .unwrap()
+            .contains(&attainment(&executive_kpi)),
+        "{executive}"
+    );
+    assert_eq!(executive["opsHealth"], "opened");
 }

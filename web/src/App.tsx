@@ -1,9 +1,12 @@
 import { useEffect, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
-import { getJson, type DashboardList, type ResolvedDashboard } from "./api";
+import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError, can, getJson, sendJson, setCsrfToken, type DashboardList, type Me, type ResolvedDashboard } from "./api";
+import { Admin } from "./Admin";
 import { Panel, type DateRange } from "./Panel";
+import { SignIn } from "./SignIn";
 
-/// The UI has two places: the list of dashboards (`#/`) and one dashboard (`#/d/<id>`).
+/// The UI's places: the list of dashboards (`#/`), one dashboard (`#/d/<id>`), administration
+/// (`#/admin/...`) and the signed-in person's account (`#/account`).
 function useHashRoute(): string {
   const [hash, setHash] = useState(window.location.hash);
   useEffect(() => {
@@ -14,26 +17,156 @@ function useHashRoute(): string {
   return hash;
 }
 
+/// Drops cached answers of the previous person or workspace, keeping `keep`.
+function forgetAllBut(queryClient: QueryClient, keep: string) {
+  queryClient.removeQueries({ predicate: (query) => query.queryKey[0] !== keep });
+}
+
 export function App() {
+  const queryClient = useQueryClient();
+  const me = useQuery({
+    queryKey: ["me"],
+    queryFn: async () => {
+      try {
+        return await getJson<Me>("/api/v1/auth/me");
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401) return null;
+        throw e;
+      }
+    },
+    staleTime: Infinity,
+  });
+  useEffect(() => setCsrfToken(me.data?.csrf_token ?? null), [me.data]);
+
+  if (me.isError) return <div className="error" role="alert">{me.error.message}</div>;
+  if (me.data === undefined) return <div className="loading">Loading…</div>;
+  if (me.data === null) {
+    return (
+      <SignIn
+        onSignedIn={(signedIn) => {
+          setCsrfToken(signedIn.csrf_token);
+          queryClient.setQueryData(["me"], signedIn);
+          forgetAllBut(queryClient, "me");
+        }}
+      />
+    );
+  }
+  return <SignedIn me={me.data} />;
+}
+
+function SignedIn({ me }: { me: Me }) {
+  const queryClient = useQueryClient();
   const hash = useHashRoute();
   const match = /^#\/d\/([^/?]+)/.exec(hash);
-  const dashboards = useQuery({ queryKey: ["dashboards"], queryFn: () => getJson<DashboardList>("/api/v1/dashboards") });
+  const admin = /^#\/admin(?:\/(\w+))?/.exec(hash);
+  const showAdmin = me.user.super_admin || can(me, "users", "read") || can(me, "api_keys", "read");
+  const dashboards = useQuery({
+    queryKey: ["dashboards", me.tenant?.id],
+    queryFn: () => getJson<DashboardList>("/api/v1/dashboards"),
+    enabled: me.tenant !== null,
+  });
+  const switchTenant = async (id: string) => {
+    const next = await sendJson<Me>("POST", `/api/v1/tenants/${encodeURIComponent(id)}/select`);
+    queryClient.setQueryData(["me"], next);
+    forgetAllBut(queryClient, "me");
+    window.location.hash = "#/";
+  };
+  const signOut = async () => {
+    try {
+      await sendJson("POST", "/api/v1/auth/logout");
+    } finally {
+      setCsrfToken(null);
+      queryClient.setQueryData(["me"], null);
+      forgetAllBut(queryClient, "me");
+      window.location.hash = "#/";
+    }
+  };
+  let page;
+  if (admin) page = <Admin me={me} tab={admin[1] ?? "users"} />;
+  else if (hash.startsWith("#/account")) page = <Account />;
+  else if (me.tenant === null)
+    page = (
+      <div className="empty" role="status">
+        {me.tenants.length === 0
+          ? "You have no workspace yet." + (me.user.super_admin ? " Create one under Admin → Tenants." : " Ask an administrator to add you to one.")
+          : "Choose a workspace above."}
+      </div>
+    );
+  else if (match) page = <DashboardView id={decodeURIComponent(match[1])} />;
+  else page = <DashboardIndex list={dashboards.data} error={dashboards.error} />;
   return (
     <div className="app">
       <header className="topbar">
         <a className="brand" href="#/">
           Flexboard
         </a>
-        {dashboards.data ? <span className="tenant">{dashboards.data.tenant.name}</span> : null}
+        {me.tenants.length > 0 ? (
+          <select
+            className="tenant-switcher"
+            aria-label="Workspace"
+            data-testid="tenant-switcher"
+            value={me.tenant?.id ?? ""}
+            onChange={(e) => void switchTenant(e.target.value)}
+          >
+            {me.tenant === null ? <option value="">Choose a workspace…</option> : null}
+            {me.tenants.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        ) : null}
+        <nav className="topnav">
+          <a href="#/">Dashboards</a>
+          {showAdmin ? <a href="#/admin">Admin</a> : null}
+        </nav>
+        <span className="user" data-testid="user-name" title={me.user.email}>
+          <a href="#/account">{me.user.name}</a>
+          {me.tenant?.role ? <small> · {me.tenant.role}</small> : null}
+        </span>
+        <button type="button" className="signout" data-testid="sign-out" onClick={() => void signOut()}>
+          Sign out
+        </button>
       </header>
-      <main>
-        {match ? (
-          <DashboardView id={decodeURIComponent(match[1])} />
-        ) : (
-          <DashboardIndex list={dashboards.data} error={dashboards.error} />
-        )}
-      </main>
+      <main>{page}</main>
     </div>
+  );
+}
+
+/// The signed-in person's own account: change the password.
+function Account() {
+  const [current, setCurrent] = useState("");
+  const [next, setNext] = useState("");
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+  return (
+    <section className="admin">
+      <h1>Your account</h1>
+      <form
+        className="form"
+        onSubmit={async (event) => {
+          event.preventDefault();
+          try {
+            await sendJson("POST", "/api/v1/auth/password", { current_password: current, new_password: next });
+            setMessage({ ok: true, text: "Password changed. Your other sessions have ended." });
+            setCurrent("");
+            setNext("");
+          } catch (e) {
+            setMessage({ ok: false, text: e instanceof Error ? e.message : String(e) });
+          }
+        }}
+      >
+        <label>
+          Current password
+          <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+        </label>
+        <label>
+          New password (12 to 128 characters)
+          <input type="password" autoComplete="new-password" required minLength={12} maxLength={128} value={next} onChange={(e) => setNext(e.target.value)} />
+        </label>
+        <button type="submit">Change password</button>
+        {message ? <div className={message.ok ? "notice" : "error"} role="status">{message.text}</div> : null}
+      </form>
+    </section>
   );
 }
 

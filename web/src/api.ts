@@ -128,8 +128,31 @@ export interface HealthData {
 
 export type PanelData = KpiData | TimeSeriesData | TableData | BarData | HealthData;
 
+// The session's CSRF token, from sign-in or `/auth/me`; sent on every state-changing request.
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null) {
+  csrfToken = token;
+}
+
 export async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
+  return request<T>("GET", path);
+}
+
+export async function sendJson<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+  return request<T>(method, path, body);
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: "same-origin",
+  });
   if (!response.ok) {
     let body: ApiErrorBody = { code: "http_error", message: `${response.status} ${response.statusText}` };
     try {
@@ -139,7 +162,78 @@ export async function getJson<T>(path: string): Promise<T> {
     }
     throw new ApiError(response.status, body.code, body.message);
   }
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
+}
+
+export type Scope = "own" | "tenant" | "all";
+
+export interface Permission {
+  resource: string;
+  action: string;
+  scope: Scope;
+}
+
+export interface TenantAccess {
+  id: string;
+  name: string;
+  plan: "free" | "premium";
+  role: string | null;
+  attributes: Record<string, string>;
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string; super_admin: boolean };
+  tenant: TenantAccess | null;
+  tenants: TenantAccess[];
+  permissions: Permission[];
+  csrf_token: string | null;
+}
+
+/// Whether `me` may do `action` on `resource` in the current tenant (what the server decides
+/// again on every request; the UI only uses it to hide what would be refused).
+export function can(me: Me, resource: string, action: string): boolean {
+  return me.permissions.some(
+    (p) => (p.resource === "*" || p.resource === resource) && (p.action === "*" || p.action === action),
+  );
+}
+
+export interface UserView {
+  id: string;
+  email: string;
+  name: string;
+  super_admin: boolean;
+  disabled: boolean;
+  created_at: string;
+  memberships: { tenant: string; role: string; attributes: Record<string, string> }[];
+}
+
+export interface RoleView {
+  name: string;
+  description: string;
+  permissions: Permission[];
+  built_in: boolean;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  created_by: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface TenantView {
+  id: string;
+  name: string;
+  slug: string;
+  plan: "free" | "premium";
+  limits: { max_dashboards: number; max_widgets_per_dashboard: number };
+  active: boolean;
+  created_at: string;
+  members: number;
 }
 
 export interface PanelQuery {
