@@ -8,6 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flexboard::analytics::PanelRequest;
+use flexboard::appliance::Credential;
 use flexboard::{Appliance, Config};
 
 fn panels(c: &mut Criterion) {
@@ -18,13 +19,27 @@ fn panels(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_data_dir(dir.path().join("data"));
     config.demo_rows = rows;
+    config.admin_email = Some("bench@example.com".into());
+    config.admin_password = Some("a bench admin passphrase".into());
     let started = std::time::Instant::now();
     let appliance = Appliance::open(&config).unwrap();
     eprintln!(
         "demo of {rows} rows generated in {:.2} s",
         started.elapsed().as_secs_f64()
     );
-    let tenant = appliance.tenant(None).unwrap();
+    // The super-admin's grant: every panel, every row, as the HTTP handler would pass it.
+    let login = appliance
+        .login(
+            "bench@example.com",
+            "a bench admin passphrase",
+            std::net::Ipv4Addr::LOCALHOST.into(),
+            None,
+        )
+        .unwrap();
+    let caller = appliance
+        .authenticate(&Credential::Session(login.token))
+        .unwrap();
+    let tenant = appliance.grant(&caller).unwrap();
     let request = PanelRequest {
         page: 1,
         ..PanelRequest::default()

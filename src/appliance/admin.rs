@@ -251,7 +251,7 @@ impl Appliance {
             id: token::random_id("US-", 10),
             email,
             name,
-            password_hash: password::hash(&new.password),
+            password_hash: self.with_hash_memory(|m| password::hash_in(m, &new.password)),
             super_admin: new.super_admin,
             disabled: false,
             epoch: 0,
@@ -345,7 +345,10 @@ impl Appliance {
         if patch.disabled == Some(true) && id == grant.actor {
             return Err(invalid("you cannot disable your own account"));
         }
-        let hash = patch.password.as_deref().map(password::hash);
+        let hash = patch
+            .password
+            .as_deref()
+            .map(|p| self.with_hash_memory(|m| password::hash_in(m, p)));
         let user = self.store.write(|tx| {
             let before = tx.user(id)?.ok_or_else(|| not_found("user", id))?;
             self.check_authority(tx, grant, &before)?;
@@ -591,7 +594,7 @@ impl Appliance {
             .iter()
             .map(ApiKeyView::from)
             .collect();
-        keys.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        keys.sort_by_key(|k| std::cmp::Reverse(k.created_at));
         Ok(keys)
     }
 

@@ -172,11 +172,12 @@ pub(super) fn bootstrap(
                 true,
             ),
         };
-    let new_user = |email: &str, name: &str, secret: &str, super_admin: bool| UserRecord {
+    let mut memory = password::Memory::default();
+    let mut new_user = |email: &str, name: &str, secret: &str, super_admin: bool| UserRecord {
         id: token::random_id("US-", 10),
         email: email.to_owned(),
         name: name.to_owned(),
-        password_hash: password::hash(secret),
+        password_hash: password::hash_in(&mut memory, secret),
         super_admin,
         disabled: false,
         epoch: 0,
@@ -310,11 +311,10 @@ impl Appliance {
             return Err(ServiceError::Throttled { retry_after });
         }
         let user = self.store.user_by_email(&email)?;
-        let matches = password::verify(
-            secret,
-            user.as_ref()
-                .map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str()),
-        );
+        let stored = user
+            .as_ref()
+            .map_or(self.dummy_hash.as_str(), |u| u.password_hash.as_str());
+        let matches = self.with_hash_memory(|m| password::verify_in(m, secret, stored));
         let user = match user {
             Some(user) if matches && !user.disabled => user,
             other => {
@@ -693,13 +693,13 @@ impl Appliance {
         else {
             return Err(ServiceError::Forbidden("API keys have no password".into()));
         };
-        if !password::verify(current, &user.password_hash) {
+        if !self.with_hash_memory(|m| password::verify_in(m, current, &user.password_hash)) {
             return Err(ServiceError::Invalid(
                 "the current password is wrong".into(),
             ));
         }
         password::check_policy(new).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let hash = password::hash(new);
+        let hash = self.with_hash_memory(|m| password::hash_in(m, new));
         self.store.write(|tx| {
             let mut stored = tx.user(&user.id)?.ok_or_else(|| ServiceError::NotFound {
                 kind: "user",

@@ -121,8 +121,10 @@ pub struct Appliance {
     limits: DuckdbLimits,
     sessions: SessionLimits,
     throttle: Throttle,
-    /// Bounds concurrent argon2id work (19 MiB each) to the number of cores.
+    /// Bounds concurrent argon2id work (19 MiB each) to the number of cores...
     hashing: tokio::sync::Semaphore,
+    /// ...and gives each permit holder a reusable buffer, so memory stays at cores × 19 MiB.
+    hash_memory: Mutex<Vec<crate::identity::password::Memory>>,
     /// Verified against when an email is unknown, so both answers take the same time.
     dummy_hash: String,
     first_start: Mutex<Option<FirstStart>>,
@@ -198,6 +200,7 @@ impl Appliance {
             },
             throttle: Throttle::default(),
             hashing: tokio::sync::Semaphore::new(cores),
+            hash_memory: Mutex::new(Vec::new()),
             dummy_hash: crate::identity::password::hash(&crate::identity::token::secret()),
             first_start: Mutex::new(first_start),
             secure_cookies: config.secure_cookies,
@@ -221,6 +224,22 @@ impl Appliance {
     /// How long sessions last.
     pub fn session_limits(&self) -> SessionLimits {
         self.sessions
+    }
+
+    /// Runs `work` with a password-hashing buffer from the pool (made on first use).
+    pub(crate) fn with_hash_memory<R>(
+        &self,
+        work: impl FnOnce(&mut crate::identity::password::Memory) -> R,
+    ) -> R {
+        let pool = || {
+            self.hash_memory
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let mut memory = pool().pop().unwrap_or_default();
+        let result = work(&mut memory);
+        pool().push(memory);
+        result
     }
 
     /// Permits for password hashing; hold one while calling an operation that hashes.

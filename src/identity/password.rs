@@ -1,11 +1,12 @@
 //! Passwords: the policy new passwords must meet, and argon2id hashing at OWASP's floor.
 //!
-//! Hashing costs 19 MiB and tens of milliseconds by design; callers bound how many run at once
-//! (the appliance holds a semaphore sized to the cores), so a burst of logins queues instead of
-//! exhausting memory.
+//! Hashing costs 19 MiB and tens of milliseconds by design. The work runs in caller-provided
+//! [`Memory`]: the appliance keeps one buffer per core and a semaphore with as many permits, so
+//! a burst of sign-ins queues instead of exhausting memory, and the buffers are reused rather
+//! than left behind in the allocator of whichever thread ran the hash.
 
-use argon2::password_hash::SaltString;
-use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use super::token::random_bytes;
 
@@ -50,28 +51,106 @@ pub fn check_policy(password: &str) -> Result<(), PolicyError> {
     Ok(())
 }
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+const OUTPUT_LEN: usize = 32;
+
+/// Working memory for one argon2id computation at the floor (19 MiB), for reuse.
+pub struct Memory(Vec<Block>);
+
+impl Default for Memory {
+    fn default() -> Self {
+        Self(vec![Block::default(); MEMORY_KIB as usize])
+    }
+}
+
+fn params() -> Params {
+    Params::new(MEMORY_KIB, PASSES, LANES, Some(OUTPUT_LEN)).expect("argon2 parameters are valid")
+}
+
+/// Runs argon2 in `memory`, or in a fresh buffer when the parameters need more than it has
+/// (a hash stored with a higher cost than today's floor).
+fn compute(
+    argon: &Argon2<'_>,
+    memory: &mut Memory,
+    password: &str,
+    salt: &[u8],
+    out: &mut [u8],
+) -> Result<(), argon2::Error> {
+    let needed = argon.params().block_count();
+    if needed <= memory.0.len() {
+        argon.hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            out,
+            &mut memory.0[..needed],
+        )
+    } else {
+        let mut bigger = vec![Block::default(); needed];
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, out, &mut bigger[..])
+    }
 }
 
 /// An argon2id hash in PHC string form (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`).
-pub fn hash(password: &str) -> String {
+pub fn hash_in(memory: &mut Memory, password: &str) -> String {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).expect("16 bytes make a valid salt");
-    argon2()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2id hashing with valid parameters cannot fail")
-        .to_string()
+    let mut salt_bytes = [0u8; 64];
+    let raw_salt = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .expect("a salt we encoded decodes");
+    let params = params();
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    let mut out = [0u8; OUTPUT_LEN];
+    compute(&argon, memory, password, raw_salt, &mut out)
+        .expect("argon2id hashing with valid parameters cannot fail");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(&params).expect("parameters encode"),
+        salt: Some(salt.as_salt()),
+        hash: Some(Output::new(&out).expect("32 bytes is a valid output")),
+    }
+    .to_string()
 }
 
-/// Whether `password` matches a stored hash. A malformed hash matches nothing.
-pub fn verify(password: &str, stored: &str) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => argon2()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok(),
-        Err(_) => false,
+/// Whether `password` matches a stored argon2id hash. Anything malformed matches nothing.
+pub fn verify_in(memory: &mut Memory, password: &str, stored: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    if parsed.algorithm != Algorithm::Argon2id.ident() {
+        return false;
     }
+    let version = parsed
+        .version
+        .and_then(|v| Version::try_from(v).ok())
+        .unwrap_or(Version::V0x13);
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(raw_salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon = Argon2::new(Algorithm::Argon2id, version, params);
+    let mut out = vec![0u8; expected.len()];
+    if compute(&argon, memory, password, raw_salt, &mut out).is_err() {
+        return false;
+    }
+    // `Output` compares in constant time.
+    Output::new(&out).is_ok_and(|computed| computed == expected)
+}
+
+/// [`hash_in`] with memory of its own (first start, tests).
+pub fn hash(password: &str) -> String {
+    hash_in(&mut Memory::default(), password)
+}
+
+/// [`verify_in`] with memory of its own.
+pub fn verify(password: &str, stored: &str) -> bool {
+    verify_in(&mut Memory::default(), password, stored)
 }
 
 /// Whether a stored hash is argon2id at or above the floor (m ≥ 19 MiB, t ≥ 2).
