@@ -40,7 +40,7 @@ try {
   result.dashboards = await links.locator("strong").allInnerTexts();
   result.userName = await page.getByTestId("user-name").innerText();
   result.workspaces = await page.getByTestId("tenant-switcher").locator("option").allInnerTexts();
-  result.adminLink = await page.getByRole("link", { name: "Admin" }).count();
+  result.adminLink = await page.getByRole("link", { name: "Admin", exact: true }).count();
 
   await links.filter({ hasText: "Sales Performance" }).click();
   const kpi = page.locator('[data-panel-id="sales_overall_kpi"]');

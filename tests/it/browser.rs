@@ -135,14 +135,24 @@ async fn demo_dashboard_renders_in_chromium() {
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
 }
 
-/// Runs `tests/browser/roles.mjs` for one person and returns what the page showed.
-async fn reach(server: &TestServer, profile: &Path, email: &str) -> serde_json::Value {
+/// Runs a script of `tests/browser/` for one person and returns what the page showed.
+async fn run_as(
+    script: &str,
+    server: &TestServer,
+    profile: &Path,
+    email: &str,
+    password: &str,
+) -> serde_json::Value {
     let mut node = Command::new("node");
-    node.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser/roles.mjs"))
-        .arg(&server.base)
-        .arg(profile)
-        .arg(email)
-        .arg(&server.accounts[email]);
+    node.arg(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/browser")
+            .join(script),
+    )
+    .arg(&server.base)
+    .arg(profile)
+    .arg(email)
+    .arg(password);
     let output = tokio::task::spawn_blocking(move || node.output().expect("node runs"))
         .await
         .unwrap();
@@ -175,18 +185,22 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
         "NORTH differs from the whole company"
     );
 
-    let manager = reach(
-        &server,
-        &dir.path().join("manager-profile"),
-        "north.manager@acme.example",
-    )
-    .await;
-    let executive = reach(
-        &server,
-        &dir.path().join("executive-profile"),
-        "executive@acme.example",
-    )
-    .await;
+    let reach = |email: &'static str, profile: &'static str| {
+        let server = &server;
+        let profile = dir.path().join(profile);
+        async move {
+            run_as(
+                "roles.mjs",
+                server,
+                &profile,
+                email,
+                &server.accounts[email],
+            )
+            .await
+        }
+    };
+    let manager = reach("north.manager@acme.example", "manager-profile").await;
+    let executive = reach("executive@acme.example", "executive-profile").await;
     server.stop().await;
 
     for seen in [&manager, &executive] {
@@ -267,4 +281,71 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
         "{executive}"
     );
     assert_eq!(executive["opsHealth"], "opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_pages_add_people_keys_and_workspaces() {
+    ensure_chromium();
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let seen = run_as(
+        "admin.mjs",
+        &server,
+        &dir.path().join("profile"),
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+    )
+    .await;
+
+    // What the pages showed is what the server holds.
+    let secret = seen["secret"].as_str().unwrap();
+    let key_status = server
+        .client
+        .get(format!("{}/api/v1/dashboards", server.base))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let dana = crate::support::login(
+        &server.client,
+        &server.base,
+        "dana@acme.example",
+        "dana has a long passphrase",
+    )
+    .await;
+    let (_, tenants) = server.get("/api/v1/admin/tenants").await;
+    server.stop().await;
+
+    assert!(
+        seen["weakPassword"].as_str().unwrap().contains("common"),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["peopleAfter"].as_u64(),
+        seen["peopleBefore"].as_u64().map(|n| n + 1),
+        "{seen}"
+    );
+    let row = seen["danaRow"].as_str().unwrap();
+    assert!(
+        row.contains("sales_manager") && row.contains("zone=EAST"),
+        "{row}"
+    );
+    assert!(secret.starts_with("fbk_AK-"), "{seen}");
+    assert!(
+        seen["keyRow"].as_str().unwrap().contains("revoked"),
+        "{seen}"
+    );
+    assert_eq!(key_status, 401, "the revoked key no longer works");
+    let dana = dana.expect("the person added in the UI signs in");
+    assert_eq!(dana.me["tenant"]["attributes"]["zone"], "EAST");
+    assert!(
+        seen["tenantRow"].as_str().unwrap().contains("5 dashboards"),
+        "{seen}"
+    );
+    assert!(tenants.to_string().contains("Delta Depot"));
+    assert!(
+        seen["workspaces"].to_string().contains("Delta Depot"),
+        "{seen}"
+    );
 }
