@@ -284,6 +284,19 @@ pub(super) fn bootstrap(
     Ok(Some(first))
 }
 
+/// Deletes the sessions that expired while nobody used them (people who never came back).
+pub(super) fn sweep_sessions(
+    store: &Store,
+    limits: super::SessionLimits,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let removed = store.write(|tx| tx.remove_sessions(|s| expired(s, limits, now)))?;
+    if removed > 0 {
+        tracing::info!(removed, "removed expired sessions");
+    }
+    Ok(())
+}
+
 /// A user as the audit ledger and the API show it: everything but the password hash.
 pub(super) fn public_user(user: &UserRecord) -> serde_json::Value {
     serde_json::json!({

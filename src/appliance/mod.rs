@@ -178,6 +178,11 @@ impl Appliance {
             );
         }
         let first_start = auth::bootstrap(&store, config, &tenants)?;
+        let sessions = SessionLimits {
+            idle: config.session_idle,
+            absolute: config.session_lifetime,
+        };
+        auth::sweep_sessions(&store, sessions)?;
         let mut databases = BTreeMap::new();
         for tenant in &tenants {
             let db =
@@ -194,10 +199,7 @@ impl Appliance {
             store,
             tenants: RwLock::new(databases),
             limits,
-            sessions: SessionLimits {
-                idle: config.session_idle,
-                absolute: config.session_lifetime,
-            },
+            sessions,
             throttle: Throttle::default(),
             hashing: tokio::sync::Semaphore::new(cores),
             hash_memory: Mutex::new(Vec::new()),

@@ -144,16 +144,21 @@ impl FromRequestParts<Arc<Appliance>> for Granted {
 pub async fn same_origin(request: Request, next: Next) -> Response {
     if unsafe_method(request.method()) {
         let headers = request.headers();
-        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        // Behind a reverse proxy the browser's host may arrive as `X-Forwarded-Host`. A page
+        // of another site cannot set that header on a request without a CORS preflight, which
+        // Flexboard never grants, so trusting it here opens nothing.
+        let hosts: Vec<&str> = [header::HOST.as_str(), "x-forwarded-host"]
+            .iter()
+            .filter_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+            .collect();
         let origin_host = headers
             .get(header::ORIGIN)
             .and_then(|v| v.to_str().ok())
             .map(|origin| origin.split_once("://").map_or(origin, |(_, rest)| rest));
-        let cross_origin = match (origin_host, host) {
-            (Some("null"), _) => true,
-            (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),
-            (Some(_), None) => true,
-            (None, _) => false,
+        let cross_origin = match origin_host {
+            Some("null") => true,
+            Some(origin) => !hosts.iter().any(|host| origin.eq_ignore_ascii_case(host)),
+            None => false,
         };
         let cross_site = headers
             .get("sec-fetch-site")

@@ -162,19 +162,24 @@ impl<'a> Tx<'a> {
         user: &str,
         expired: impl Fn(&SessionRecord) -> bool,
     ) -> Result<usize> {
+        self.remove_sessions(|s| s.user == user && expired(s))
+    }
+
+    /// Deletes every session for which `doomed` holds.
+    pub fn remove_sessions(&self, doomed: impl Fn(&SessionRecord) -> bool) -> Result<usize> {
         let mut table = self.txn.open_table(SESSIONS)?;
-        let mut doomed = Vec::new();
+        let mut keys = Vec::new();
         for entry in table.iter()? {
             let (key, value) = entry?;
             let session: SessionRecord = decode(value.value())?;
-            if session.user == user && expired(&session) {
-                doomed.push(key.value().to_owned());
+            if doomed(&session) {
+                keys.push(key.value().to_owned());
             }
         }
-        for key in &doomed {
+        for key in &keys {
             table.remove(key.as_str())?;
         }
-        Ok(doomed.len())
+        Ok(keys.len())
     }
 
     pub fn api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {

@@ -477,6 +477,97 @@ async fn sessions_rotate_expire_and_end() {
         (401, Some("invalid_credentials")),
         "a disabled user cannot sign in"
     );
+    let admin_id = admin.me["user"]["id"].as_str().unwrap().to_owned();
+    server.stop().await;
+
+    // Who did what to whom, when: every change above is in the ledger.
+    let store = Store::open(&server_dir(&dir).join("config.redb")).unwrap();
+    let entries = store.audit_entries(0, 100_000).unwrap();
+    let find = |action: &str, target: &str| {
+        entries
+            .iter()
+            .rev()
+            .find(|e| e.event.action == action && e.event.target == target)
+            .unwrap_or_else(|| panic!("no {action} of {target} in the audit ledger"))
+    };
+    let membership = find("membership.put", &manager_id);
+    assert_eq!(membership.event.actor, admin_id);
+    assert!(membership.event.before.is_some() && membership.event.after.is_some());
+    let disabled = find("user.update", &executive_id);
+    assert_eq!(disabled.event.actor, admin_id);
+    assert_eq!(disabled.event.after.as_ref().unwrap()["disabled"], true);
+    assert!(
+        !disabled
+            .event
+            .after
+            .as_ref()
+            .unwrap()
+            .to_string()
+            .contains("argon2")
+    );
+    assert!(find("auth.login", &executive_id).at <= disabled.at);
+    assert_eq!(
+        find("auth.logout", out.me["user"]["id"].as_str().unwrap())
+            .event
+            .actor,
+        out.me["user"]["id"]
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event.action == "auth.login_failed" && e.event.target == EXECUTIVE)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_the_cookie_is_secure_and_host_prefixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::for_data_dir(server_dir(&dir));
+    config.demo_rows = TEST_ROWS;
+    config.secure_cookies = true;
+    let server = TestServer::start_with(config).await;
+    assert!(
+        server.admin.cookie.starts_with("__Host-flexboard_session="),
+        "{}",
+        server.admin.cookie
+    );
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": VIEWER, "password": server.accounts[VIEWER]}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.starts_with("__Host-flexboard_session=")
+            && cookie.contains("; Secure")
+            && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    assert_eq!(
+        server
+            .call("GET", "/api/v1/auth/me", Some(&server.admin), None)
+            .await
+            .0,
+        200
+    );
+    // Behind a proxy: the browser's host arrives as X-Forwarded-Host.
+    let behind_proxy = server
+        .client
+        .post(format!("{}/api/v1/auth/logout", server.base))
+        .header("cookie", &server.admin.cookie)
+        .header("x-csrf-token", &server.admin.csrf)
+        .header("origin", "https://dash.example.com")
+        .header("x-forwarded-host", "dash.example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(behind_proxy.status().as_u16(), 204);
     server.stop().await;
 }
 
