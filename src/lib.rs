@@ -32,6 +32,7 @@ pub mod demo;
 pub mod http;
 pub mod identity;
 pub mod store;
+pub mod versioning;
 
 use std::future::Future;
 use std::sync::Arc;

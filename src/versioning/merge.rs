@@ -1,0 +1,376 @@
+//! The merge rules that layer overrides on a template (JSON values):
+//!
+//! - objects merge recursively and `null` deletes a key (JSON Merge Patch, RFC 7386);
+//! - arrays whose elements are all objects carrying an `id` (or a `key`) merge element by
+//!   element: a patch element with a known id merges into it, an unknown one is appended,
+//!   `{"id": x, "$delete": true}` removes it, and `{"$order": [ids…]}` puts those ids first in
+//!   that order (the others keep their order after them);
+//! - any other array, and any other value, replaces.
+//!
+//! Every change is reported with its path (`panels[id=kpi].title`), for provenance.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// One change a patch made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub path: String,
+    pub op: ChangeOp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Set,
+    Delete,
+    Add,
+    Remove,
+    Reorder,
+}
+
+/// Applies `patch` to `target` in place and returns the changes it made.
+pub fn merge(target: &mut Value, patch: &Value) -> Vec<Change> {
+    let mut changes = Vec::new();
+    merge_at(target, patch, "", &mut changes);
+    changes
+}
+
+/// The patched copy of `target`.
+pub fn merged(target: &Value, patch: &Value) -> Value {
+    let mut out = target.clone();
+    merge(&mut out, patch);
+    out
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn merge_at(target: &mut Value, patch: &Value, path: &str, changes: &mut Vec<Change>) {
+    match patch {
+        Value::Object(patch_map) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            let Value::Object(target_map) = target else {
+                return;
+            };
+            for (key, value) in patch_map {
+                let here = join(path, key);
+                if value.is_null() {
+                    if target_map.remove(key).is_some() {
+                        changes.push(Change {
+                            path: here,
+                            op: ChangeOp::Delete,
+                        });
+                    }
+                    continue;
+                }
+                match target_map.get_mut(key) {
+                    Some(existing) => merge_at(existing, value, &here, changes),
+                    None => {
+                        let mut added = Value::Null;
+                        merge_at(&mut added, value, &here, changes);
+                        target_map.insert(key.clone(), added);
+                    }
+                }
+            }
+        }
+        Value::Array(patch_items) => match keyed_patch_field(patch_items, target) {
+            Some(field)
+                if target
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(|i| item_key(i, field).is_some())) =>
+            {
+                if let Value::Array(items) = target {
+                    merge_keyed(items, patch_items, field, path, changes);
+                }
+            }
+            Some(field) => {
+                // A keyed patch landing where no keyed array is: its elements as they would be
+                // added one by one, so that applying it again changes nothing.
+                let mut items = Vec::new();
+                merge_keyed(&mut items, patch_items, field, path, &mut Vec::new());
+                let replacement = Value::Array(items);
+                if *target != replacement {
+                    *target = replacement;
+                    changes.push(Change {
+                        path: path.to_owned(),
+                        op: ChangeOp::Set,
+                    });
+                }
+            }
+            None => {
+                if target != patch {
+                    *target = patch.clone();
+                    changes.push(Change {
+                        path: path.to_owned(),
+                        op: ChangeOp::Set,
+                    });
+                }
+            }
+        },
+        other => {
+            if target != other {
+                *target = other.clone();
+                changes.push(Change {
+                    path: path.to_owned(),
+                    op: ChangeOp::Set,
+                });
+            }
+        }
+    }
+}
+
+/// A patch value as it lands where nothing was: `null` members dropped, keyed arrays built.
+fn fresh(patch: &Value) -> Value {
+    let mut value = Value::Null;
+    merge_at(&mut value, patch, "", &mut Vec::new());
+    value
+}
+
+fn item_key<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
+    item.as_object()?.get(field).filter(|v| v.is_string() || v.is_number())
+}
+
+fn key_text(key: &Value) -> String {
+    key.as_str().map_or_else(|| key.to_string(), str::to_owned)
+}
+
+/// The key field of a keyed patch array: every element is an object with that field (or an
+/// `$order` directive), and at least one has it or the target is keyed by it.
+fn keyed_patch_field(patch_items: &[Value], target: &Value) -> Option<&'static str> {
+    ["id", "key"].into_iter().find(|field| {
+        let target_keyed = target.as_array().is_some_and(|items| {
+            !items.is_empty() && items.iter().all(|i| item_key(i, field).is_some())
+        });
+        (target_keyed || patch_items.iter().any(|p| item_key(p, field).is_some()))
+            && patch_items.iter().all(|p| {
+                item_key(p, field).is_some()
+                    || p.as_object().is_some_and(|o| o.contains_key("$order"))
+            })
+    })
+}
+
+fn merge_keyed(
+    items: &mut Vec<Value>,
+    patch_items: &[Value],
+    field: &str,
+    path: &str,
+    changes: &mut Vec<Change>,
+) {
+    let mut order: Option<Vec<String>> = None;
+    for patch in patch_items {
+        if let Some(ids) = patch.get("$order").and_then(Value::as_array) {
+            order = Some(ids.iter().map(key_text).collect());
+            continue;
+        }
+        let Some(key) = item_key(patch, field).cloned() else {
+            continue;
+        };
+        let here = format!("{path}[{field}={}]", key_text(&key));
+        let position = items.iter().position(|i| item_key(i, field) == Some(&key));
+        let delete = patch.get("$delete").and_then(Value::as_bool) == Some(true);
+        match (position, delete) {
+            (Some(index), true) => {
+                items.remove(index);
+                changes.push(Change {
+                    path: here,
+                    op: ChangeOp::Remove,
+                });
+            }
+            (None, true) => {}
+            (Some(index), false) => merge_at(&mut items[index], patch, &here, changes),
+            (None, false) => {
+                let mut element = fresh(patch);
+                if let Some(map) = element.as_object_mut() {
+                    map.remove("$delete");
+                }
+                items.push(element);
+                changes.push(Change {
+                    path: here,
+                    op: ChangeOp::Add,
+                });
+            }
+        }
+    }
+    if let Some(order) = order {
+        let before: Vec<String> = items
+            .iter()
+            .filter_map(|i| item_key(i, field).map(key_text))
+            .collect();
+        let rank = |item: &Value| {
+            item_key(item, field)
+                .map(key_text)
+                .and_then(|k| order.iter().position(|o| *o == k))
+                .unwrap_or(usize::MAX)
+        };
+        // A stable sort keeps unlisted elements in their order, after the listed ones.
+        items.sort_by_key(rank);
+        let after: Vec<String> = items
+            .iter()
+            .filter_map(|i| item_key(i, field).map(key_text))
+            .collect();
+        if before != after {
+            changes.push(Change {
+                path: path.to_owned(),
+                op: ChangeOp::Reorder,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    /// RFC 7386, Appendix A: every example.
+    #[test]
+    fn rfc_7386_appendix_examples() {
+        let cases = [
+            (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
+            (json!({"a":"b"}), json!({"a":null}), json!({})),
+            (json!({"a":"b","b":"c"}), json!({"a":null}), json!({"b":"c"})),
+            (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
+            (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
+            (json!({"a":{"b":"c"}}), json!({"a":{"b":"d","c":null}}), json!({"a":{"b":"d"}})),
+            (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
+            (json!(["a","b"]), json!(["c","d"]), json!(["c","d"])),
+            (json!({"a":"b"}), json!(["c"]), json!(["c"])),
+            (json!({"a":"foo"}), json!(null), json!(null)),
+            (json!({"a":"foo"}), json!("bar"), json!("bar")),
+            (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
+            (json!([1,2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (json!({}), json!({"a":{"bb":{"ccc":null}}}), json!({"a":{"bb":{}}})),
+        ];
+        for (target, patch, expected) in cases {
+            assert_eq!(merged(&target, &patch), expected, "{target} + {patch}");
+        }
+    }
+
+    fn panels() -> Value {
+        json!({"panels": [
+            {"id": "a", "title": "A", "display": {"unit": "₹"}},
+            {"id": "b", "title": "B"},
+            {"id": "c", "title": "C"}
+        ]})
+    }
+
+    #[test]
+    fn keyed_arrays_merge_add_remove_and_reorder_by_id() {
+        let cases = [
+            // Merge into one element by id; the others stay.
+            (
+                json!({"panels": [{"id": "b", "title": "Bee", "display": {"unit": "%"}}]}),
+                json!({"panels": [
+                    {"id": "a", "title": "A", "display": {"unit": "₹"}},
+                    {"id": "b", "title": "Bee", "display": {"unit": "%"}},
+                    {"id": "c", "title": "C"}
+                ]}),
+            ),
+            // Null deletes inside an element; an unknown id is appended.
+            (
+                json!({"panels": [{"id": "a", "display": null}, {"id": "d", "title": "D", "x": null}]}),
+                json!({"panels": [
+                    {"id": "a", "title": "A"}, {"id": "b", "title": "B"}, {"id": "c", "title": "C"},
+                    {"id": "d", "title": "D"}
+                ]}),
+            ),
+            // Removal, and removal of something absent (nothing happens).
+            (
+                json!({"panels": [{"id": "b", "$delete": true}, {"id": "zz", "$delete": true}]}),
+                json!({"panels": [{"id": "a", "title": "A", "display": {"unit": "₹"}}, {"id": "c", "title": "C"}]}),
+            ),
+            // Reordering: listed ids first, the rest keep their order.
+            (
+                json!({"panels": [{"$order": ["c", "a"]}]}),
+                json!({"panels": [
+                    {"id": "c", "title": "C"}, {"id": "a", "title": "A", "display": {"unit": "₹"}},
+                    {"id": "b", "title": "B"}
+                ]}),
+            ),
+            // A plain array in the patch replaces a keyed one.
+            (json!({"panels": ["x"]}), json!({"panels": ["x"]})),
+        ];
+        for (patch, expected) in cases {
+            assert_eq!(merged(&panels(), &patch), expected, "{patch}");
+        }
+        // `key` works like `id`.
+        let columns = json!([{"key": "zone", "label": "Zone"}, {"key": "sales"}]);
+        assert_eq!(
+            merged(&columns, &json!([{"key": "zone", "label": "Region"}])),
+            json!([{"key": "zone", "label": "Region"}, {"key": "sales"}])
+        );
+    }
+
+    #[test]
+    fn later_layers_win_conflicts_and_changes_are_reported() {
+        let mut config = panels();
+        let first = merge(&mut config, &json!({"panels": [{"id": "a", "title": "First"}], "currency": "INR"}));
+        let second = merge(&mut config, &json!({"panels": [{"id": "a", "title": "Second"}, {"id": "b", "$delete": true}]}));
+        assert_eq!(config["panels"][0]["title"], "Second");
+        assert_eq!(config["currency"], "INR");
+        assert_eq!(
+            first,
+            // Object keys are visited in sorted order.
+            vec![
+                Change { path: "currency".into(), op: ChangeOp::Set },
+                Change { path: "panels[id=a].title".into(), op: ChangeOp::Set },
+            ]
+        );
+        assert_eq!(second[1], Change { path: "panels[id=b]".into(), op: ChangeOp::Remove });
+        // A patch that changes nothing reports nothing.
+        assert!(merge(&mut config, &json!({"currency": "INR"})).is_empty());
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (-100i64..100).prop_map(|n| json!(n)),
+            "[a-c]{0,2}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map("[a-d]", inner.clone(), 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+                prop::collection::vec(("[a-d]", inner), 0..4).prop_map(|items| {
+                    Value::Array(items.into_iter().map(|(id, v)| json!({"id": id, "v": v})).collect())
+                }),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn an_empty_patch_changes_nothing(target in json_value()) {
+            let mut patched = target.clone();
+            let changes = merge(&mut patched, &json!({}));
+            if target.is_object() {
+                prop_assert_eq!(&patched, &target);
+                prop_assert!(changes.is_empty());
+            }
+        }
+
+        #[test]
+        fn applying_a_patch_twice_equals_once(target in json_value(), patch in json_value()) {
+            let once = merged(&target, &patch);
+            let twice = merged(&once, &patch);
+            prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn merging_is_deterministic(target in json_value(), patch in json_value()) {
+            prop_assert_eq!(merged(&target, &patch), merged(&target, &patch));
+        }
+    }
+}
