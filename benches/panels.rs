@@ -47,7 +47,11 @@ fn panels(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("panel_{rows}_rows"));
     group.sample_size(20);
     for dashboard in ["sales-performance", "ops-health"] {
-        let config = appliance.dashboard(&tenant, dashboard).unwrap().config;
+        let config = appliance
+            .resolve(&tenant, dashboard, &Default::default())
+            .unwrap()
+            .config
+            .clone();
         for panel in &config.panels {
             group.bench_function(&panel.id, |b| {
                 b.iter(|| {

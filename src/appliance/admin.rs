@@ -12,15 +12,12 @@ use super::auth::{Caller, public_user};
 use super::{Appliance, ServiceError};
 use crate::analytics::TenantDb;
 use crate::audit::AuditEvent;
-use crate::dashboards::DashboardConfig;
 use crate::identity::policy::{
     self, Action, Denied, Feature, Grant, Limits, Permission, Plan, Resource, Scope,
 };
 use crate::identity::{check_email, normalize_email, password, token};
-use crate::store::records::TemplateStatus;
 use crate::store::{
-    ApiKeyRecord, MembershipRecord, RoleRecord, StoreError, TemplateRecord, TenantRecord, Tx,
-    UserRecord,
+    ApiKeyRecord, MembershipRecord, RoleRecord, StoreError, TenantRecord, Tx, UserRecord,
 };
 
 #[derive(Debug, Clone, Serialize)]
@@ -796,73 +793,5 @@ impl Appliance {
             Ok::<_, ServiceError>(tenant)
         })?;
         self.tenant_view(tenant)
-    }
-
-    /// Adds a dashboard to the current tenant, within its plan's limits.
-    pub fn create_dashboard(
-        &self,
-        grant: &Grant,
-        mut config: DashboardConfig,
-    ) -> Result<TemplateRecord, ServiceError> {
-        self.require(grant, Resource::Dashboards, Action::Create, &config.id)?;
-        let datasets: Vec<_> = self
-            .store
-            .datasets(&grant.tenant)?
-            .into_iter()
-            .map(|d| d.definition)
-            .collect();
-        config
-            .validate(&datasets)
-            .map_err(|e| invalid(e.to_string()))?;
-        self.store.write(|tx| {
-            let tenant = tx
-                .tenant(&grant.tenant)?
-                .ok_or_else(|| not_found("tenant", &grant.tenant))?;
-            let limits = tenant.plan.limits();
-            let existing = tx.templates(&grant.tenant)?;
-            if existing.iter().any(|t| t.id == config.id) {
-                return Err(ServiceError::Conflict(format!(
-                    "dashboard `{}` already exists",
-                    config.id
-                )));
-            }
-            if existing.len() >= limits.max_dashboards {
-                return Err(ServiceError::LimitExceeded(format!(
-                    "the {:?} plan allows {} dashboards and this workspace has {}",
-                    tenant.plan,
-                    limits.max_dashboards,
-                    existing.len()
-                )));
-            }
-            if config.panels.len() > limits.max_widgets_per_dashboard {
-                return Err(ServiceError::LimitExceeded(format!(
-                    "the {:?} plan allows {} panels per dashboard and this one has {}",
-                    tenant.plan,
-                    limits.max_widgets_per_dashboard,
-                    config.panels.len()
-                )));
-            }
-            let now = Utc::now();
-            let template = TemplateRecord {
-                id: config.id.clone(),
-                status: TemplateStatus::Active,
-                schema_version: "1".into(),
-                version: "1.0.0".into(),
-                config,
-                created_at: now,
-                updated_at: now,
-            };
-            tx.put_template(&grant.tenant, &template)?;
-            tx.audit(
-                AuditEvent::new(
-                    &grant.actor,
-                    Some(&grant.tenant),
-                    "template.create",
-                    &template.id,
-                )
-                .after(&template),
-            );
-            Ok(template)
-        })
     }
 }

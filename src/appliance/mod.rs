@@ -12,6 +12,8 @@
 
 mod admin;
 mod auth;
+mod resolve;
+mod templates;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,16 +24,20 @@ pub use admin::{
     UserView,
 };
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
+pub use resolve::{ResolveOptions, Resolved};
+pub use templates::{
+    ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
+    TransitionInput,
+};
 
 use crate::analytics::panels::panel_data;
 use crate::analytics::{AnalyticsError, DuckdbLimits, PanelData, PanelRequest, TenantDb};
 use crate::config::Config;
-use crate::dashboards::DashboardConfig;
 use crate::datadir::{DataDir, DataDirError};
 use crate::demo::{self, DemoError, DemoSpec};
 use crate::identity::policy::{Action, Denied, Grant, Resource};
 use crate::identity::throttle::Throttle;
-use crate::store::{Store, StoreError, TemplateRecord};
+use crate::store::{Store, StoreError};
 
 /// Why the appliance could not start.
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +135,10 @@ pub struct Appliance {
     dummy_hash: String,
     first_start: Mutex<Option<FirstStart>>,
     secure_cookies: bool,
+    /// Change counters: `tenant/template` for a template's versions, overrides and experiments,
+    /// `tenant` for its presets. Resolution cache keys include them.
+    generations: Mutex<std::collections::HashMap<String, u64>>,
+    resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -206,6 +216,10 @@ impl Appliance {
             dummy_hash: crate::identity::password::hash(&crate::identity::token::secret()),
             first_start: Mutex::new(first_start),
             secure_cookies: config.secure_cookies,
+            generations: Mutex::new(std::collections::HashMap::new()),
+            resolved: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(10_000).expect("non-zero"),
+            )),
             data_dir,
         })
     }
@@ -216,6 +230,50 @@ impl Appliance {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
+    }
+
+    fn generation_key(tenant: &str, template: Option<&str>) -> String {
+        match template {
+            Some(template) => format!("{tenant}/{template}"),
+            None => tenant.to_owned(),
+        }
+    }
+
+    pub(crate) fn generation(&self, tenant: &str, template: Option<&str>) -> u64 {
+        let generations = self
+            .generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        generations
+            .get(&Self::generation_key(tenant, template))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Marks a template's inputs (or, with `None`, a tenant's presets) as changed: resolutions
+    /// computed before no longer match any cache key.
+    pub(crate) fn bump(&self, tenant: &str, template: Option<&str>) {
+        *self
+            .generations
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(Self::generation_key(tenant, template))
+            .or_insert(0) += 1;
+    }
+
+    fn cache_get(&self, key: &str) -> Option<Arc<Resolved>> {
+        self.resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    fn cache_put(&self, key: String, value: Arc<Resolved>) {
+        self.resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .put(key, value);
     }
 
     /// Whether cookies are marked `Secure` (Flexboard is reached over HTTPS).
@@ -292,50 +350,31 @@ impl Appliance {
             .map_err(|denied| self.deny(grant, target, denied))
     }
 
-    /// The dashboards of the grant's tenant meant for the caller.
+    /// The dashboards of the grant's tenant meant for the caller, as resolved for them.
+    /// Templates without a published version, or that do not resolve, are left out.
     pub fn dashboards(&self, grant: &Grant) -> Result<Vec<DashboardSummary>, ServiceError> {
         self.require(grant, Resource::Dashboards, Action::Read, "dashboards")?;
-        let mut list: Vec<DashboardSummary> = self
-            .store
-            .templates(&grant.tenant)?
-            .into_iter()
-            .filter(|t| grant.is_audience(&t.config.visible_to))
-            .map(|t| DashboardSummary {
-                id: t.id,
-                name: t.config.name,
-                description: t.config.description,
-                panel_count: t
-                    .config
-                    .panels
-                    .iter()
-                    .filter(|p| grant.is_audience(&p.visible_to))
-                    .count(),
-            })
-            .collect();
+        let mut list = Vec::new();
+        for template in self.store.templates(&grant.tenant)? {
+            if template.status == crate::store::records::TemplateStatus::Archived {
+                continue;
+            }
+            match self.resolve(grant, &template.id, &ResolveOptions::default()) {
+                Ok(resolved) => list.push(DashboardSummary {
+                    id: template.id,
+                    name: resolved.config.name.clone(),
+                    description: resolved.config.description.clone(),
+                    panel_count: resolved.config.panels.len(),
+                }),
+                Err(ServiceError::NotFound { .. }) => {}
+                Err(ServiceError::Invalid(message)) => {
+                    tracing::warn!(template = %template.id, %message, "a dashboard does not resolve");
+                }
+                Err(other) => return Err(other),
+            }
+        }
         list.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(list)
-    }
-
-    /// A dashboard as this caller sees it: panels meant for other roles are removed. A
-    /// dashboard meant for other roles is not found, exactly like one that does not exist.
-    pub fn dashboard(&self, grant: &Grant, id: &str) -> Result<TemplateRecord, ServiceError> {
-        self.require(grant, Resource::Dashboards, Action::Read, id)?;
-        let not_found = || ServiceError::NotFound {
-            kind: "dashboard",
-            id: id.to_owned(),
-        };
-        let mut template = self
-            .store
-            .template(&grant.tenant, id)?
-            .ok_or_else(not_found)?;
-        if !grant.is_audience(&template.config.visible_to) {
-            return Err(not_found());
-        }
-        template
-            .config
-            .panels
-            .retain(|p| grant.is_audience(&p.visible_to));
-        Ok(template)
     }
 
     /// A panel's data, resolved in the context of its dashboard (named, or the only one that
@@ -348,7 +387,8 @@ impl Appliance {
         panel_id: &str,
         request: &PanelRequest,
     ) -> Result<PanelData, ServiceError> {
-        let config = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        let config = &resolved.config;
         let mut panel = config
             .panel(panel_id)
             .ok_or_else(|| ServiceError::NotFound {
@@ -370,6 +410,16 @@ impl Appliance {
         let row_filters = grant
             .row_filters(dataset)
             .map_err(|denied| self.deny(grant, panel_id, denied))?;
+        // The dashboard's pre-filters apply to panels whose dataset has their column.
+        if let Some(filters) = panel.source.filters_mut() {
+            filters.extend(
+                config
+                    .filters
+                    .iter()
+                    .filter(|f| dataset.column(&f.filter.column).is_ok())
+                    .map(|f| f.filter.clone()),
+            );
+        }
         if !row_filters.is_empty() {
             // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
             let filters = panel.source.filters_mut().ok_or_else(|| {
@@ -391,22 +441,20 @@ impl Appliance {
         grant: &Grant,
         dashboard: Option<&str>,
         panel_id: &str,
-    ) -> Result<DashboardConfig, ServiceError> {
+    ) -> Result<Arc<Resolved>, ServiceError> {
+        let options = ResolveOptions::default();
         if let Some(id) = dashboard {
-            return Ok(self.dashboard(grant, id)?.config);
+            return self.resolve(grant, id, &options);
         }
         self.require(grant, Resource::Dashboards, Action::Read, panel_id)?;
-        let mut holding: Vec<DashboardConfig> = self
-            .store
-            .templates(&grant.tenant)?
-            .into_iter()
-            .map(|t| t.config)
-            .filter(|c| grant.is_audience(&c.visible_to))
-            .filter(|c| {
-                c.panel(panel_id)
-                    .is_some_and(|p| grant.is_audience(&p.visible_to))
-            })
-            .collect();
+        let mut holding = Vec::new();
+        for template in self.store.templates(&grant.tenant)? {
+            match self.resolve(grant, &template.id, &options) {
+                Ok(resolved) if resolved.config.panel(panel_id).is_some() => holding.push(resolved),
+                Ok(_) | Err(ServiceError::NotFound { .. } | ServiceError::Invalid(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
         match holding.len() {
             0 => Err(ServiceError::NotFound {
                 kind: "panel",
@@ -417,7 +465,7 @@ impl Appliance {
                 panel: panel_id.to_owned(),
                 dashboards: holding
                     .iter()
-                    .map(|c| c.id.as_str())
+                    .map(|r| r.config.id.as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
             }),

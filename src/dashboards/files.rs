@@ -11,10 +11,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use super::{
-    ConfigError, DashboardConfig, Layout, PanelConfig, PanelDisplay, PanelSource, Position,
+    Branding, ConfigError, DashboardConfig, DashboardFilter, FeatureFlag, Layout, PanelConfig,
+    PanelDisplay, PanelSource, Position,
 };
 use crate::catalog::DatasetDef;
 use crate::identity::policy::{Permission, Plan};
+use crate::versioning::OverrideScope;
 
 /// Everything a tenant folder declares.
 #[derive(Debug, Clone)]
@@ -22,6 +24,51 @@ pub struct TenantFolder {
     pub tenant: TenantFile,
     pub datasets: Vec<DatasetDef>,
     pub dashboards: Vec<DashboardConfig>,
+    pub presets: Vec<PresetFile>,
+    pub overrides: Vec<OverrideFile>,
+}
+
+/// `presets/*.yaml`: a reusable piece of configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresetFile {
+    pub id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub description: String,
+    pub content: serde_json::Value,
+}
+
+/// `overrides/*.yaml`: a patch layered on a template for a scope.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideFile {
+    pub id: String,
+    pub template: String,
+    pub scope: OverrideScope,
+    #[serde(default)]
+    pub priority: Option<i32>,
+    pub reason: String,
+    #[serde(default = "any_version")]
+    pub versions: String,
+    pub patch: serde_json::Value,
+}
+
+fn any_version() -> String {
+    "*".into()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresetDoc {
+    preset: PresetFile,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideDoc {
+    #[serde(rename = "override")]
+    override_file: OverrideFile,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +145,14 @@ struct DashboardHead {
     layout: Layout,
     #[serde(default)]
     visible_to: Vec<String>,
+    #[serde(default)]
+    branding: Option<Branding>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    filters: Vec<DashboardFilter>,
+    #[serde(default)]
+    features: Vec<FeatureFlag>,
     panels: Vec<PanelRef>,
 }
 
@@ -187,6 +242,10 @@ pub fn read_tenant_folder(files: &BTreeMap<String, String>) -> Result<TenantFold
             refresh_interval: head.refresh_interval,
             layout: head.layout,
             visible_to: head.visible_to,
+            branding: head.branding,
+            currency: head.currency,
+            filters: head.filters,
+            features: head.features,
             panels,
         };
         dashboard
@@ -205,10 +264,36 @@ pub fn read_tenant_folder(files: &BTreeMap<String, String>) -> Result<TenantFold
         }
         dashboards.push(dashboard);
     }
+    let mut presets = Vec::new();
+    for (path, text) in in_folder("presets/") {
+        presets.push(parse::<PresetDoc>(path, text)?.preset);
+    }
+    let mut overrides = Vec::new();
+    for (path, text) in in_folder("overrides/") {
+        let file = parse::<OverrideDoc>(path, text)?.override_file;
+        file.scope.check().map_err(|message| FileError {
+            file: path.clone(),
+            line: None,
+            message,
+        })?;
+        if !dashboards.iter().any(|d| d.id == file.template) {
+            return Err(FileError {
+                file: path.clone(),
+                line: None,
+                message: format!(
+                    "override `{}` names template `{}`, which the folder does not define",
+                    file.id, file.template
+                ),
+            });
+        }
+        overrides.push(file);
+    }
     Ok(TenantFolder {
         tenant,
         datasets,
         dashboards,
+        presets,
+        overrides,
     })
 }
 

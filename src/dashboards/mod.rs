@@ -29,7 +29,60 @@ pub struct DashboardConfig {
     /// Roles the dashboard is meant for; empty means every member who may read dashboards.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub visible_to: Vec<String>,
+    /// The tenant's look: name, logo, colours, font.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branding: Option<Branding>,
+    /// ISO 4217 code money values are shown in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Pre-filters applied to every panel whose dataset has the column (e.g. `zone = NORTH`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<DashboardFilter>,
+    /// Switchable features such as exports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<FeatureFlag>,
     pub panels: Vec<PanelConfig>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Branding {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+}
+
+/// A dashboard-wide filter, identified by `id` so overrides can change or remove it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DashboardFilter {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(flatten)]
+    pub filter: Filter,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visible_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureFlag {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visible_to: Vec<String>,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

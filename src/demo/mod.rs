@@ -16,8 +16,11 @@ use rust_embed::RustEmbed;
 use crate::analytics::{AnalyticsError, DuckdbLimits, TenantDb, sql};
 use crate::dashboards::files::{FileError, read_tenant_folder};
 use crate::datadir::DataDir;
-use crate::store::records::TemplateStatus;
-use crate::store::{DatasetRecord, DemoInfo, Store, StoreError, TemplateRecord, TenantRecord};
+use crate::store::records::{OverrideState, Revision, TemplateStatus, TenantInstall};
+use crate::store::{
+    DatasetRecord, DemoInfo, OverrideRecord, PresetRecord, Store, StoreError, TemplateRecord,
+    TenantRecord, VersionRecord,
+};
 
 #[derive(RustEmbed)]
 #[folder = "data/demo/"]
@@ -142,20 +145,90 @@ pub fn install(
             updated_at: now,
         })
         .collect();
-    let templates: Vec<TemplateRecord> = folder
-        .dashboards
-        .into_iter()
-        .map(|config| TemplateRecord {
+    const ACTOR: &str = "system:demo";
+    let mut templates = Vec::new();
+    for config in folder.dashboards {
+        let draft = serde_json::to_value(&config).map_err(StoreError::from)?;
+        let template = TemplateRecord {
             id: config.id.clone(),
+            name: config.name.clone(),
+            description: config.description.clone(),
             status: TemplateStatus::Active,
             schema_version: "1".into(),
-            version: "1.0.0".into(),
-            config,
+            draft: draft.clone(),
+            draft_revision: 1,
+            draft_updated_by: ACTOR.into(),
+            draft_updated_at: now,
+            created_by: ACTOR.into(),
             created_at: now,
+            updated_at: now,
+        };
+        let version = VersionRecord::first(&config.id, "1.0.0", draft, ACTOR, now);
+        templates.push((template, version));
+    }
+    let presets = folder
+        .presets
+        .into_iter()
+        .map(|p| PresetRecord {
+            history: vec![Revision {
+                at: now,
+                by: ACTOR.into(),
+                reason: Some("installed".into()),
+                state: p.content.clone(),
+            }],
+            id: p.id,
+            kind: p.kind,
+            description: p.description,
+            content: p.content,
+            revision: 1,
+            updated_by: ACTOR.into(),
             updated_at: now,
         })
         .collect();
-    store.install_tenant("system:demo", &tenant, &datasets, &templates)?;
+    let overrides = folder
+        .overrides
+        .into_iter()
+        .map(|o| {
+            let mut scope = o.scope;
+            // The demo's files cannot know the tenant id, derived from the seed.
+            if scope.kind == "tenant" && scope.value == "this" {
+                scope.value = id.clone();
+            }
+            let state = OverrideState {
+                scope,
+                priority: o.priority,
+                active: true,
+                versions: o.versions,
+                patch: o.patch,
+                reason: o.reason,
+                deleted: false,
+            };
+            OverrideRecord {
+                id: o.id,
+                template: o.template,
+                history: vec![Revision {
+                    at: now,
+                    by: ACTOR.into(),
+                    reason: Some(state.reason.clone()),
+                    state: state.clone(),
+                }],
+                current: state,
+                revision: 1,
+                created_by: ACTOR.into(),
+                created_at: now,
+            }
+        })
+        .collect();
+    store.install_tenant(
+        ACTOR,
+        &TenantInstall {
+            tenant: tenant.clone(),
+            datasets,
+            templates,
+            presets,
+            overrides,
+        },
+    )?;
     tracing::info!(
         tenant = %id,
         ms = generation_ms,

@@ -1,18 +1,18 @@
-//! `/api/v1/dashboards`: the list and one dashboard's configuration.
+//! `/api/v1/dashboards`: the list, and one dashboard resolved for the caller.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::error::ApiError;
+use super::blocking;
+use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
-use super::{Body, blocking};
-use crate::appliance::Appliance;
-use crate::dashboards::DashboardConfig;
+use crate::appliance::{Appliance, ResolveOptions};
 
 #[derive(Serialize)]
 pub struct DashboardList {
@@ -41,22 +41,6 @@ pub struct DashboardOut {
     name: String,
     description: String,
     panel_count: usize,
-}
-
-/// The resolved-dashboard shape of the versioning design: `{config, meta}`.
-#[derive(Serialize)]
-pub struct ResolvedDashboard {
-    config: DashboardConfig,
-    meta: Meta,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    template_id: String,
-    version: String,
-    tenant_id: String,
-    resolved_at: DateTime<Utc>,
 }
 
 #[tracing::instrument(skip_all)]
@@ -91,44 +75,70 @@ pub async fn list(
     }))
 }
 
+/// `?debug=true`, `?asOf=<RFC 3339>`, `?preview=draft`, `?as_user=<user id>`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResolveParams {
+    debug: Option<String>,
+    #[serde(rename = "asOf")]
+    as_of: Option<String>,
+    preview: Option<String>,
+    as_user: Option<String>,
+}
+
+/// The resolved dashboard: `{config, meta}` (and `_debug` when asked), with a strong ETag.
 #[tracing::instrument(skip_all, fields(dashboard = %id))]
 pub async fn get(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Result<Json<ResolvedDashboard>, ApiError> {
-    let tenant_id = g.grant.tenant.clone();
-    let template = blocking(&app, move |app| app.dashboard(&g.grant, &id)).await?;
-    Ok(Json(ResolvedDashboard {
-        meta: Meta {
-            template_id: template.id,
-            version: template.version,
-            tenant_id,
-            resolved_at: Utc::now(),
-        },
-        config: template.config,
-    }))
-}
-
-/// Adds a dashboard (JSON, the shape `GET` returns as `config`), within the plan's limits.
-#[tracing::instrument(skip_all)]
-pub async fn create(
-    State(app): State<Arc<Appliance>>,
-    g: Granted,
-    Body(config): Body<DashboardConfig>,
-) -> Result<(StatusCode, Json<ResolvedDashboard>), ApiError> {
-    let tenant_id = g.grant.tenant.clone();
-    let template = blocking(&app, move |app| app.create_dashboard(&g.grant, config)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ResolvedDashboard {
-            meta: Meta {
-                template_id: template.id,
-                version: template.version,
-                tenant_id,
-                resolved_at: Utc::now(),
-            },
-            config: template.config,
-        }),
-    ))
+    Query(params): Query<ResolveParams>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let invalid = |m: String| ApiError::new(ErrorCode::InvalidRequest, m);
+    let flag = |value: &Option<String>, name: &str| match value.as_deref() {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(invalid(format!(
+            "{name} must be `true` or `false`, not `{other}`"
+        ))),
+    };
+    let as_of = params
+        .as_of
+        .as_deref()
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| {
+                    ApiError::new(
+                        ErrorCode::InvalidDate,
+                        format!("asOf `{t}` is not an RFC 3339 time (e.g. 2026-03-01T10:00:00Z)"),
+                    )
+                })
+        })
+        .transpose()?;
+    let preview = match params.preview.as_deref() {
+        None | Some("") => false,
+        Some("draft") => true,
+        Some(other) => return Err(invalid(format!("preview must be `draft`, not `{other}`"))),
+    };
+    let options = ResolveOptions {
+        as_of,
+        preview,
+        debug: flag(&params.debug, "debug")?,
+    };
+    let as_user = params.as_user.clone().filter(|u| !u.is_empty());
+    let resolved = blocking(&app, move |app| match as_user {
+        Some(user) => app.resolve_as(&g.grant, &id, &user, &options),
+        None => app.resolve(&g.grant, &id, &options),
+    })
+    .await?;
+    let etag = resolved.etag.clone();
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
+    }
+    Ok(([(header::ETAG, etag)], Json(resolved.body.clone())).into_response())
 }

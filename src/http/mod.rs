@@ -14,6 +14,7 @@ mod headers;
 mod health;
 mod panels;
 mod session;
+mod templates;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -106,9 +107,116 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/tenants", Signed, auth::tenants)
     .add("POST", "/api/v1/tenants/{id}/select", Signed, auth::select)
     .add("GET", "/api/v1/dashboards", Tenant, dashboards::list)
-    .add("POST", "/api/v1/dashboards", Tenant, dashboards::create)
     .add("GET", "/api/v1/dashboards/{id}", Tenant, dashboards::get)
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
+    .add("GET", "/api/v1/templates", Tenant, templates::list)
+    .add("POST", "/api/v1/templates", Tenant, templates::create)
+    .add("GET", "/api/v1/templates/{id}", Tenant, templates::get)
+    .add("PATCH", "/api/v1/templates/{id}", Tenant, templates::update)
+    .add(
+        "PUT",
+        "/api/v1/templates/{id}/draft",
+        Tenant,
+        templates::put_draft,
+    )
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/versions",
+        Tenant,
+        templates::versions,
+    )
+    .add(
+        "POST",
+        "/api/v1/templates/{id}/versions",
+        Tenant,
+        templates::create_version,
+    )
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/versions/{version}",
+        Tenant,
+        templates::version,
+    )
+    .add(
+        "POST",
+        "/api/v1/templates/{id}/versions/{version}/transition",
+        Tenant,
+        templates::transition,
+    )
+    .add(
+        "POST",
+        "/api/v1/templates/{id}/versions/{version}/restore",
+        Tenant,
+        templates::restore,
+    )
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/versions/{version}/impact",
+        Tenant,
+        templates::impact,
+    )
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/compare",
+        Tenant,
+        templates::compare,
+    )
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/overrides",
+        Tenant,
+        templates::overrides,
+    )
+    .add(
+        "POST",
+        "/api/v1/templates/{id}/overrides",
+        Tenant,
+        templates::create_override,
+    )
+    .add(
+        "GET",
+        "/api/v1/overrides/{id}",
+        Tenant,
+        templates::get_override,
+    )
+    .add(
+        "PUT",
+        "/api/v1/overrides/{id}",
+        Tenant,
+        templates::update_override,
+    )
+    .add(
+        "DELETE",
+        "/api/v1/overrides/{id}",
+        Tenant,
+        templates::delete_override,
+    )
+    .add("GET", "/api/v1/presets", Tenant, templates::presets)
+    .add("PUT", "/api/v1/presets/{id}", Tenant, templates::put_preset)
+    .add(
+        "GET",
+        "/api/v1/templates/{id}/experiments",
+        Tenant,
+        templates::experiments,
+    )
+    .add(
+        "POST",
+        "/api/v1/templates/{id}/experiments",
+        Tenant,
+        templates::create_experiment,
+    )
+    .add(
+        "PATCH",
+        "/api/v1/experiments/{id}",
+        Tenant,
+        templates::update_experiment,
+    )
+    .add(
+        "POST",
+        "/api/v1/experiments/{id}/promote",
+        Tenant,
+        templates::promote,
+    )
     .add("GET", "/api/v1/admin/users", Tenant, admin::users)
     .add("POST", "/api/v1/admin/users", Tenant, admin::create_user)
     .add(

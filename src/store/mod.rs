@@ -16,9 +16,11 @@ use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTran
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use records::TenantInstall;
 pub use records::{
-    ApiKeyRecord, DatasetRecord, DemoInfo, MembershipRecord, RoleRecord, SessionRecord,
-    TemplateRecord, TenantRecord, UserRecord,
+    ApiKeyRecord, DatasetRecord, DemoInfo, ExperimentRecord, MembershipRecord, OverrideRecord,
+    PresetRecord, RoleRecord, SessionRecord, TemplateRecord, TenantRecord, UserRecord,
+    VersionRecord,
 };
 pub use tx::Tx;
 
@@ -42,9 +44,22 @@ const ROLES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("roles"
 const SESSIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("sessions");
 /// Key id → API key.
 const API_KEYS: TableDefinition<&str, &[u8]> = TableDefinition::new("api_keys");
+/// (tenant, `<template>/<seq, 10 digits>`) → version; one template's versions are one range.
+const VERSIONS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("versions");
+/// (tenant, preset id) → preset.
+const PRESETS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("presets");
+/// (tenant, override id) → override.
+const OVERRIDES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("overrides");
+/// (tenant, experiment id) → experiment.
+const EXPERIMENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("experiments");
+
+/// The key of a version in [`VERSIONS`].
+fn version_key(template: &str, seq: u64) -> String {
+    format!("{template}/{seq:010}")
+}
 
 /// The store's own format version, kept in `meta` so later releases can migrate.
-const SCHEMA_VERSION: &str = "1";
+const SCHEMA_VERSION: &str = "2";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -103,14 +118,28 @@ impl Store {
             txn.open_table(ROLES)?;
             txn.open_table(SESSIONS)?;
             txn.open_table(API_KEYS)?;
+            txn.open_table(VERSIONS)?;
+            txn.open_table(PRESETS)?;
+            txn.open_table(OVERRIDES)?;
+            txn.open_table(EXPERIMENTS)?;
             let mut meta = txn.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
-            match found {
+            match found.as_deref() {
                 None => {
                     meta.insert("schema_version", SCHEMA_VERSION)?;
                 }
-                Some(version) if version == SCHEMA_VERSION => {}
-                Some(found) => return Err(StoreError::Schema { found }),
+                Some(SCHEMA_VERSION) => {}
+                Some("1") => {
+                    drop(meta);
+                    migrate_v1_templates(&txn)?;
+                    txn.open_table(META)?
+                        .insert("schema_version", SCHEMA_VERSION)?;
+                }
+                Some(found) => {
+                    return Err(StoreError::Schema {
+                        found: found.to_owned(),
+                    });
+                }
             }
         }
         txn.commit()?;
@@ -151,58 +180,63 @@ impl Store {
             .transpose()
     }
 
-    /// Writes a tenant with its datasets and templates in one transaction, with an audit entry
-    /// for each: after a crash either all of it is there or none.
-    pub fn install_tenant(
-        &self,
-        actor: &str,
-        tenant: &TenantRecord,
-        datasets: &[DatasetRecord],
-        templates: &[TemplateRecord],
-    ) -> Result<(), StoreError> {
-        let created = |action: &str, target: &str, after: serde_json::Value| AuditEvent {
-            actor: actor.to_owned(),
-            tenant: Some(tenant.id.clone()),
-            action: action.to_owned(),
-            target: target.to_owned(),
-            reason: Some("installed with the tenant".into()),
-            before: None,
-            after: Some(after),
-        };
-        let mut events = vec![created(
-            "tenant.create",
-            &tenant.id,
-            serde_json::to_value(tenant)?,
-        )];
-        for record in datasets {
-            let after = serde_json::to_value(record)?;
-            events.push(created("dataset.create", &record.definition.name, after));
-        }
-        for record in templates {
-            events.push(created(
-                "template.create",
-                &record.id,
-                serde_json::to_value(record)?,
+    /// Writes a tenant with its datasets, templates (each with its first version), presets and
+    /// overrides in one transaction, with an audit entry for each: after a crash either all of
+    /// it is there or none.
+    pub fn install_tenant(&self, actor: &str, install: &TenantInstall) -> Result<(), StoreError> {
+        let tenant = &install.tenant;
+        self.write(|tx| {
+            let created = |action: &str, target: &str, after: serde_json::Value| {
+                AuditEvent::new(actor, Some(&tenant.id), action, target)
+                    .reason("installed with the tenant")
+                    .after(&after)
+            };
+            tx.put_tenant(tenant)?;
+            tx.audit(created(
+                "tenant.create",
+                &tenant.id,
+                serde_json::to_value(tenant)?,
             ));
-        }
-        let txn = self.db.begin_write()?;
-        {
-            let mut table = txn.open_table(TENANTS)?;
-            table.insert(tenant.id.as_str(), encode(tenant)?.as_slice())?;
-            let mut table = txn.open_table(DATASETS)?;
-            for record in datasets {
-                let key = (tenant.id.as_str(), record.definition.name.as_str());
-                table.insert(key, encode(record)?.as_slice())?;
+            for record in &install.datasets {
+                tx.put_dataset(&tenant.id, record)?;
+                tx.audit(created(
+                    "dataset.create",
+                    &record.definition.name,
+                    serde_json::to_value(record)?,
+                ));
             }
-            let mut table = txn.open_table(TEMPLATES)?;
-            for record in templates {
-                let key = (tenant.id.as_str(), record.id.as_str());
-                table.insert(key, encode(record)?.as_slice())?;
+            for preset in &install.presets {
+                tx.put_preset(&tenant.id, preset)?;
+                tx.audit(created(
+                    "preset.create",
+                    &preset.id,
+                    serde_json::to_value(preset)?,
+                ));
             }
-        }
-        append_audit(&txn, events)?;
-        txn.commit()?;
-        Ok(())
+            for (template, version) in &install.templates {
+                tx.put_template(&tenant.id, template)?;
+                tx.audit(created(
+                    "template.create",
+                    &template.id,
+                    serde_json::to_value(template)?,
+                ));
+                tx.put_version(&tenant.id, version)?;
+                tx.audit(created(
+                    "version.publish",
+                    &format!("{}@{}", template.id, version.number),
+                    serde_json::to_value(version)?,
+                ));
+            }
+            for record in &install.overrides {
+                tx.put_override(&tenant.id, record)?;
+                tx.audit(created(
+                    "override.create",
+                    &record.id,
+                    serde_json::to_value(record)?,
+                ));
+            }
+            Ok(())
+        })
     }
 
     /// Audit entries from sequence number `from` on, at most `limit` of them.
@@ -253,6 +287,24 @@ impl Store {
             records.push(decode(entry?.1.value())?);
         }
         Ok(records)
+    }
+
+    /// A template's versions in creation order.
+    pub fn versions(&self, tenant: &str, template: &str) -> Result<Vec<VersionRecord>, StoreError> {
+        let txn = self.db.begin_read()?;
+        versions_of(&txn.open_table(VERSIONS)?, tenant, template)
+    }
+
+    pub fn presets(&self, tenant: &str) -> Result<Vec<PresetRecord>, StoreError> {
+        self.scan(PRESETS, tenant)
+    }
+
+    pub fn overrides(&self, tenant: &str) -> Result<Vec<OverrideRecord>, StoreError> {
+        self.scan(OVERRIDES, tenant)
+    }
+
+    pub fn experiments(&self, tenant: &str) -> Result<Vec<ExperimentRecord>, StoreError> {
+        self.scan(EXPERIMENTS, tenant)
     }
 
     pub fn user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
@@ -373,6 +425,76 @@ fn scan_tenant<T: DeserializeOwned>(
         records.push(decode(value.value())?);
     }
     Ok(records)
+}
+
+fn versions_of(
+    table: &impl ReadableTable<(&'static str, &'static str), &'static [u8]>,
+    tenant: &str,
+    template: &str,
+) -> Result<Vec<VersionRecord>, StoreError> {
+    let start = format!("{template}/");
+    let end = format!("{template}0"); // '0' follows '/' in ASCII
+    let mut records = Vec::new();
+    for entry in table.range((tenant, start.as_str())..(tenant, end.as_str()))? {
+        records.push(decode(entry?.1.value())?);
+    }
+    Ok(records)
+}
+
+/// Schema 1 kept one published configuration per template; schema 2 keeps a draft and
+/// versions. Each template becomes a template whose draft is that configuration, with that
+/// configuration as its published version.
+fn migrate_v1_templates(txn: &WriteTransaction) -> Result<(), StoreError> {
+    let mut old = Vec::new();
+    {
+        let table = txn.open_table(TEMPLATES)?;
+        for entry in table.iter()? {
+            let (key, value) = entry?;
+            let record: records::TemplateRecordV1 = decode(value.value())?;
+            old.push((key.value().0.to_owned(), record));
+        }
+    }
+    let tx = Tx::new(txn);
+    let mut events = Vec::new();
+    for (tenant, v1) in old {
+        let config = serde_json::to_value(&v1.config)?;
+        let template = TemplateRecord {
+            id: v1.id.clone(),
+            name: v1.config.name.clone(),
+            description: v1.config.description.clone(),
+            status: v1.status,
+            schema_version: v1.schema_version,
+            draft: config.clone(),
+            draft_revision: 1,
+            draft_updated_by: "system:migration".into(),
+            draft_updated_at: v1.updated_at,
+            created_by: "system:migration".into(),
+            created_at: v1.created_at,
+            updated_at: v1.updated_at,
+        };
+        let version = VersionRecord::first(
+            &v1.id,
+            &v1.version,
+            config,
+            "system:migration",
+            v1.created_at,
+        );
+        tx.put_template(&tenant, &template)?;
+        tx.put_version(&tenant, &version)?;
+        events.push(
+            AuditEvent::new(
+                "system:migration",
+                Some(&tenant),
+                "template.migrate",
+                &v1.id,
+            )
+            .reason(
+                "store schema 1 → 2: the published configuration became version ".to_owned()
+                    + &v1.version,
+            ),
+        );
+    }
+    append_audit(txn, events)
 }
 
 /// A full scan: memberships are keyed by tenant, and a small team's table is small.

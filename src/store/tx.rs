@@ -6,12 +6,13 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::records::{
-    ApiKeyRecord, MembershipRecord, RoleRecord, SessionRecord, TemplateRecord, TenantRecord,
-    UserRecord,
+    ApiKeyRecord, DatasetRecord, ExperimentRecord, MembershipRecord, OverrideRecord, PresetRecord,
+    RoleRecord, SessionRecord, TemplateRecord, TenantRecord, UserRecord, VersionRecord,
 };
 use super::{
-    API_KEYS, MEMBERSHIPS, ROLES, SESSIONS, StoreError, TEMPLATES, TENANTS, USER_EMAILS, USERS,
-    decode, encode, get_pair, get_str, memberships_of, scan_tenant,
+    API_KEYS, DATASETS, EXPERIMENTS, MEMBERSHIPS, OVERRIDES, PRESETS, ROLES, SESSIONS, StoreError,
+    TEMPLATES, TENANTS, USER_EMAILS, USERS, VERSIONS, decode, encode, get_pair, get_str,
+    memberships_of, scan_tenant, version_key, versions_of,
 };
 use crate::audit::AuditEvent;
 
@@ -196,5 +197,54 @@ impl<'a> Tx<'a> {
 
     pub fn put_template(&self, tenant: &str, template: &TemplateRecord) -> Result<()> {
         self.put_pair(TEMPLATES, (tenant, &template.id), template)
+    }
+
+    pub fn template(&self, tenant: &str, id: &str) -> Result<Option<TemplateRecord>> {
+        get_pair(&self.txn.open_table(TEMPLATES)?, (tenant, id))
+    }
+
+    pub fn put_dataset(&self, tenant: &str, record: &DatasetRecord) -> Result<()> {
+        self.put_pair(DATASETS, (tenant, &record.definition.name), record)
+    }
+
+    pub fn versions(&self, tenant: &str, template: &str) -> Result<Vec<VersionRecord>> {
+        versions_of(&self.txn.open_table(VERSIONS)?, tenant, template)
+    }
+
+    pub fn put_version(&self, tenant: &str, version: &VersionRecord) -> Result<()> {
+        let key = version_key(&version.template, version.seq);
+        self.put_pair(VERSIONS, (tenant, &key), version)
+    }
+
+    pub fn preset(&self, tenant: &str, id: &str) -> Result<Option<PresetRecord>> {
+        get_pair(&self.txn.open_table(PRESETS)?, (tenant, id))
+    }
+
+    pub fn put_preset(&self, tenant: &str, preset: &PresetRecord) -> Result<()> {
+        self.put_pair(PRESETS, (tenant, &preset.id), preset)
+    }
+
+    pub fn override_record(&self, tenant: &str, id: &str) -> Result<Option<OverrideRecord>> {
+        get_pair(&self.txn.open_table(OVERRIDES)?, (tenant, id))
+    }
+
+    pub fn overrides(&self, tenant: &str) -> Result<Vec<OverrideRecord>> {
+        scan_tenant(&self.txn.open_table(OVERRIDES)?, tenant)
+    }
+
+    pub fn put_override(&self, tenant: &str, record: &OverrideRecord) -> Result<()> {
+        self.put_pair(OVERRIDES, (tenant, &record.id), record)
+    }
+
+    pub fn experiment(&self, tenant: &str, id: &str) -> Result<Option<ExperimentRecord>> {
+        get_pair(&self.txn.open_table(EXPERIMENTS)?, (tenant, id))
+    }
+
+    pub fn experiments(&self, tenant: &str) -> Result<Vec<ExperimentRecord>> {
+        scan_tenant(&self.txn.open_table(EXPERIMENTS)?, tenant)
+    }
+
+    pub fn put_experiment(&self, tenant: &str, record: &ExperimentRecord) -> Result<()> {
+        self.put_pair(EXPERIMENTS, (tenant, &record.id), record)
     }
 }

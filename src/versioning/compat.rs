@@ -52,21 +52,38 @@ pub fn compare(before: &Value, after: &Value) -> Compatibility {
 
 /// The paths under which a removal takes something a viewer or an override relies on.
 fn structural(path: &str) -> bool {
-    ["panels[", "filters", "columns", "measures", "features", "data_source", ".value", ".target"]
-        .iter()
-        .any(|p| path.contains(p))
+    [
+        "panels[",
+        "filters",
+        "columns",
+        "measures",
+        "features",
+        "data_source",
+        ".value",
+        ".target",
+    ]
+    .iter()
+    .any(|p| path.contains(p))
 }
 
 fn rate(kind: DiffKind, path: &str) -> Bump {
     match kind {
         DiffKind::Added => Bump::Minor,
         DiffKind::Removed if structural(path) => Bump::Major,
-        DiffKind::Changed if path.contains("data_source") && !path.ends_with("label") => Bump::Major,
+        DiffKind::Changed if path.contains("data_source") && !path.ends_with("label") => {
+            Bump::Major
+        }
         _ => Bump::Patch,
     }
 }
 
-fn push(changes: &mut Vec<DiffEntry>, path: &str, kind: DiffKind, before: Option<&Value>, after: Option<&Value>) {
+fn push(
+    changes: &mut Vec<DiffEntry>,
+    path: &str,
+    kind: DiffKind,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) {
     changes.push(DiffEntry {
         path: path.to_owned(),
         kind,
@@ -77,13 +94,22 @@ fn push(changes: &mut Vec<DiffEntry>, path: &str, kind: DiffKind, before: Option
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
-fn key_of<'a>(item: &'a Value) -> Option<(&'static str, String)> {
+fn key_of(item: &Value) -> Option<(&'static str, String)> {
     let object = item.as_object()?;
     ["id", "key"].into_iter().find_map(|field| {
-        object.get(field).map(|v| (field, v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        object.get(field).map(|v| {
+            (
+                field,
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
     })
 }
 
@@ -93,12 +119,24 @@ fn diff(before: &Value, after: &Value, path: &str, changes: &mut Vec<DiffEntry>)
             for (key, value) in a {
                 match b.get(key) {
                     Some(other) => diff(value, other, &join(path, key), changes),
-                    None => push(changes, &join(path, key), DiffKind::Removed, Some(value), None),
+                    None => push(
+                        changes,
+                        &join(path, key),
+                        DiffKind::Removed,
+                        Some(value),
+                        None,
+                    ),
                 }
             }
             for (key, value) in b {
                 if !a.contains_key(key) {
-                    push(changes, &join(path, key), DiffKind::Added, None, Some(value));
+                    push(
+                        changes,
+                        &join(path, key),
+                        DiffKind::Added,
+                        None,
+                        Some(value),
+                    );
                 }
             }
         }
@@ -120,12 +158,26 @@ fn diff(before: &Value, after: &Value, path: &str, changes: &mut Vec<DiffEntry>)
             }
             for (field, key, index) in &kb {
                 if !ka.iter().any(|(_, k, _)| k == key) {
-                    push(changes, &format!("{path}[{field}={key}]"), DiffKind::Added, None, Some(&b[*index]));
+                    push(
+                        changes,
+                        &format!("{path}[{field}={key}]"),
+                        DiffKind::Added,
+                        None,
+                        Some(&b[*index]),
+                    );
                 }
             }
-            let order = |k: &[(String, String, usize)]| k.iter().map(|(_, key, _)| key.clone()).collect::<Vec<_>>();
-            let common_a: Vec<String> = order(&ka).into_iter().filter(|k| kb.iter().any(|(_, o, _)| o == k)).collect();
-            let common_b: Vec<String> = order(&kb).into_iter().filter(|k| ka.iter().any(|(_, o, _)| o == k)).collect();
+            let order = |k: &[(String, String, usize)]| {
+                k.iter().map(|(_, key, _)| key.clone()).collect::<Vec<_>>()
+            };
+            let common_a: Vec<String> = order(&ka)
+                .into_iter()
+                .filter(|k| kb.iter().any(|(_, o, _)| o == k))
+                .collect();
+            let common_b: Vec<String> = order(&kb)
+                .into_iter()
+                .filter(|k| ka.iter().any(|(_, o, _)| o == k))
+                .collect();
             if common_a != common_b {
                 push(changes, path, DiffKind::Changed, None, None);
             }
@@ -186,7 +238,10 @@ mod tests {
         removed_panel["panels"].as_array_mut().unwrap().remove(1);
         assert_eq!(required(removed_panel), Some(Bump::Major));
         let mut removed_column = base();
-        removed_column["panels"][1]["data_source"]["columns"].as_array_mut().unwrap().pop();
+        removed_column["panels"][1]["data_source"]["columns"]
+            .as_array_mut()
+            .unwrap()
+            .pop();
         assert_eq!(required(removed_column), Some(Bump::Major));
         let mut removed_filter = base();
         removed_filter["filters"] = json!([]);
@@ -196,14 +251,20 @@ mod tests {
         assert_eq!(required(dataset), Some(Bump::Major));
         let mut measure = base();
         measure["panels"][0]["data_source"]["value"] = Value::Null;
-        measure["panels"][0]["data_source"].as_object_mut().unwrap().remove("value");
+        measure["panels"][0]["data_source"]
+            .as_object_mut()
+            .unwrap()
+            .remove("value");
         assert_eq!(required(measure), Some(Bump::Major));
     }
 
     #[test]
     fn additions_are_minor_and_text_is_patch() {
         let mut added = base();
-        added["panels"].as_array_mut().unwrap().push(json!({"id": "new", "title": "New"}));
+        added["panels"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"id": "new", "title": "New"}));
         assert_eq!(required(added), Some(Bump::Minor));
         let mut text = base();
         text["panels"][0]["title"] = json!("Sales (₹)");

@@ -135,7 +135,9 @@ fn fresh(patch: &Value) -> Value {
 }
 
 fn item_key<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
-    item.as_object()?.get(field).filter(|v| v.is_string() || v.is_number())
+    item.as_object()?
+        .get(field)
+        .filter(|v| v.is_string() || v.is_number())
 }
 
 fn key_text(key: &Value) -> String {
@@ -238,18 +240,30 @@ mod tests {
             (json!({"a":"b"}), json!({"a":"c"}), json!({"a":"c"})),
             (json!({"a":"b"}), json!({"b":"c"}), json!({"a":"b","b":"c"})),
             (json!({"a":"b"}), json!({"a":null}), json!({})),
-            (json!({"a":"b","b":"c"}), json!({"a":null}), json!({"b":"c"})),
+            (
+                json!({"a":"b","b":"c"}),
+                json!({"a":null}),
+                json!({"b":"c"}),
+            ),
             (json!({"a":["b"]}), json!({"a":"c"}), json!({"a":"c"})),
             (json!({"a":"c"}), json!({"a":["b"]}), json!({"a":["b"]})),
-            (json!({"a":{"b":"c"}}), json!({"a":{"b":"d","c":null}}), json!({"a":{"b":"d"}})),
+            (
+                json!({"a":{"b":"c"}}),
+                json!({"a":{"b":"d","c":null}}),
+                json!({"a":{"b":"d"}}),
+            ),
             (json!({"a":[{"b":"c"}]}), json!({"a":[1]}), json!({"a":[1]})),
-            (json!(["a","b"]), json!(["c","d"]), json!(["c","d"])),
+            (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
             (json!({"a":"b"}), json!(["c"]), json!(["c"])),
             (json!({"a":"foo"}), json!(null), json!(null)),
             (json!({"a":"foo"}), json!("bar"), json!("bar")),
             (json!({"e":null}), json!({"a":1}), json!({"e":null,"a":1})),
-            (json!([1,2]), json!({"a":"b","c":null}), json!({"a":"b"})),
-            (json!({}), json!({"a":{"bb":{"ccc":null}}}), json!({"a":{"bb":{}}})),
+            (json!([1, 2]), json!({"a":"b","c":null}), json!({"a":"b"})),
+            (
+                json!({}),
+                json!({"a":{"bb":{"ccc":null}}}),
+                json!({"a":{"bb":{}}}),
+            ),
         ];
         for (target, patch, expected) in cases {
             assert_eq!(merged(&target, &patch), expected, "{target} + {patch}");
@@ -314,19 +328,37 @@ mod tests {
     #[test]
     fn later_layers_win_conflicts_and_changes_are_reported() {
         let mut config = panels();
-        let first = merge(&mut config, &json!({"panels": [{"id": "a", "title": "First"}], "currency": "INR"}));
-        let second = merge(&mut config, &json!({"panels": [{"id": "a", "title": "Second"}, {"id": "b", "$delete": true}]}));
+        let first = merge(
+            &mut config,
+            &json!({"panels": [{"id": "a", "title": "First"}], "currency": "INR"}),
+        );
+        let second = merge(
+            &mut config,
+            &json!({"panels": [{"id": "a", "title": "Second"}, {"id": "b", "$delete": true}]}),
+        );
         assert_eq!(config["panels"][0]["title"], "Second");
         assert_eq!(config["currency"], "INR");
         assert_eq!(
             first,
             // Object keys are visited in sorted order.
             vec![
-                Change { path: "currency".into(), op: ChangeOp::Set },
-                Change { path: "panels[id=a].title".into(), op: ChangeOp::Set },
+                Change {
+                    path: "currency".into(),
+                    op: ChangeOp::Set
+                },
+                Change {
+                    path: "panels[id=a].title".into(),
+                    op: ChangeOp::Set
+                },
             ]
         );
-        assert_eq!(second[1], Change { path: "panels[id=b]".into(), op: ChangeOp::Remove });
+        assert_eq!(
+            second[1],
+            Change {
+                path: "panels[id=b]".into(),
+                op: ChangeOp::Remove
+            }
+        );
         // A patch that changes nothing reports nothing.
         assert!(merge(&mut config, &json!({"currency": "INR"})).is_empty());
     }
@@ -344,7 +376,12 @@ mod tests {
                 prop::collection::btree_map("[a-d]", inner.clone(), 0..4)
                     .prop_map(|m| Value::Object(m.into_iter().collect())),
                 prop::collection::vec(("[a-d]", inner), 0..4).prop_map(|items| {
-                    Value::Array(items.into_iter().map(|(id, v)| json!({"id": id, "v": v})).collect())
+                    Value::Array(
+                        items
+                            .into_iter()
+                            .map(|(id, v)| json!({"id": id, "v": v}))
+                            .collect(),
+                    )
                 }),
             ]
         })

@@ -164,11 +164,18 @@ mod tests {
         let share = |v: &[bool]| v.iter().filter(|x| **x).count() as f64 / v.len() as f64;
         assert!((share(&ten) - 0.10).abs() < 0.015, "{}", share(&ten));
         assert!((share(&fifty) - 0.50).abs() < 0.02, "{}", share(&fifty));
-        assert!(ten.iter().zip(&fifty).all(|(t, f)| !t || *f), "widening dropped a user");
+        assert!(
+            ten.iter().zip(&fifty).all(|(t, f)| !t || *f),
+            "widening dropped a user"
+        );
         assert_eq!(bucket("exp-1", "US-000001"), bucket("exp-1", "US-000001"));
         assert_ne!(
-            (0..50).map(|i| bucket("a", &i.to_string())).collect::<Vec<_>>(),
-            (0..50).map(|i| bucket("b", &i.to_string())).collect::<Vec<_>>()
+            (0..50)
+                .map(|i| bucket("a", &i.to_string()))
+                .collect::<Vec<_>>(),
+            (0..50)
+                .map(|i| bucket("b", &i.to_string()))
+                .collect::<Vec<_>>()
         );
     }
 
@@ -179,9 +186,16 @@ mod tests {
             user: "US-1".into(),
             email: "n@x.example".into(),
             role: Some("sales_manager".into()),
-            attributes: [("zone".to_owned(), "NORTH".to_owned()), ("region".to_owned(), "N1".to_owned())].into(),
+            attributes: [
+                ("zone".to_owned(), "NORTH".to_owned()),
+                ("region".to_owned(), "N1".to_owned()),
+            ]
+            .into(),
         };
-        let scope = |kind: &str, value: &str| OverrideScope { kind: kind.into(), value: value.into() };
+        let scope = |kind: &str, value: &str| OverrideScope {
+            kind: kind.into(),
+            value: value.into(),
+        };
         assert!(scope("tenant", "WK-1").matches(&context));
         assert!(scope("role", "sales_manager").matches(&context));
         assert!(!scope("role", "executive").matches(&context));

@@ -30,7 +30,11 @@ struct Entry {
     lower_role: Expect,
 }
 
+const SALES: &str = "sales-performance";
+const OVERRIDE: &str = "executive-strategic";
+
 struct Fixture {
+    experiment: String,
     tenant_a: String,
     executive_id: String,
     live_key_id: String,
@@ -78,13 +82,137 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             e(format!("/api/v1/tenants/{a}/select"), None, Deny, Own)
         }
         ("GET", "/api/v1/dashboards") => e(path.into(), None, Own, Own),
-        ("POST", "/api/v1/dashboards") => e(
+        ("GET", "/api/v1/templates") => e(path.into(), None, Own, Deny),
+        ("POST", "/api/v1/templates") => e(
             path.into(),
-            Some(json!({"id": format!("d{unique}"), "name": "X", "panels": [{
-                "id": "p", "title": "P", "position": {"row": 1, "col": 1},
-                "type": "kpi", "data_source": {"dataset": "sales", "value": {"column": "overall_actual", "agg": "sum"}}
-            }]})),
+            Some(
+                json!({"config": {"id": format!("d{unique}"), "name": "X", "panels": [{
+                    "id": "p", "title": "P", "position": {"row": 1, "col": 1},
+                    "type": "kpi", "data_source": {"dataset": "sales", "value": {"column": "overall_actual", "agg": "sum"}}
+                }]}}),
+            ),
             Own,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}") => {
+            e(format!("/api/v1/templates/{SALES}"), None, Deny, Deny)
+        }
+        ("PATCH", "/api/v1/templates/{id}") => e(
+            format!("/api/v1/templates/{SALES}"),
+            Some(json!({"status": "archived", "reason": "probe"})),
+            Deny,
+            Deny,
+        ),
+        ("PUT", "/api/v1/templates/{id}/draft") => e(
+            format!("/api/v1/templates/{SALES}/draft"),
+            Some(json!({"config": {"id": SALES, "name": "Hijacked", "panels": []}, "revision": 1})),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/versions") => e(
+            format!("/api/v1/templates/{SALES}/versions"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/templates/{id}/versions") => e(
+            format!("/api/v1/templates/{SALES}/versions"),
+            Some(json!({"changelog": "probe", "bump": "major"})),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/versions/{version}") => e(
+            format!("/api/v1/templates/{SALES}/versions/1.0.0"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/templates/{id}/versions/{version}/transition") => e(
+            format!("/api/v1/templates/{SALES}/versions/1.0.0/transition"),
+            Some(json!({"to": "deprecated", "reason": "probe"})),
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/templates/{id}/versions/{version}/restore") => e(
+            format!("/api/v1/templates/{SALES}/versions/1.0.0/restore"),
+            Some(json!({"reason": "probe"})),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/versions/{version}/impact") => e(
+            format!("/api/v1/templates/{SALES}/versions/1.0.0/impact"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/compare") => e(
+            format!("/api/v1/templates/{SALES}/compare?from=published&to=draft"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/overrides") => e(
+            format!("/api/v1/templates/{SALES}/overrides"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/templates/{id}/overrides") => e(
+            format!("/api/v1/templates/{SALES}/overrides"),
+            Some(
+                json!({"id": "probe", "scope": {"type": "role", "value": "viewer"}, "patch": {"name": "Hijacked"}, "reason": "probe"}),
+            ),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/overrides/{id}") => {
+            e(format!("/api/v1/overrides/{OVERRIDE}"), None, Deny, Deny)
+        }
+        ("PUT", "/api/v1/overrides/{id}") => e(
+            format!("/api/v1/overrides/{OVERRIDE}"),
+            Some(
+                json!({"scope": {"type": "role", "value": "viewer"}, "patch": {"name": "Hijacked"}, "reason": "probe", "revision": 1}),
+            ),
+            Deny,
+            Deny,
+        ),
+        ("DELETE", "/api/v1/overrides/{id}") => e(
+            format!("/api/v1/overrides/{OVERRIDE}"),
+            Some(json!({"reason": "probe", "revision": 1})),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/presets") => e(path.into(), None, Own, Deny),
+        ("PUT", "/api/v1/presets/{id}") => e(
+            "/api/v1/presets/strategic-kpis".into(),
+            Some(json!({"kind": "kpi", "content": [], "reason": "probe", "revision": 1})),
+            Deny,
+            Deny,
+        ),
+        ("GET", "/api/v1/templates/{id}/experiments") => e(
+            format!("/api/v1/templates/{SALES}/experiments"),
+            None,
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/templates/{id}/experiments") => e(
+            format!("/api/v1/templates/{SALES}/experiments"),
+            Some(
+                json!({"id": "probe", "arms": [{"name": "b", "override": OVERRIDE, "weight": 100}], "reason": "probe"}),
+            ),
+            Deny,
+            Deny,
+        ),
+        ("PATCH", "/api/v1/experiments/{id}") => e(
+            format!("/api/v1/experiments/{}", f.experiment),
+            Some(json!({"running": false, "reason": "probe"})),
+            Deny,
+            Deny,
+        ),
+        ("POST", "/api/v1/experiments/{id}/promote") => e(
+            format!("/api/v1/experiments/{}/promote", f.experiment),
+            Some(json!({"arm": "strategic", "reason": "probe"})),
+            Deny,
             Deny,
         ),
         ("GET", "/api/v1/dashboards/{id}") => e(
@@ -336,7 +464,17 @@ async fn every_route_keeps_tenants_roles_and_stale_credentials_out() {
             .unwrap()
             .to_owned()
     };
+    let (status, body) = server
+        .call(
+            "POST",
+            &format!("/api/v1/templates/{SALES}/experiments"),
+            Some(admin),
+            Some(json!({"id": "rollout-1", "arms": [{"name": "strategic", "override": OVERRIDE, "weight": 10}], "reason": "fixture"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let fixture = Fixture {
+        experiment: "rollout-1".into(),
         tenant_a: tenant_a.clone(),
         executive_id: id_of(EXECUTIVE),
         live_key_id: live_key["id"].as_str().unwrap().to_owned(),
@@ -346,6 +484,9 @@ async fn every_route_keeps_tenants_roles_and_stale_credentials_out() {
     // What each class must never see.
     let a_secrets: Vec<String> = vec![
         tenant_a.clone(),
+        OVERRIDE.into(),
+        "rollout-1".into(),
+        "strategic-kpis".into(),
         "sales-performance".into(),
         "ops-health".into(),
         EXECUTIVE.into(),
@@ -358,6 +499,7 @@ async fn every_route_keeps_tenants_roles_and_stale_credentials_out() {
         MANAGER.into(),
         fixture.live_key_id.clone(),
         fixture.exec_panel.into(),
+        "rollout-1".into(),
     ];
 
     let mut routes = flexboard::http::route_table();
@@ -414,7 +556,45 @@ async fn every_route_keeps_tenants_roles_and_stale_credentials_out() {
     );
 
     // Nothing above changed tenant A: the executive still signs in as before, the live key
-    // still works, A is still active.
+    // still works, A is still active, its template, override and experiment are as they were.
+    let (status, template) = server
+        .call(
+            "GET",
+            &format!("/api/v1/templates/{SALES}"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(template["template"]["draft_revision"], 1, "{template}");
+    assert_eq!(
+        template["versions"].as_array().unwrap().len(),
+        1,
+        "{template}"
+    );
+    assert_eq!(template["template"]["status"], "active");
+    let (_, o) = server
+        .call(
+            "GET",
+            &format!("/api/v1/overrides/{OVERRIDE}"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (o["revision"].as_u64(), o["current"]["deleted"].as_bool()),
+        (Some(1), Some(false)),
+        "{o}"
+    );
+    let (_, experiments) = server
+        .call(
+            "GET",
+            &format!("/api/v1/templates/{SALES}/experiments"),
+            Some(admin),
+            None,
+        )
+        .await;
+    assert_eq!(experiments[0]["current"]["running"], true, "{experiments}");
     let executive = server.login_as(EXECUTIVE).await;
     assert_eq!(executive.me["tenant"]["role"], "executive");
     let (status, _) = send(

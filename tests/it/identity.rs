@@ -663,7 +663,7 @@ async fn plans_limit_writes_and_premium_features() {
     let copy = |id: String| {
         let mut config = sales["config"].clone();
         config["id"] = json!(id);
-        config
+        json!({"config": config})
     };
     let (status, body) = server
         .call(
@@ -684,7 +684,7 @@ async fn plans_limit_writes_and_premium_features() {
         let (status, body) = server
             .call(
                 "POST",
-                "/api/v1/dashboards",
+                "/api/v1/templates",
                 admin,
                 Some(copy(format!("copy-{n}"))),
             )
@@ -694,7 +694,7 @@ async fn plans_limit_writes_and_premium_features() {
     let (status, body) = server
         .call(
             "POST",
-            "/api/v1/dashboards",
+            "/api/v1/templates",
             admin,
             Some(copy("copy-3".into())),
         )
@@ -711,7 +711,7 @@ async fn plans_limit_writes_and_premium_features() {
     let (status, body) = server
         .call(
             "POST",
-            "/api/v1/dashboards",
+            "/api/v1/templates",
             admin,
             Some(copy("copy-0".into())),
         )
@@ -756,15 +756,15 @@ async fn plans_limit_writes_and_premium_features() {
     let (status, _) = server
         .call(
             "POST",
-            "/api/v1/dashboards",
+            "/api/v1/templates",
             admin,
             Some(copy("copy-3".into())),
         )
         .await;
     assert_eq!(status, 201);
     let mut wide = copy("wide".into());
-    let panel = wide["panels"][0].clone();
-    wide["panels"] = json!(
+    let panel = wide["config"]["panels"][0].clone();
+    wide["config"]["panels"] = json!(
         (0..61)
             .map(|i| {
                 let mut p = panel.clone();
@@ -774,7 +774,7 @@ async fn plans_limit_writes_and_premium_features() {
             .collect::<Vec<_>>()
     );
     let (status, body) = server
-        .call("POST", "/api/v1/dashboards", admin, Some(wide))
+        .call("POST", "/api/v1/templates", admin, Some(wide))
         .await;
     assert_eq!(
         (status, body["code"].as_str()),
