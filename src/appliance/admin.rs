@@ -310,13 +310,9 @@ impl Appliance {
             return Err(not_found("user", &target.id));
         }
         if target.super_admin || memberships.iter().any(|m| m.tenant != grant.tenant) {
-            return Err(self.deny(
-                grant,
-                &target.id,
-                Denied(
-                    "this user also belongs elsewhere; only a super-admin can change the account"
-                        .into(),
-                ),
+            return Err(ServiceError::Forbidden(
+                "this user also belongs elsewhere; only a super-admin can change the account"
+                    .into(),
             ));
         }
         Ok(())
@@ -346,7 +342,7 @@ impl Appliance {
             .password
             .as_deref()
             .map(|p| self.with_hash_memory(|m| password::hash_in(m, p)));
-        let user = self.store.write(|tx| {
+        let user = self.write_checked(grant, id, |tx| {
             let before = tx.user(id)?.ok_or_else(|| not_found("user", id))?;
             self.check_authority(tx, grant, &before)?;
             let mut user = before.clone();
@@ -391,7 +387,7 @@ impl Appliance {
     ) -> Result<MemberView, ServiceError> {
         self.require(grant, Resource::Memberships, Action::Update, user_id)?;
         check_attributes(&attributes)?;
-        let membership = self.store.write(|tx| {
+        let membership = self.write_checked(grant, user_id, |tx| {
             let mut user = tx
                 .user(user_id)?
                 .ok_or_else(|| not_found("user", user_id))?;
@@ -402,10 +398,8 @@ impl Appliance {
                 return Err(not_found("member", user_id));
             }
             if user.super_admin && !grant.super_admin {
-                return Err(self.deny(
-                    grant,
-                    user_id,
-                    Denied("only a super-admin can change a super-admin".into()),
+                return Err(ServiceError::Forbidden(
+                    "only a super-admin can change a super-admin".into(),
                 ));
             }
             if !role_exists(tx, &grant.tenant, role)? {

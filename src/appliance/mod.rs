@@ -336,6 +336,22 @@ impl Appliance {
         denied.into()
     }
 
+    /// A write transaction whose closure may refuse (`ServiceError::Forbidden`): the refusal is
+    /// recorded after the transaction has been abandoned (a refusal cannot be audited inside
+    /// it, since the transaction does not commit).
+    fn write_checked<R>(
+        &self,
+        grant: &Grant,
+        target: &str,
+        work: impl FnOnce(&mut crate::store::Tx<'_>) -> Result<R, ServiceError>,
+    ) -> Result<R, ServiceError> {
+        let result = self.store.write(work);
+        if let Err(ServiceError::Forbidden(message)) = &result {
+            let _ = self.deny(grant, target, Denied(message.clone()));
+        }
+        result
+    }
+
     /// Asks the policy, recording a refusal.
     fn require(
         &self,

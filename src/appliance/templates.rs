@@ -13,7 +13,7 @@ use super::resolve::{Base, ResolveOptions, expand_presets};
 use super::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::dashboards::DashboardConfig;
-use crate::identity::policy::{Action, Denied, Grant, Resource};
+use crate::identity::policy::{Action, Grant, Resource};
 use crate::store::records::{
     Arm, ExperimentState, OverrideState, Revision, StateChange, TemplateStatus,
 };
@@ -547,7 +547,7 @@ impl Appliance {
         self.author(grant, id)?;
         need_reason(&input.reason)?;
         let target = format!("{id}@{number}");
-        let result = self.store.write(|tx| {
+        let result = self.write_checked(grant, &format!("{id}@{number}"), |tx| {
             let versions = tx.versions(&grant.tenant, id)?;
             let mut version = versions
                 .iter()
@@ -562,7 +562,7 @@ impl Appliance {
             }
             if version.state == VersionState::Review && input.to == VersionState::Published {
                 if version.author == grant.actor {
-                    return Err(self.deny(grant, &target, Denied("a version is approved by a reviewer other than its author".into())));
+                    return Err(ServiceError::Forbidden("a version is approved by a reviewer other than its author".into()));
                 }
                 version.reviewer = Some(grant.actor.clone());
             }

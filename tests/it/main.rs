@@ -8,3 +8,4 @@ mod identity;
 mod lifecycle;
 mod support;
 mod tidy;
+mod versions;
