@@ -540,3 +540,61 @@ fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, StoreError> {
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
     Ok(serde_json::from_slice(bytes)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A configuration database written by schema 1 (one published configuration per
+    /// template) opens as schema 2 with each template's draft and a published 1.0.0.
+    #[test]
+    fn schema_1_templates_migrate_to_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.redb");
+        let config: crate::dashboards::DashboardConfig =
+            serde_json::from_value(serde_json::json!({
+                "id": "sales", "name": "Sales", "panels": [{
+                    "id": "k", "title": "K", "position": {"row": 1, "col": 1}, "type": "kpi",
+                    "data_source": {"dataset": "sales", "value": {"column": "v", "agg": "sum"}}
+                }]
+            }))
+            .unwrap();
+        let now = Utc::now();
+        let v1 = serde_json::json!({
+            "id": "sales", "status": "active", "schema_version": "1", "version": "1.0.0",
+            "config": config, "created_at": now, "updated_at": now,
+        });
+        {
+            let db = Database::create(&path).unwrap();
+            let txn = db.begin_write().unwrap();
+            txn.open_table(TEMPLATES)
+                .unwrap()
+                .insert(
+                    ("WK-1", "sales"),
+                    serde_json::to_vec(&v1).unwrap().as_slice(),
+                )
+                .unwrap();
+            txn.open_table(META)
+                .unwrap()
+                .insert("schema_version", "1")
+                .unwrap();
+            txn.commit().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let template = store.template("WK-1", "sales").unwrap().unwrap();
+        assert_eq!(template.name, "Sales");
+        assert_eq!(template.draft["panels"][0]["id"], "k");
+        let versions = store.versions("WK-1", "sales").unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(
+            (versions[0].number.as_str(), versions[0].state),
+            ("1.0.0", crate::versioning::VersionState::Published)
+        );
+        assert_eq!(versions[0].config, template.draft);
+        assert_eq!(store.verify_audit().unwrap(), 1);
+        drop(store);
+        // Opening again changes nothing.
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.versions("WK-1", "sales").unwrap().len(), 1);
+    }
+}

@@ -1057,3 +1057,108 @@ async fn a_zone_manager_sees_only_their_zone_and_never_executive_panels() {
     );
     assert_eq!(status_exec_ok, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_admin_cannot_change_people_who_also_belong_elsewhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = Some(&server.admin);
+    // A tenant admin in the demo, and the executive who also joins another workspace.
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/users", admin, Some(json!({"email": "ta@acme.example", "name": "Tenant Admin", "password": "tenant admin passphrase", "role": "tenant-admin"})))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let executive = server.login_as(EXECUTIVE).await;
+    let executive_id = executive.me["user"]["id"].as_str().unwrap().to_owned();
+    let demo = server.admin.me["tenant"]["id"].as_str().unwrap().to_owned();
+    let (_, other) = server
+        .call(
+            "POST",
+            "/api/v1/admin/tenants",
+            admin,
+            Some(json!({"name": "Other"})),
+        )
+        .await;
+    let other_id = other["id"].as_str().unwrap();
+    server
+        .call(
+            "POST",
+            &format!("/api/v1/tenants/{other_id}/select"),
+            admin,
+            None,
+        )
+        .await;
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{executive_id}"),
+            admin,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "a super-admin brings people in: {body}");
+    server
+        .call(
+            "POST",
+            &format!("/api/v1/tenants/{demo}/select"),
+            admin,
+            None,
+        )
+        .await;
+
+    let ta = login(
+        &server.client,
+        &server.base,
+        "ta@acme.example",
+        "tenant admin passphrase",
+    )
+    .await
+    .unwrap();
+    let (status, body) = server
+        .call(
+            "PATCH",
+            &format!("/api/v1/admin/users/{executive_id}"),
+            Some(&ta),
+            Some(json!({"password": "a takeover passphrase"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    let (status, _) = server
+        .call(
+            "PATCH",
+            &format!(
+                "/api/v1/admin/users/{}",
+                server.admin.me["user"]["id"].as_str().unwrap()
+            ),
+            Some(&ta),
+            Some(json!({"disabled": true})),
+        )
+        .await;
+    assert_eq!(
+        status, 404,
+        "a super-admin without membership is not this tenant's to see"
+    );
+    // The refusal is audited, and the executive still signs in with their password.
+    assert!(
+        login(
+            &server.client,
+            &server.base,
+            EXECUTIVE,
+            &server.accounts[EXECUTIVE]
+        )
+        .await
+        .is_ok()
+    );
+    server.stop().await;
+    let audited = audit_actions(&server_dir(&dir));
+    assert!(
+        audited
+            .iter()
+            .any(|(a, _, t)| a == "access.deny" && t == &executive_id),
+        "{audited:?}"
+    );
+}
