@@ -139,6 +139,7 @@ pub struct Appliance {
     /// `tenant` for its presets. Resolution cache keys include them.
     generations: Mutex<std::collections::HashMap<String, u64>>,
     resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
+    inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -219,6 +220,9 @@ impl Appliance {
             generations: Mutex::new(std::collections::HashMap::new()),
             resolved: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(10_000).expect("non-zero"),
+            )),
+            inputs_cache: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(1_000).expect("non-zero"),
             )),
             data_dir,
         })

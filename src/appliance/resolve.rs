@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use super::{Appliance, ServiceError};
 use crate::dashboards::DashboardConfig;
 use crate::identity::policy::{Action, Grant, Resource};
-use crate::identity::token::sha256_hex;
 use crate::store::records::{OverrideState, state_at};
 use crate::store::{ExperimentRecord, PresetRecord, TemplateRecord, VersionRecord};
 use crate::versioning::merge::merge;
 use crate::versioning::{Context, VersionState, arm_for, bucket};
+use sha2::Digest;
 
 /// What the request asked for besides the template.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,7 +44,9 @@ pub(super) enum Base {
 #[derive(Debug)]
 pub struct Resolved {
     pub config: DashboardConfig,
-    pub body: Value,
+    pub meta: Value,
+    /// The response body `{config, meta[, _debug]}`, serialized once and served as is.
+    pub bytes: Vec<u8>,
     pub etag: String,
 }
 
@@ -109,6 +111,42 @@ pub(super) fn expand_presets(
         _ => {}
     }
     Ok(())
+}
+
+/// Whether a value holds a `$preset` reference anywhere.
+fn names_preset(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.contains_key("$preset") || map.values().any(names_preset),
+        Value::Array(items) => items.iter().any(names_preset),
+        _ => false,
+    }
+}
+
+/// Whether an object's `visible_to` (if any) includes the caller; allocation-free.
+fn audience_ok(grant: &Grant, v: &Value) -> bool {
+    match v.get("visible_to").and_then(Value::as_array) {
+        None => true,
+        Some(roles) if roles.is_empty() => true,
+        Some(roles) => {
+            grant.super_admin
+                || grant.role.as_deref().is_some_and(|role| {
+                    role == crate::identity::policy::TENANT_ADMIN
+                        || roles.iter().any(|r| r.as_str() == Some(role))
+                })
+        }
+    }
+}
+
+/// Whether anything under `value` is an object the caller may not see (checked without
+/// building paths, which only the removal needs).
+fn has_hidden(value: &Value, grant: &Grant) -> bool {
+    match value {
+        Value::Object(map) => {
+            !audience_ok(grant, value) || map.values().any(|v| has_hidden(v, grant))
+        }
+        Value::Array(items) => items.iter().any(|v| has_hidden(v, grant)),
+        _ => false,
+    }
 }
 
 /// Removes every object whose `visible_to` does not include the caller, recording the paths.
@@ -229,7 +267,74 @@ fn version_matches(requirement: &str, number: &str) -> bool {
     }
 }
 
+/// Everything stored that a template's resolution reads, decoded once per change.
+#[derive(Debug)]
+pub(super) struct Inputs {
+    template: TemplateRecord,
+    versions: Vec<VersionRecord>,
+    experiments: Vec<ExperimentRecord>,
+    presets: Vec<PresetRecord>,
+    overrides: Vec<crate::store::OverrideRecord>,
+    datasets: Vec<crate::catalog::DatasetDef>,
+}
+
 impl Appliance {
+    /// A template's stored inputs, from memory while their generations have not moved.
+    pub(super) fn inputs(
+        &self,
+        tenant: &str,
+        template_id: &str,
+    ) -> Result<Arc<Inputs>, ServiceError> {
+        let key = format!(
+            "{tenant}\u{0}{template_id}\u{0}{}\u{0}{}",
+            self.generation(tenant, Some(template_id)),
+            self.generation(tenant, None)
+        );
+        if let Some(hit) = self
+            .inputs_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Arc::clone(hit));
+        }
+        let template =
+            self.store
+                .template(tenant, template_id)?
+                .ok_or_else(|| ServiceError::NotFound {
+                    kind: "dashboard",
+                    id: template_id.to_owned(),
+                })?;
+        let inputs = Arc::new(Inputs {
+            template,
+            versions: self.store.versions(tenant, template_id)?,
+            experiments: self
+                .store
+                .experiments(tenant)?
+                .into_iter()
+                .filter(|e| e.template == template_id)
+                .collect(),
+            presets: self.store.presets(tenant)?,
+            overrides: self
+                .store
+                .overrides(tenant)?
+                .into_iter()
+                .filter(|o| o.template == template_id)
+                .collect(),
+            datasets: self
+                .store
+                .datasets(tenant)?
+                .into_iter()
+                .map(|d| d.definition)
+                .collect(),
+        });
+        self.inputs_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .put(key, Arc::clone(&inputs));
+        Ok(inputs)
+    }
+
     /// The caller's context for override matching.
     pub(super) fn context(&self, grant: &Grant) -> Result<Context, ServiceError> {
         let email = self
@@ -286,6 +391,22 @@ impl Appliance {
         Ok(resolved)
     }
 
+    /// [`resolve`](Self::resolve) without the cache (benchmarks measure the miss with it).
+    pub fn resolve_without_cache(
+        &self,
+        grant: &Grant,
+        template_id: &str,
+        options: &ResolveOptions,
+    ) -> Result<Resolved, ServiceError> {
+        self.require(grant, Resource::Dashboards, Action::Read, template_id)?;
+        let base = if options.preview {
+            Base::Draft
+        } else {
+            Base::Chosen
+        };
+        self.resolve_uncached(grant, template_id, &base, options)
+    }
+
     pub(super) fn resolve_uncached(
         &self,
         grant: &Grant,
@@ -298,17 +419,12 @@ impl Appliance {
             kind,
             id: template_id.to_owned(),
         };
-        let template: TemplateRecord = self
-            .store
-            .template(&grant.tenant, template_id)?
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "dashboard",
-                id: template_id.to_owned(),
-            })?;
+        let inputs = self.inputs(&grant.tenant, template_id)?;
+        let template = &inputs.template;
         let context = self.context(grant)?;
         let at = options.as_of;
-        let versions = self.store.versions(&grant.tenant, template_id)?;
-        let experiments = self.store.experiments(&grant.tenant)?;
+        let versions = &inputs.versions;
+        let experiments = &inputs.experiments;
         let mut arm = None;
         let (number, mut config) = match base {
             Base::Draft => ("draft".to_owned(), template.draft.clone()),
@@ -323,9 +439,9 @@ impl Appliance {
                 (version.number.clone(), version.config.clone())
             }
             Base::Chosen => {
-                let mut chosen = published_version(&versions, at);
+                let mut chosen = published_version(versions, at);
                 if let Some((experiment, a)) =
-                    experiment_arm(&experiments, template_id, &context, at)
+                    experiment_arm(experiments, template_id, &context, at)
                 {
                     if let Some(number) = &a.version
                         && let Some(v) = versions.iter().find(|v| &v.number == number)
@@ -343,27 +459,25 @@ impl Appliance {
                 (version.number.clone(), version.config.clone())
             }
         };
-        let presets = preset_contents(&self.store.presets(&grant.tenant)?, at);
+        let presets = preset_contents(&inputs.presets, at);
         expand_presets(&mut config, &presets).map_err(ServiceError::Invalid)?;
 
         // Overrides in force for this caller, lowest priority first.
         let arm_override = arm.as_ref().and_then(|(_, a)| a.override_id.clone());
-        let mut layers: Vec<(String, OverrideState)> = self
-            .store
-            .overrides(&grant.tenant)?
-            .into_iter()
-            .filter(|o| o.template == template_id)
+        let mut layers: Vec<(&str, &OverrideState)> = inputs
+            .overrides
+            .iter()
             .filter_map(|o| {
                 let state = match at {
-                    Some(at) => state_at(&o.history, at)?.clone(),
-                    None => o.current.clone(),
+                    Some(at) => state_at(&o.history, at)?,
+                    None => &o.current,
                 };
                 let switched_on = arm_override.as_deref() == Some(o.id.as_str());
                 let applies = !state.deleted
                     && (state.active || switched_on)
                     && state.scope.matches(&context)
                     && version_matches(&state.versions, &number);
-                applies.then_some((o.id, state))
+                applies.then_some((o.id.as_str(), state))
             })
             .collect();
         layers.sort_by(|(a_id, a), (b_id, b)| {
@@ -373,18 +487,28 @@ impl Appliance {
         let mut applied = Vec::new();
         let mut provenance = BTreeMap::new();
         for (id, state) in &layers {
-            let mut patch = state.patch.clone();
-            expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
-            let changes = merge(&mut config, &patch);
-            for change in &changes {
-                provenance.insert(change.path.clone(), id.clone());
+            // Patches are cloned only when they name presets to expand.
+            let expanded;
+            let patch = if names_preset(&state.patch) {
+                let mut patch = state.patch.clone();
+                expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
+                expanded = patch;
+                &expanded
+            } else {
+                &state.patch
+            };
+            let changes = merge(&mut config, patch);
+            if options.debug {
+                for change in &changes {
+                    provenance.insert(change.path.clone(), (*id).to_owned());
+                }
+                applied.push(json!({
+                    "id": id,
+                    "scope": state.scope,
+                    "priority": state.priority.unwrap_or_else(|| state.scope.default_priority()),
+                    "changes": changes,
+                }));
             }
-            applied.push(json!({
-                "id": id,
-                "scope": state.scope,
-                "priority": state.priority.unwrap_or_else(|| state.scope.default_priority()),
-                "changes": changes,
-            }));
         }
 
         // What this caller may not see goes; a dashboard not meant for them is not found.
@@ -404,31 +528,35 @@ impl Appliance {
             });
         }
         let mut filtered = Vec::new();
-        permission_filter(&mut config, grant, "", &mut filtered);
+        if has_hidden(&config, grant) {
+            permission_filter(&mut config, grant, "", &mut filtered);
+        }
 
         let mut typed: DashboardConfig = serde_json::from_value(config).map_err(|e| {
             ServiceError::Invalid(format!(
                 "dashboard `{template_id}` does not resolve to a valid configuration for you ({e}); check its overrides"
             ))
         })?;
-        let datasets: Vec<_> = self
-            .store
-            .datasets(&grant.tenant)?
-            .into_iter()
-            .map(|d| d.definition)
-            .collect();
-        typed.validate(&datasets).map_err(|e| {
+        let datasets = &inputs.datasets;
+        typed.validate(datasets).map_err(|e| {
             ServiceError::Invalid(format!(
                 "dashboard `{template_id}` does not resolve to a valid configuration for you ({e}); check its overrides"
             ))
         })?;
-        let config =
-            serde_json::to_value(&typed).map_err(|e| ServiceError::Invalid(e.to_string()))?;
-        let applied_ids: Vec<&str> = layers.iter().map(|(id, _)| id.as_str()).collect();
+        // The typed configuration is serialized once: its bytes make the ETag and the body.
+        let config_bytes =
+            serde_json::to_vec(&typed).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let applied_ids: Vec<&str> = layers.iter().map(|(id, _)| *id).collect();
         let experiment = arm.as_ref().map(|(id, a)| json!({"id": id, "arm": a.name}));
+        let mut fingerprint = config_bytes.clone();
+        fingerprint.extend_from_slice(
+            json!([number, applied_ids, experiment])
+                .to_string()
+                .as_bytes(),
+        );
         let etag = format!(
             "\"{}\"",
-            &sha256_hex(&json!([config, number, applied_ids, experiment]).to_string())[..32]
+            &crate::identity::token::hex(&sha2::Sha256::digest(&fingerprint))[..32]
         );
         let mut meta = json!({
             "templateId": template_id,
@@ -443,9 +571,13 @@ impl Appliance {
         if let Some(at) = at {
             meta["asOf"] = json!(at);
         }
-        let mut body = json!({"config": config, "meta": meta});
+        let mut bytes = Vec::with_capacity(config_bytes.len() + 512);
+        bytes.extend_from_slice(b"{\"config\":");
+        bytes.extend_from_slice(&config_bytes);
+        bytes.extend_from_slice(b",\"meta\":");
+        bytes.extend_from_slice(meta.to_string().as_bytes());
         if options.debug {
-            body["_debug"] = json!({"resolution": {
+            let debug = json!({"resolution": {
                 "baseTemplate": template_id,
                 "baseVersion": number,
                 "appliedOverrides": applied,
@@ -454,10 +586,14 @@ impl Appliance {
                 "experiment": experiment,
                 "resolutionTimeMs": started.elapsed().as_secs_f64() * 1000.0,
             }});
+            bytes.extend_from_slice(b",\"_debug\":");
+            bytes.extend_from_slice(debug.to_string().as_bytes());
         }
+        bytes.push(b'}');
         Ok(Resolved {
             config: typed,
-            body,
+            meta,
+            bytes,
             etag,
         })
     }

@@ -140,5 +140,12 @@ pub async fn get(
     if matches {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response());
     }
-    Ok(([(header::ETAG, etag)], Json(resolved.body.clone())).into_response())
+    Ok((
+        [
+            (header::ETAG, etag),
+            (header::CONTENT_TYPE, "application/json".to_owned()),
+        ],
+        resolved.bytes.clone(),
+    )
+        .into_response())
 }
