@@ -13,6 +13,7 @@ use flexboard::Config;
 
 const ADMIN: &str = "bench@example.com";
 const PASSWORD: &str = "a bench admin passphrase";
+/// Connections, unless `FLEXBOARD_BENCH_CONNECTIONS` says otherwise.
 const CONNECTIONS: usize = 32;
 const SECONDS: u64 = 5;
 
@@ -49,9 +50,13 @@ fn main() {
         assert_eq!(warm.status(), 200);
         let size = warm.bytes().await.unwrap().len();
 
+        let connections: usize = std::env::var("FLEXBOARD_BENCH_CONNECTIONS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(CONNECTIONS);
         let running = Arc::new(AtomicBool::new(true));
         let started = Instant::now();
-        let tasks: Vec<_> = (0..CONNECTIONS)
+        let tasks: Vec<_> = (0..connections)
             .map(|_| {
                 let client = client.clone();
                 let url = url.clone();
@@ -80,7 +85,7 @@ fn main() {
         times.sort();
         let pct = |p: f64| times[((times.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
         println!(
-            "resolve over HTTP, {CONNECTIONS} connections, {size} byte answers: {:.0} requests/s; p50 {:.2} ms, p99 {:.2} ms ({} requests in {wall:.1} s)",
+            "resolve over HTTP, {connections} connections, {size} byte answers: {:.0} requests/s; p50 {:.2} ms, p99 {:.2} ms ({} requests in {wall:.1} s)",
             times.len() as f64 / wall,
             pct(0.50),
             pct(0.99),

@@ -401,6 +401,57 @@ impl Appliance {
         Ok(())
     }
 
+    /// Who presented `credential` and (with `with_grant`) what they may do in their tenant.
+    /// Answers are remembered until anything at all is written to the store (a logout, a role
+    /// change, a revocation…), and a remembered session is still checked against the clock on
+    /// every request; one due for its idle-time refresh takes the full path.
+    pub fn caller_and_grant(
+        &self,
+        credential: &Credential,
+        with_grant: bool,
+    ) -> Result<(Caller, Option<Grant>), ServiceError> {
+        let key = match credential {
+            Credential::Session(token) => format!("s{}", token::sha256_hex(token)),
+            Credential::ApiKey(text) => format!("k{}", token::sha256_hex(text)),
+        };
+        let writes = self.store.write_count();
+        let now = Utc::now();
+        let remembered = self
+            .auth_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .filter(|(seen, _, grant)| *seen == writes && (grant.is_some() || !with_grant))
+            .cloned();
+        if let Some((_, caller, grant)) = remembered {
+            let fresh = match &caller {
+                Caller::User { session, .. } => {
+                    let resolution =
+                        (self.sessions.idle / 4).min(std::time::Duration::from_secs(60));
+                    !expired(session, self.sessions, now)
+                        && (now - session.last_seen).to_std().unwrap_or_default() <= resolution
+                }
+                Caller::Key { key } => key
+                    .last_used_at
+                    .is_some_and(|at| (now - at).num_seconds() < 60),
+            };
+            if fresh {
+                return Ok((caller, grant));
+            }
+        }
+        let caller = self.authenticate(credential)?;
+        let grant = if with_grant {
+            Some(self.grant(&caller)?)
+        } else {
+            None
+        };
+        self.auth_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .put(key, (writes, caller.clone(), grant.clone()));
+        Ok((caller, grant))
+    }
+
     /// Who presented `credential`, if it is still valid.
     pub fn authenticate(&self, credential: &Credential) -> Result<Caller, ServiceError> {
         match credential {

@@ -140,6 +140,8 @@ pub struct Appliance {
     generations: Mutex<std::collections::HashMap<String, u64>>,
     resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
+    /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
+    auth_cache: Mutex<lru::LruCache<String, (u64, Caller, Option<Grant>)>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -223,6 +225,9 @@ impl Appliance {
             )),
             inputs_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(1_000).expect("non-zero"),
+            )),
+            auth_cache: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(10_000).expect("non-zero"),
             )),
             data_dir,
         })

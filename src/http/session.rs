@@ -91,17 +91,10 @@ async fn resolve(
         .map(str::to_owned);
     let check_csrf = unsafe_method(&parts.method);
     let app = Arc::clone(app);
-    let (caller, grant) = tokio::task::spawn_blocking(move || {
-        let caller = app.authenticate(&credential)?;
-        let grant = if with_grant {
-            Some(app.grant(&caller)?)
-        } else {
-            None
-        };
-        Ok::<_, crate::appliance::ServiceError>((caller, grant))
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))??;
+    let (caller, grant) =
+        tokio::task::spawn_blocking(move || app.caller_and_grant(&credential, with_grant))
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
     if check_csrf
         && let Some(expected) = caller.csrf()
         && !csrf.is_some_and(|sent| constant_time_eq(&sent, expected))

@@ -95,6 +95,8 @@ redb_errors!(
 
 pub struct Store {
     db: Database,
+    /// Counts committed writes; caches of what was read keep the count they saw.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -143,7 +145,10 @@ impl Store {
             }
         }
         txn.commit()?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            writes: std::sync::atomic::AtomicU64::new(0),
+        })
     }
 
     pub fn tenants(&self) -> Result<Vec<TenantRecord>, StoreError> {
@@ -383,7 +388,15 @@ impl Store {
         let events = tx.into_events();
         append_audit(&txn, events)?;
         txn.commit().map_err(StoreError::from)?;
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(result)
+    }
+
+    /// The number of writes committed since the store was opened: anything derived from reads
+    /// made while it had one value is stale once it has another.
+    pub fn write_count(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Records events that come with no other change, such as a failed sign-in.
