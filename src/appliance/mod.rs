@@ -141,11 +141,14 @@ pub struct Appliance {
     resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
-    auth_cache: Mutex<lru::LruCache<String, (u64, Caller, Option<Grant>)>>,
+    auth_cache: Mutex<lru::LruCache<String, Remembered>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
 }
+
+/// A remembered authentication: the store write count it was read at, the caller, the grant.
+type Remembered = (u64, Caller, Option<Grant>);
 
 /// How long a session lives: since its last request, and at most since sign-in.
 #[derive(Debug, Clone, Copy)]
