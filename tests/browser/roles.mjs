@@ -47,6 +47,8 @@ try {
   await kpi.getByTestId("kpi-value").waitFor();
   result.panels = await page.locator("[data-panel-id]").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-panel-id")));
   result.overallKpi = await kpi.innerText();
+  result.meta = await page.getByTestId("dashboard-meta").innerText();
+  result.filters = (await page.getByTestId("dashboard-filters").count()) > 0 ? await page.getByTestId("dashboard-filters").innerText() : "";
 
   // A crafted URL to a dashboard not meant for this person.
   await page.goto(`${baseUrl}/#/d/ops-health`);

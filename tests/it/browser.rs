@@ -257,6 +257,20 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
             .contains("does not exist"),
         "{manager}"
     );
+    // The resolved dashboard: the NORTH pre-filter shows, and the footer names the overrides.
+    assert_eq!(manager["filters"], "Zone: NORTH", "{manager}");
+    assert!(
+        manager["meta"].as_str().unwrap().contains("zone-north"),
+        "{manager}"
+    );
+    assert_eq!(executive["filters"], "", "{executive}");
+    assert!(
+        executive["meta"]
+            .as_str()
+            .unwrap()
+            .contains("executive-strategic"),
+        "{executive}"
+    );
 
     assert!(
         executive["userName"]

@@ -215,8 +215,17 @@ function DashboardView({ id }: { id: string }) {
     <section className="dashboard">
       <div className="dashboard-head">
         <div>
-          <h1>{config.name}</h1>
+          <h1 style={config.branding?.primary_color ? { color: config.branding.primary_color } : undefined}>
+            {config.name}
+          </h1>
           <p>{config.description}</p>
+          {(config.filters ?? []).length > 0 ? (
+            <ul className="chips" data-testid="dashboard-filters">
+              {(config.filters ?? []).map((f) => (
+                <li key={f.id}>{f.label || `${f.column} ${f.op} ${String(f.value ?? "")}`}</li>
+              ))}
+            </ul>
+          ) : null}
         </div>
         <form
           className="range"
@@ -255,8 +264,12 @@ function DashboardView({ id }: { id: string }) {
           <Panel key={panel.id} dashboardId={config.id} panel={panel} range={range} rowHeight={rowHeight} />
         ))}
       </div>
-      <footer className="dashboard-meta">
+      <footer className="dashboard-meta" data-testid="dashboard-meta">
         {dashboard.data.meta.templateId} · version {dashboard.data.meta.version}
+        {dashboard.data.meta.appliedOverrides.length > 0
+          ? ` · tailored by ${dashboard.data.meta.appliedOverrides.join(", ")}`
+          : ""}
+        {dashboard.data.meta.experiment ? ` · experiment ${dashboard.data.meta.experiment.id} (${dashboard.data.meta.experiment.arm})` : ""}
       </footer>
     </section>
   );

@@ -74,12 +74,23 @@ export interface DashboardConfig {
   description: string;
   refresh_interval?: number;
   layout: { columns: number; row_height?: number };
+  branding?: { name?: string; logo?: string; primary_color?: string; accent_color?: string; font?: string };
+  currency?: string;
+  filters?: { id: string; label?: string; column: string; op: string; value?: unknown }[];
+  features?: { id: string; label?: string; enabled: boolean }[];
   panels: PanelConfig[];
 }
 
 export interface ResolvedDashboard {
   config: DashboardConfig;
-  meta: { templateId: string; version: string; tenantId: string; resolvedAt: string };
+  meta: {
+    templateId: string;
+    version: string;
+    tenantId: string;
+    appliedOverrides: string[];
+    experiment?: { id: string; arm: string };
+    resolvedAt: string;
+  };
 }
 
 export interface KpiData {
