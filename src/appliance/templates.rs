@@ -173,6 +173,20 @@ fn check_id(id: &str, what: &str) -> Result<(), ServiceError> {
     }
 }
 
+fn no_template(id: &str) -> ServiceError {
+    ServiceError::NotFound {
+        kind: "template",
+        id: id.to_owned(),
+    }
+}
+
+/// A copy of `config` with its presets expanded.
+fn expanded(config: &Value, presets: &BTreeMap<String, Value>) -> Result<Value, ServiceError> {
+    let mut config = config.clone();
+    expand_presets(&mut config, presets).map_err(invalid)?;
+    Ok(config)
+}
+
 fn stale(what: &str, sent: u64, current: u64) -> ServiceError {
     ServiceError::Conflict(format!(
         "{what} changed since you loaded it (you edited revision {sent}, it is at {current}); reload and apply your change again"
@@ -195,10 +209,7 @@ impl Appliance {
     fn require_template(&self, grant: &Grant, id: &str) -> Result<TemplateRecord, ServiceError> {
         self.store
             .template(&grant.tenant, id)?
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "template",
-                id: id.to_owned(),
-            })
+            .ok_or_else(|| no_template(id))
     }
 
     fn preset_map(&self, tenant: &str) -> Result<BTreeMap<String, Value>, ServiceError> {
@@ -259,13 +270,10 @@ impl Appliance {
 
     pub fn template(&self, grant: &Grant, id: &str) -> Result<Value, ServiceError> {
         self.author(grant, id)?;
-        let template =
-            self.store
-                .template(&grant.tenant, id)?
-                .ok_or_else(|| ServiceError::NotFound {
-                    kind: "template",
-                    id: id.to_owned(),
-                })?;
+        let template = self
+            .store
+            .template(&grant.tenant, id)?
+            .ok_or_else(|| no_template(id))?;
         let versions: Vec<VersionSummary> = self
             .store
             .versions(&grant.tenant, id)?
@@ -344,7 +352,7 @@ impl Appliance {
         let template = self.store.write(|tx| {
             let before = tx
                 .template(&grant.tenant, id)?
-                .ok_or_else(|| ServiceError::NotFound { kind: "template", id: id.to_owned() })?;
+                .ok_or_else(|| no_template(id))?;
             if before.status == TemplateStatus::Archived {
                 return Err(ServiceError::Conflict(format!("template `{id}` is archived, which is final")));
             }
@@ -387,12 +395,9 @@ impl Appliance {
             return Err(invalid(format!("the draft's `id` must stay `{id}`")));
         }
         let template = self.store.write(|tx| {
-            let mut template =
-                tx.template(&grant.tenant, id)?
-                    .ok_or_else(|| ServiceError::NotFound {
-                        kind: "template",
-                        id: id.to_owned(),
-                    })?;
+            let mut template = tx
+                .template(&grant.tenant, id)?
+                .ok_or_else(|| no_template(id))?;
             if template.draft_revision != revision {
                 return Err(stale("the draft", revision, template.draft_revision));
             }
@@ -425,18 +430,15 @@ impl Appliance {
         self.author(grant, id)?;
         need_reason(&new.changelog).map_err(|_| invalid("a version needs a `changelog`"))?;
         let presets = self.preset_map(&grant.tenant)?;
-        let template =
-            self.store
-                .template(&grant.tenant, id)?
-                .ok_or_else(|| ServiceError::NotFound {
-                    kind: "template",
-                    id: id.to_owned(),
-                })?;
+        let template = self
+            .store
+            .template(&grant.tenant, id)?
+            .ok_or_else(|| no_template(id))?;
         self.check_config(grant, &template.draft)?;
         let result = self.store.write(|tx| {
             let current = tx
                 .template(&grant.tenant, id)?
-                .ok_or_else(|| ServiceError::NotFound { kind: "template", id: id.to_owned() })?;
+                .ok_or_else(|| no_template(id))?;
             if let Some(sent) = new.draft_revision
                 && sent != current.draft_revision
             {
@@ -444,10 +446,7 @@ impl Appliance {
             }
             let versions = tx.versions(&grant.tenant, id)?;
             let parent = published(&versions).or(versions.last());
-            let expand = |v: &Value| {
-                let mut v = v.clone();
-                expand_presets(&mut v, &presets).map(|()| v).map_err(invalid)
-            };
+            let expand = |v: &Value| expanded(v, &presets);
             let (number, compatibility) = match parent {
                 None => (semver::Version::new(1, 0, 0), None),
                 Some(parent) => {
@@ -645,12 +644,7 @@ impl Appliance {
             let parent = published(&versions)
                 .or(versions.last())
                 .ok_or_else(|| invalid("nothing to restore"))?;
-            let expand = |v: &Value| {
-                let mut v = v.clone();
-                expand_presets(&mut v, &presets)
-                    .map(|()| v)
-                    .map_err(invalid)
-            };
+            let expand = |v: &Value| expanded(v, &presets);
             let required = compare(&expand(&parent.config)?, &expand(&source.config)?)
                 .required
                 .unwrap_or(Bump::Patch);
@@ -706,10 +700,7 @@ impl Appliance {
             "draft" => {
                 self.store
                     .template(&grant.tenant, id)?
-                    .ok_or_else(|| ServiceError::NotFound {
-                        kind: "template",
-                        id: id.to_owned(),
-                    })?
+                    .ok_or_else(|| no_template(id))?
                     .draft
             }
             "published" => published(&self.store.versions(&grant.tenant, id)?)
@@ -967,10 +958,7 @@ impl Appliance {
         };
         self.store.write(|tx| {
             if tx.template(&grant.tenant, template)?.is_none() {
-                return Err(ServiceError::NotFound {
-                    kind: "template",
-                    id: template.to_owned(),
-                });
+                return Err(no_template(template));
             }
             if tx.override_record(&grant.tenant, &id)?.is_some() {
                 return Err(ServiceError::Conflict(format!(
