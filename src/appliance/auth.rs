@@ -539,24 +539,11 @@ impl Appliance {
                     ));
                 };
                 let tenant = self.active_tenant(tenant_id)?;
-                let membership = self.store.membership(&tenant.id, &user.id)?;
-                if membership.is_none() && !user.super_admin {
-                    return Err(ServiceError::Forbidden(format!(
+                self.user_grant(&tenant.id, user)?.ok_or_else(|| {
+                    ServiceError::Forbidden(format!(
                         "you are no longer a member of workspace {}",
                         tenant.id
-                    )));
-                }
-                let permissions = match &membership {
-                    Some(m) => self.role_permissions(&tenant.id, &m.role)?,
-                    None => Vec::new(),
-                };
-                Ok(Grant {
-                    actor: user.id.clone(),
-                    tenant: tenant.id,
-                    role: membership.as_ref().map(|m| m.role.clone()),
-                    super_admin: user.super_admin,
-                    permissions,
-                    attributes: membership.map(|m| m.attributes).unwrap_or_default(),
+                    ))
                 })
             }
             Caller::Key { key } => {
@@ -577,6 +564,31 @@ impl Appliance {
                 })
             }
         }
+    }
+
+    /// What `user` may do in `tenant` through their membership (or as a super-admin); `None`
+    /// when they are neither a member nor a super-admin.
+    pub(super) fn user_grant(
+        &self,
+        tenant: &str,
+        user: &UserRecord,
+    ) -> Result<Option<Grant>, ServiceError> {
+        let membership = self.store.membership(tenant, &user.id)?;
+        if membership.is_none() && !user.super_admin {
+            return Ok(None);
+        }
+        let permissions = match &membership {
+            Some(m) => self.role_permissions(tenant, &m.role)?,
+            None => Vec::new(),
+        };
+        Ok(Some(Grant {
+            actor: user.id.clone(),
+            tenant: tenant.to_owned(),
+            role: membership.as_ref().map(|m| m.role.clone()),
+            super_admin: user.super_admin,
+            permissions,
+            attributes: membership.map(|m| m.attributes).unwrap_or_default(),
+        }))
     }
 
     fn active_tenant(&self, id: &str) -> Result<TenantRecord, ServiceError> {

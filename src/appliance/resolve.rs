@@ -126,14 +126,9 @@ fn names_preset(value: &Value) -> bool {
 fn audience_ok(grant: &Grant, v: &Value) -> bool {
     match v.get("visible_to").and_then(Value::as_array) {
         None => true,
-        Some(roles) if roles.is_empty() => true,
-        Some(roles) => {
-            grant.super_admin
-                || grant.role.as_deref().is_some_and(|role| {
-                    role == crate::identity::policy::TENANT_ADMIN
-                        || roles.iter().any(|r| r.as_str() == Some(role))
-                })
-        }
+        Some(roles) => grant.is_audience_by(roles.is_empty(), |role| {
+            roles.iter().any(|r| r.as_str() == Some(role))
+        }),
     }
 }
 
@@ -512,16 +507,7 @@ impl Appliance {
         }
 
         // What this caller may not see goes; a dashboard not meant for them is not found.
-        let roles: Vec<String> = config
-            .get("visible_to")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| r.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !grant.is_audience(&roles) {
+        if !audience_ok(grant, &config) {
             return Err(ServiceError::NotFound {
                 kind: "dashboard",
                 id: template_id.to_owned(),

@@ -811,25 +811,11 @@ impl Appliance {
                 kind: "user",
                 id: user_id.to_owned(),
             })?;
-        let membership = self.store.membership(tenant, user_id)?;
-        if membership.is_none() && !user.super_admin {
-            return Err(ServiceError::NotFound {
+        self.user_grant(tenant, &user)?
+            .ok_or_else(|| ServiceError::NotFound {
                 kind: "member",
                 id: user_id.to_owned(),
-            });
-        }
-        let permissions = match &membership {
-            Some(m) => self.role_permissions(tenant, &m.role)?,
-            None => Vec::new(),
-        };
-        Ok(Grant {
-            actor: user.id,
-            tenant: tenant.to_owned(),
-            role: membership.as_ref().map(|m| m.role.clone()),
-            super_admin: user.super_admin,
-            permissions,
-            attributes: membership.map(|m| m.attributes).unwrap_or_default(),
-        })
+            })
     }
 
     /// The dashboard as another member would be served it (admins of people only).

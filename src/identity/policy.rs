@@ -197,12 +197,18 @@ impl Grant {
     /// Whether something meant for `roles` (empty: everyone who may read dashboards) is meant
     /// for this caller. Tenant admins and super-admins see everything in the tenant.
     pub fn is_audience(&self, roles: &[String]) -> bool {
-        roles.is_empty()
+        self.is_audience_by(roles.is_empty(), |role| roles.iter().any(|r| r == role))
+    }
+
+    /// [`is_audience`](Self::is_audience) for roles held elsewhere (a JSON array, say):
+    /// `no_roles` when the list is empty, `names` says whether it names a role.
+    pub fn is_audience_by(&self, no_roles: bool, names: impl Fn(&str) -> bool) -> bool {
+        no_roles
             || self.super_admin
             || self
                 .role
                 .as_deref()
-                .is_some_and(|role| role == TENANT_ADMIN || roles.iter().any(|r| r == role))
+                .is_some_and(|role| role == TENANT_ADMIN || names(role))
     }
 
     /// The filters a query on `dataset` must carry for this caller: none with tenant-wide data
