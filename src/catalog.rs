@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dashboards::{Aggregation, Grain};
+
 /// A dataset as declared in `datasets/*.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetDef {
@@ -22,6 +24,101 @@ pub struct DatasetDef {
     /// `column` equals the caller's `attribute` (e.g. `zone = user.zone`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub row_policies: Vec<RowPolicy>,
+    /// Pre-aggregated tables the query planner may answer from instead of the raw rows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rollups: Vec<RollupDef>,
+    /// Refuse any aggregate query no rollup can answer, instead of scanning the raw rows.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rollup_only: bool,
+    /// The first month (1–12) of the fiscal year the `fy` and `fytd` periods count from.
+    #[serde(default = "january", skip_serializing_if = "is_january")]
+    pub fiscal_year_start: u8,
+    /// The spans up to which a time series is drawn raw, by minute and by ten minutes.
+    #[serde(default, skip_serializing_if = "Bucketing::is_default")]
+    pub bucketing: Bucketing,
+}
+
+fn january() -> u8 {
+    1
+}
+
+fn is_january(month: &u8) -> bool {
+    *month == 1
+}
+
+/// Range thresholds of automatic time bucketing: a range up to `raw` is drawn from raw points,
+/// up to `minute` by minute, up to `ten_minutes` by ten minutes, and longer by hour. Written as
+/// durations (`8h`, `1d`, `4d`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bucketing {
+    #[serde(with = "duration_text")]
+    pub raw: std::time::Duration,
+    #[serde(with = "duration_text")]
+    pub minute: std::time::Duration,
+    #[serde(with = "duration_text")]
+    pub ten_minutes: std::time::Duration,
+}
+
+impl Default for Bucketing {
+    fn default() -> Self {
+        Self {
+            raw: std::time::Duration::from_secs(8 * 3600),
+            minute: std::time::Duration::from_secs(86_400),
+            ten_minutes: std::time::Duration::from_secs(4 * 86_400),
+        }
+    }
+}
+
+impl Bucketing {
+    fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+mod duration_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}s", d.as_secs()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::config::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A rollup: the dataset grouped by some dimensions (and the time column at a grain), keeping
+/// the parts of each measure that can be combined again (sums, counts, minima, maxima; exact
+/// distinct counts per group).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollupDef {
+    pub name: String,
+    #[serde(default)]
+    pub dimensions: Vec<String>,
+    pub measures: Vec<RollupMeasure>,
+    /// The time grain of its buckets; without one the rollup has no time and answers only
+    /// queries without a time range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grain: Option<Grain>,
+    /// `month`: refreshes recompute whole calendar months.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<Partition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Partition {
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollupMeasure {
+    pub column: String,
+    pub agg: Aggregation,
 }
 
 /// `column = user.attribute`, applied to callers whose data access is limited to their own.
@@ -30,6 +127,9 @@ pub struct DatasetDef {
 pub struct RowPolicy {
     pub column: String,
     pub attribute: String,
+    /// Roles this policy does not narrow: their holders read every row.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all_rows: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +141,9 @@ pub struct ColumnDef {
     pub role: ColumnRole,
     #[serde(default)]
     pub label: String,
+    /// The aggregations a measure column allows; empty allows every one its type supports.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aggregations: Vec<Aggregation>,
 }
 
 /// The column types a dataset may declare; each maps to one DuckDB type.
@@ -102,6 +205,14 @@ pub enum CatalogError {
     InvalidName(String),
     #[error("dataset `{dataset}`: time column `{column}` must be a date or timestamp column")]
     TimeColumnType { dataset: String, column: String },
+    #[error("dataset `{dataset}`, rollup `{rollup}`: {message}")]
+    Rollup {
+        dataset: String,
+        rollup: String,
+        message: String,
+    },
+    #[error("dataset `{dataset}`: {message}")]
+    Dataset { dataset: String, message: String },
 }
 
 impl DatasetDef {
@@ -132,6 +243,101 @@ impl DatasetDef {
                     column: time.clone(),
                 });
             }
+        }
+        let dataset_error = |message: String| CatalogError::Dataset {
+            dataset: self.name.clone(),
+            message,
+        };
+        if !(1..=12).contains(&self.fiscal_year_start) {
+            return Err(dataset_error("fiscal_year_start must be a month, 1 to 12".into()));
+        }
+        let b = self.bucketing;
+        if !(b.raw <= b.minute && b.minute <= b.ten_minutes) {
+            return Err(dataset_error(
+                "bucketing thresholds must grow: raw ≤ minute ≤ ten_minutes".into(),
+            ));
+        }
+        for column in &self.columns {
+            for agg in &column.aggregations {
+                if matches!(agg, Aggregation::Sum | Aggregation::Avg)
+                    && !column.column_type.is_numeric()
+                {
+                    return Err(dataset_error(format!(
+                        "column `{}` allows `{agg:?}`, which needs a numeric column",
+                        column.name
+                    )));
+                }
+            }
+        }
+        for (index, rollup) in self.rollups.iter().enumerate() {
+            if self.rollups[..index].iter().any(|r| r.name == rollup.name) {
+                return Err(dataset_error(format!(
+                    "rollup `{}` is declared twice",
+                    rollup.name
+                )));
+            }
+            self.validate_rollup(rollup)?;
+        }
+        Ok(())
+    }
+
+    fn validate_rollup(&self, rollup: &RollupDef) -> Result<(), CatalogError> {
+        let fail = |message: String| CatalogError::Rollup {
+            dataset: self.name.clone(),
+            rollup: rollup.name.clone(),
+            message,
+        };
+        check_name(&rollup.name)?;
+        if rollup.measures.is_empty() {
+            return Err(fail("a rollup needs at least one measure".into()));
+        }
+        for (index, dimension) in rollup.dimensions.iter().enumerate() {
+            self.column(dimension)?;
+            if Some(dimension) == self.time_column.as_ref() {
+                return Err(fail(format!(
+                    "`{dimension}` is the time column: give the rollup a `grain` instead"
+                )));
+            }
+            if rollup.dimensions[..index].contains(dimension) {
+                return Err(fail(format!("dimension `{dimension}` is listed twice")));
+            }
+        }
+        for measure in &rollup.measures {
+            let column = self.column(&measure.column)?;
+            match measure.agg {
+                Aggregation::Latest => {
+                    return Err(fail(
+                        "`latest` cannot be pre-aggregated; query it from the raw rows".into(),
+                    ));
+                }
+                Aggregation::Sum | Aggregation::Avg if !column.column_type.is_numeric() => {
+                    return Err(fail(format!(
+                        "`{:?}` of `{}` needs a numeric column",
+                        measure.agg, column.name
+                    )));
+                }
+                _ => {}
+            }
+        }
+        match rollup.grain {
+            Some(Grain::Raw) => return Err(fail("`raw` is not a rollup grain".into())),
+            Some(_) if self.time_column.is_none() => {
+                return Err(fail(format!(
+                    "a grain needs a time column, and dataset `{}` has none",
+                    self.name
+                )));
+            }
+            _ => {}
+        }
+        if rollup.partition == Some(Partition::Month)
+            && !matches!(
+                rollup.grain,
+                Some(Grain::Minute | Grain::TenMinutes | Grain::Hour | Grain::Day | Grain::Month)
+            )
+        {
+            return Err(fail(
+                "monthly partitions need a grain of a month or finer that nests in months (minute, ten_minutes, hour, day, month)".into(),
+            ));
         }
         Ok(())
     }

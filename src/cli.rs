@@ -29,6 +29,29 @@ struct Cli {
 enum Command {
     /// Serve the UI and API (the default).
     Serve(Config),
+    /// Import a CSV, Parquet or JSON file into a dataset, all or nothing, refreshing its
+    /// rollups. Run it while Flexboard is stopped (or upload through the API instead).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The file to import.
+    file: std::path::PathBuf,
+    /// The dataset to add its rows to.
+    #[arg(long)]
+    dataset: String,
+    /// Tenant id or slug (optional when the data directory holds one tenant).
+    #[arg(long)]
+    tenant: Option<String>,
+    /// csv, parquet or json [default: from the file's extension].
+    #[arg(long)]
+    format: Option<String>,
+    #[arg(long, env = "FLEXBOARD_DATA_DIR", default_value = "./flexboard-data")]
+    data_dir: std::path::PathBuf,
+    /// Threads DuckDB may use [default: the number of cores].
+    #[arg(long, env = "FLEXBOARD_DUCKDB_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    duckdb_threads: Option<u16>,
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -43,6 +66,15 @@ pub fn run() -> ExitCode {
         .init();
     let config = match cli.command {
         Some(Command::Serve(config)) => config,
+        Some(Command::Import(args)) => {
+            return match import(&args) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("flexboard import: {error:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         None => cli.serve,
     };
     match serve(config) {
@@ -96,4 +128,104 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+fn import(args: &ImportArgs) -> anyhow::Result<()> {
+    use crate::analytics::ingest::{Format, Progress};
+    use crate::appliance::OfflineProgress;
+    use indicatif::{ProgressBar, ProgressStyle};
+
+    let format = match &args.format {
+        Some(text) => Format::parse(text).ok_or_else(|| {
+            anyhow::anyhow!("--format must be one of {}, not `{text}`", Format::NAMES)
+        })?,
+        None => Format::from_path(&args.file).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot tell the format of {} from its name; give --format ({})",
+                args.file.display(),
+                Format::NAMES
+            )
+        })?,
+    };
+    let limits = crate::analytics::DuckdbLimits {
+        threads: args
+            .duckdb_threads
+            .unwrap_or(crate::analytics::DuckdbLimits::default().threads),
+        ..crate::analytics::DuckdbLimits::default()
+    };
+    let bar = ProgressBar::new(0);
+    let bytes = ProgressStyle::with_template(
+        "{msg:>12} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
+    )?
+    .progress_chars("=> ");
+    let rows = ProgressStyle::with_template(
+        "{msg:>12} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
+    )?
+    .progress_chars("=> ");
+    let spinner = ProgressStyle::with_template("{spinner} {msg} ({elapsed})")?;
+    let started = std::time::Instant::now();
+    let summary = crate::appliance::import_offline(
+        &args.data_dir,
+        &limits,
+        args.tenant.as_deref(),
+        &args.dataset,
+        &args.file,
+        format,
+        &mut |step| match step {
+            OfflineProgress::Copying { done, total } => {
+                if bar.length() != Some(total) {
+                    bar.set_style(bytes.clone());
+                    bar.set_length(total);
+                    bar.set_message("staging");
+                }
+                bar.set_position(done);
+            }
+            OfflineProgress::Import(Progress::Reading) => {
+                bar.set_style(spinner.clone());
+                bar.set_message(format!("reading {}", args.file.display()));
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+            }
+            OfflineProgress::Import(Progress::Validating { rows }) => {
+                bar.set_message(format!("checking {rows} rows against `{}`", args.dataset));
+            }
+            OfflineProgress::Import(Progress::Appending { done, total }) => {
+                if bar.length() != Some(total) {
+                    bar.disable_steady_tick();
+                    bar.set_style(rows.clone());
+                    bar.set_length(total);
+                    bar.set_message("appending");
+                }
+                bar.set_position(done);
+            }
+            OfflineProgress::Import(Progress::Refreshing { rollup }) => {
+                bar.set_style(spinner.clone());
+                bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                bar.set_message(format!("refreshing rollup `{rollup}`"));
+            }
+        },
+    );
+    bar.finish_and_clear();
+    let summary = summary?;
+    println!(
+        "imported {} rows into `{}` in {:.1} s (read and check {} ms, write {} ms)",
+        summary.rows,
+        summary.dataset,
+        started.elapsed().as_secs_f64(),
+        summary.read_ms,
+        summary.write_ms
+    );
+    for rollup in &summary.rollups {
+        println!(
+            "  rollup `{}`: {} ({} rows, {} ms)",
+            rollup.name,
+            if rollup.mode == "build" {
+                "built"
+            } else {
+                "refreshed"
+            },
+            rollup.rows,
+            rollup.ms
+        );
+    }
+    Ok(())
 }

@@ -42,6 +42,10 @@ pub struct Config {
     #[arg(long, env = "FLEXBOARD_DUCKDB_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
     pub duckdb_threads: Option<u16>,
 
+    /// A data query running longer is interrupted (e.g. `30s`, `2m`).
+    #[arg(long, env = "FLEXBOARD_QUERY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub query_timeout: Duration,
+
     /// A session ends after this long without a request (`45s`, `30m`, `8h`, `7d`).
     #[arg(long, env = "FLEXBOARD_SESSION_IDLE", default_value = "8h", value_parser = parse_duration)]
     pub session_idle: Duration,
@@ -104,6 +108,7 @@ impl Config {
             no_demo: false,
             duckdb_memory: "2GB".into(),
             duckdb_threads: None,
+            query_timeout: Duration::from_secs(30),
             session_idle: Duration::from_secs(8 * 3_600),
             session_lifetime: Duration::from_secs(7 * 86_400),
             admin_email: None,

@@ -6,13 +6,22 @@
 //! loosen those settings. DuckDB is synchronous: the `TenantDb` methods block and are called
 //! from `spawn_blocking` at the service boundary, never from an async task directly.
 
+pub mod ingest;
 pub mod panels;
+pub mod periods;
+pub mod query;
+pub mod rollups;
 pub mod sql;
+mod watchdog;
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, Instant};
 
 use duckdb::{Config, Connection, DuckdbConnectionManager};
+
+use crate::catalog::{DatasetDef, RollupDef};
 
 pub use panels::{PanelData, PanelRequest};
 
@@ -28,6 +37,12 @@ pub enum AnalyticsError {
     Catalog(#[from] crate::catalog::CatalogError),
     #[error(transparent)]
     Build(#[from] sql::BuildError),
+    #[error("the query ran longer than {} s and was stopped", .0.as_secs_f64())]
+    Timeout(Duration),
+    #[error("dataset `{dataset}` answers only from rollups, and none fits this query: {reasons}")]
+    RollupRequired { dataset: String, reasons: String },
+    #[error(transparent)]
+    Import(#[from] ingest::ImportError),
 }
 
 /// Limits for each tenant database.
@@ -38,6 +53,8 @@ pub struct DuckdbLimits {
     pub memory: String,
     /// Connections kept per tenant.
     pub connections: u32,
+    /// A query running longer is interrupted.
+    pub query_timeout: Duration,
 }
 
 impl Default for DuckdbLimits {
@@ -48,13 +65,20 @@ impl Default for DuckdbLimits {
                 .unwrap_or(2),
             memory: "2GB".into(),
             connections: 4,
+            query_timeout: Duration::from_secs(30),
         }
     }
 }
 
-/// One tenant's database: a pool of connections to one DuckDB instance.
+/// One tenant's database: a pool of connections to one DuckDB instance, which of its rollups
+/// are built, and the generation of its data (moved by every import).
 pub struct TenantDb {
     pool: r2d2::Pool<DuckdbConnectionManager>,
+    built: RwLock<rollups::Built>,
+    generation: AtomicU64,
+    /// Imports and rollup builds run one at a time.
+    writer: Mutex<()>,
+    query_timeout: Duration,
 }
 
 impl TenantDb {
@@ -73,15 +97,113 @@ impl TenantDb {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)?;
-        Ok(Self { pool })
+        let built = {
+            let conn = pool.get()?;
+            rollups::load(&conn)?
+        };
+        Ok(Self {
+            pool,
+            built: RwLock::new(built),
+            generation: AtomicU64::new(0),
+            writer: Mutex::new(()),
+            query_timeout: limits.query_timeout,
+        })
     }
 
-    /// Runs `work` on a pooled connection. Blocks: call from a blocking thread.
+    /// Runs `work` on a pooled connection, interrupting it when it outlasts the query timeout.
+    /// Blocks: call from a blocking thread.
     pub fn with_connection<T>(
         &self,
         work: impl FnOnce(&Connection) -> Result<T, AnalyticsError>,
     ) -> Result<T, AnalyticsError> {
         let connection = self.pool.get()?;
-        work(&connection)
+        let armed = watchdog::arm(
+            Instant::now() + self.query_timeout,
+            connection.interrupt_handle(),
+        );
+        let result = work(&connection);
+        if armed.fired() {
+            return Err(AnalyticsError::Timeout(self.query_timeout));
+        }
+        result
+    }
+
+    /// Runs `work` as the only writer, inside one transaction that commits when it succeeds
+    /// and rolls back otherwise; then moves the data generation. No timeout: imports and
+    /// rollup builds take as long as the data needs.
+    pub fn write<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, AnalyticsError>,
+    ) -> Result<T, AnalyticsError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = self.pool.get()?;
+        connection.execute_batch("BEGIN TRANSACTION")?;
+        match work(&connection) {
+            Ok(value) => {
+                connection.execute_batch("COMMIT")?;
+                let built = rollups::load(&connection)?;
+                *self.built.write().unwrap_or_else(PoisonError::into_inner) = built;
+                self.generation.fetch_add(1, Ordering::SeqCst);
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback) = connection.execute_batch("ROLLBACK") {
+                    tracing::error!(%rollback, "rolling back a failed write");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The data generation: every committed import moves it, so cached results keyed by it
+    /// can never outlive the data they were computed from.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Whether `rollup` of `dataset` is materialized from its current definition.
+    pub fn is_built(&self, dataset: &DatasetDef, rollup: &RollupDef) -> bool {
+        self.built
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(dataset.name.clone(), rollup.name.clone()))
+            .is_some_and(|f| *f == rollups::fingerprint(dataset, rollup))
+    }
+
+    /// Builds every declared rollup that is missing or was built from another definition, and
+    /// drops the tables of rollups no longer declared.
+    pub fn ensure_rollups(&self, datasets: &[DatasetDef]) -> Result<(), AnalyticsError> {
+        let stale: Vec<(&DatasetDef, &RollupDef)> = datasets
+            .iter()
+            .flat_map(|d| d.rollups.iter().map(move |r| (d, r)))
+            .filter(|(d, r)| !self.is_built(d, r))
+            .collect();
+        let orphaned = {
+            let built = self.built.read().unwrap_or_else(PoisonError::into_inner);
+            built.keys().any(|(d, r)| {
+                !datasets
+                    .iter()
+                    .any(|ds| &ds.name == d && ds.rollups.iter().any(|x| &x.name == r))
+            })
+        };
+        if stale.is_empty() && !orphaned {
+            return Ok(());
+        }
+        self.write(|conn| {
+            let built = rollups::load(conn)?;
+            rollups::drop_stale(conn, datasets, &built)?;
+            for (dataset, rollup) in stale {
+                let started = Instant::now();
+                let rows = rollups::build(conn, dataset, rollup)?;
+                tracing::info!(
+                    dataset = %dataset.name,
+                    rollup = %rollup.name,
+                    rows,
+                    ms = started.elapsed().as_millis(),
+                    "built a rollup"
+                );
+            }
+            Ok(())
+        })
     }
 }

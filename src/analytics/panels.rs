@@ -2,16 +2,19 @@
 //! request's range, sort and page into SQL (through `sql.rs`), runs it, and shapes the result.
 
 use std::collections::BTreeMap;
+use std::time::Instant;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use duckdb::types::ValueRef;
+use duckdb::types::{Value, ValueRef};
 use duckdb::{Connection, params_from_iter};
 use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::AnalyticsError;
+use super::periods::Window;
+use super::query::{self, Query, QueryMeasure, Source};
 use super::sql::{self, Sql, TimeRange};
-use crate::catalog::DatasetDef;
+use crate::catalog::{Bucketing, ColumnType, DatasetDef, RollupDef};
 use crate::dashboards::{
     Aggregation, BarSource, Grain, HealthSource, KpiSource, Measure, PanelConfig, PanelSource,
     SortOrder, TableSource, Threshold, ThresholdBasis, TimeseriesSource, ValueFormat,
@@ -34,6 +37,120 @@ pub struct PanelRequest {
     pub page_size: Option<u32>,
     /// Time series only: return raw points whatever the range.
     pub disable_aggregation: bool,
+    /// A preset, period or fiscal year, resolved into `range` against the dataset's fiscal
+    /// year and the clock before the query runs.
+    pub window: Option<Window>,
+}
+
+/// One statement a panel ran, for `?debug=true`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueryExplain {
+    pub sql: String,
+    pub params: Vec<Json>,
+    pub execution_time_ms: f64,
+    pub cache_hit: bool,
+    /// The rollup that answered, or `null` for the raw rows.
+    pub rollup: Option<String>,
+    /// Why each other rollup could not answer (or why the query had to read raw rows).
+    pub rollup_notes: Vec<String>,
+    pub rows: u64,
+}
+
+/// Runs a panel's statements on one connection, planning aggregates onto rollups and
+/// recording every statement for the explain output.
+struct Runner<'a> {
+    conn: &'a Connection,
+    dataset: &'a DatasetDef,
+    ready: &'a dyn Fn(&RollupDef) -> bool,
+    explain: Vec<QueryExplain>,
+}
+
+fn param_json(value: &Value) -> Json {
+    match value {
+        Value::Null => Json::Null,
+        Value::Boolean(b) => Json::Bool(*b),
+        Value::BigInt(i) => Json::from(*i),
+        Value::Double(d) => Json::from(*d),
+        Value::Text(t) => Json::String(t.clone()),
+        other => Json::String(format!("{other:?}")),
+    }
+}
+
+impl Runner<'_> {
+    /// Plans and compiles an aggregate query: the inner statement, the rollup it reads, and the
+    /// planner's notes. A rollup-only dataset refuses a query no rollup can answer.
+    fn plan(&self, query: &Query) -> Result<(Sql, Option<String>, Vec<String>), AnalyticsError> {
+        let plan = query::plan(self.dataset, query, self.ready);
+        if plan.source == Source::Raw && self.dataset.rollup_only {
+            return Err(self.rollup_required(&plan.notes));
+        }
+        let sql = query::compile(self.dataset, query, plan.source)?;
+        Ok((sql, plan.rollup_name().map(str::to_owned), plan.notes))
+    }
+
+    fn rollup_required(&self, notes: &[String]) -> AnalyticsError {
+        AnalyticsError::RollupRequired {
+            dataset: self.dataset.name.clone(),
+            reasons: if notes.is_empty() {
+                "it declares no rollups".into()
+            } else {
+                notes.join("; ")
+            },
+        }
+    }
+
+    /// A statement on the raw rows that no rollup can serve (raw points, plain rows).
+    fn raw(&self, why: &str) -> Result<(Option<String>, Vec<String>), AnalyticsError> {
+        let notes = vec![why.to_owned()];
+        if self.dataset.rollup_only {
+            return Err(self.rollup_required(&notes));
+        }
+        Ok((None, notes))
+    }
+
+    fn each(
+        &mut self,
+        sql: &Sql,
+        origin: (Option<String>, Vec<String>),
+        mut each: impl FnMut(&duckdb::Row<'_>) -> Result<(), duckdb::Error>,
+    ) -> Result<(), AnalyticsError> {
+        let started = Instant::now();
+        let mut statement = self.conn.prepare(&sql.text)?;
+        let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
+        let mut count = 0u64;
+        while let Some(row) = rows.next()? {
+            count += 1;
+            each(row)?;
+        }
+        self.explain.push(QueryExplain {
+            sql: sql.text.clone(),
+            params: sql.params.iter().map(param_json).collect(),
+            execution_time_ms: started.elapsed().as_secs_f64() * 1000.0,
+            cache_hit: false,
+            rollup: origin.0,
+            rollup_notes: origin.1,
+            rows: count,
+        });
+        Ok(())
+    }
+
+    fn one<T>(
+        &mut self,
+        sql: &Sql,
+        origin: (Option<String>, Vec<String>),
+        read: impl FnOnce(&duckdb::Row<'_>) -> Result<T, duckdb::Error>,
+    ) -> Result<T, AnalyticsError> {
+        let mut read = Some(read);
+        let mut value = None;
+        self.each(sql, origin, |row| {
+            if let Some(read) = read.take() {
+                value = Some(read(row)?);
+            }
+            Ok(())
+        })?;
+        value.ok_or_else(|| AnalyticsError::Invalid("the query returned no row".into()))
+    }
 }
 
 /// A panel's data, tagged with its kind.
@@ -118,31 +235,40 @@ pub struct HealthItem {
     pub message: Option<String>,
 }
 
-/// Runs one panel's query on a connection to its tenant's database.
+/// Runs one panel's queries on a connection to its tenant's database. `ready` says which
+/// rollups are materialized and current. Returns the data and every statement run.
 pub fn panel_data(
     conn: &Connection,
     dataset: &DatasetDef,
     panel: &PanelConfig,
     request: &PanelRequest,
-) -> Result<PanelData, AnalyticsError> {
-    match &panel.source {
-        PanelSource::Kpi(source) => kpi(conn, dataset, panel, source, request).map(PanelData::Kpi),
+    ready: &dyn Fn(&RollupDef) -> bool,
+) -> Result<(PanelData, Vec<QueryExplain>), AnalyticsError> {
+    let mut run = Runner {
+        conn,
+        dataset,
+        ready,
+        explain: Vec::new(),
+    };
+    let data = match &panel.source {
+        PanelSource::Kpi(source) => kpi(&mut run, panel, source, request).map(PanelData::Kpi),
         PanelSource::Timeseries(source) => {
-            timeseries(conn, dataset, source, request).map(PanelData::Timeseries)
+            timeseries(&mut run, source, request).map(PanelData::Timeseries)
         }
-        PanelSource::Table(source) => {
-            table(conn, dataset, panel, source, request).map(PanelData::Table)
-        }
-        PanelSource::Bar(source) => bar(conn, dataset, source, request).map(PanelData::Bar),
+        PanelSource::Table(source) => table(&mut run, panel, source, request).map(PanelData::Table),
+        PanelSource::Bar(source) => bar(&mut run, source, request).map(PanelData::Bar),
         PanelSource::HealthStatus(source) => {
-            health(conn, dataset, panel, source, request).map(PanelData::HealthStatus)
+            health(&mut run, panel, source, request).map(PanelData::HealthStatus)
         }
-    }
+    }?;
+    Ok((data, run.explain))
 }
 
-fn measure_sql(dataset: &DatasetDef, measure: &Measure) -> Result<String, AnalyticsError> {
-    let column = dataset.column(&measure.column)?;
-    Ok(sql::measure(measure.agg, column, dataset.time_column()))
+fn query_measure(measure: &Measure) -> QueryMeasure {
+    QueryMeasure {
+        column: measure.column.clone(),
+        agg: measure.agg,
+    }
 }
 
 fn measure_name(measure: &Measure) -> String {
@@ -153,21 +279,27 @@ fn measure_name(measure: &Measure) -> String {
 }
 
 fn kpi(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     panel: &PanelConfig,
     source: &KpiSource,
     request: &PanelRequest,
 ) -> Result<KpiData, AnalyticsError> {
-    let mut sql = Sql::default();
-    sql.push("SELECT ")
-        .push(&measure_sql(dataset, &source.value)?);
-    match &source.target {
-        Some(target) => sql.push(", ").push(&measure_sql(dataset, target)?),
-        None => sql.push(", CAST(NULL AS DOUBLE)"),
+    let mut measures = vec![query_measure(&source.value)];
+    measures.extend(source.target.as_ref().map(query_measure));
+    let query = Query {
+        measures,
+        filters: source.filters.clone(),
+        range: request.range,
+        ..Query::default()
     };
-    sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
-    let (value, target) = query_one(conn, &sql, |row| Ok((number(row, 0)?, number(row, 1)?)))?;
+    let (sql, rollup, notes) = run.plan(&query)?;
+    let has_target = source.target.is_some();
+    let (value, target) = run.one(&sql, (rollup, notes), |row| {
+        Ok((
+            number(row, 0)?,
+            if has_target { number(row, 1)? } else { None },
+        ))
+    })?;
     let attainment = match (value, target) {
         (Some(v), Some(t)) if t != 0.0 => Some(v / t * 100.0),
         _ => None,
@@ -193,14 +325,15 @@ pub fn threshold_for(thresholds: &[Threshold], x: f64) -> Option<Threshold> {
         .cloned()
 }
 
-/// The bucket for a range, by PRODUCT.md's rule: ≤ 8 h raw, ≤ 1 day one minute, ≤ 4 days ten
-/// minutes, longer one hour.
-pub fn grain_for_span(span: TimeDelta) -> Grain {
-    if span <= TimeDelta::hours(8) {
+/// The bucket for a range, by PRODUCT.md's rule (≤ 8 h raw, ≤ 1 day one minute, ≤ 4 days ten
+/// minutes, longer one hour), with the dataset's thresholds.
+pub fn grain_for_span(span: TimeDelta, thresholds: &Bucketing) -> Grain {
+    let limit = |d: std::time::Duration| TimeDelta::from_std(d).unwrap_or(TimeDelta::MAX);
+    if span <= limit(thresholds.raw) {
         Grain::Raw
-    } else if span <= TimeDelta::days(1) {
+    } else if span <= limit(thresholds.minute) {
         Grain::Minute
-    } else if span <= TimeDelta::days(4) {
+    } else if span <= limit(thresholds.ten_minutes) {
         Grain::TenMinutes
     } else {
         Grain::Hour
@@ -208,68 +341,84 @@ pub fn grain_for_span(span: TimeDelta) -> Grain {
 }
 
 fn timeseries(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     source: &TimeseriesSource,
     request: &PanelRequest,
 ) -> Result<TimeseriesData, AnalyticsError> {
+    let dataset = run.dataset;
     let time = dataset.time_column().ok_or_else(|| {
         AnalyticsError::Invalid(format!("dataset `{}` has no time column", dataset.name))
     })?;
-    let grain = if request.disable_aggregation {
+    let mut grain = if request.disable_aggregation {
         Grain::Raw
     } else if let Some(grain) = source.grain {
         grain
     } else {
-        grain_for_span(effective_span(conn, dataset, source, request)?)
+        grain_for_span(
+            effective_span(run, source, request)?,
+            &dataset.bucketing,
+        )
     };
+    // A DATE column holds whole days: finer buckets would be days anyway.
+    if time.column_type == ColumnType::Date
+        && matches!(grain, Grain::Minute | Grain::TenMinutes | Grain::Hour)
+    {
+        grain = Grain::Day;
+    }
     let label = source
         .series_label
         .as_deref()
         .map(|name| dataset.column(name))
         .transpose()?;
 
-    // Group on the bucket's timestamp and format only the groups: formatting every row first
-    // would cost more than the aggregation itself.
-    let mut inner = Sql::default();
-    inner
-        .push("SELECT ")
-        .push(&sql::bucket(time, grain))
-        .push(" AS __bucket");
-    if let Some(label) = label {
+    let (sql, origin) = if grain == Grain::Raw {
+        let origin = run.raw("raw points were asked for (no bucket)")?;
+        let mut inner = Sql::default();
         inner
-            .push(", CAST(")
-            .push(&sql::column(label))
-            .push(" AS VARCHAR) AS __label");
-    }
-    let mut values = Vec::with_capacity(source.measures.len());
-    for (index, measure) in source.measures.iter().enumerate() {
-        let expr = if grain == Grain::Raw {
-            format!(
-                "CAST({} AS DOUBLE)",
-                sql::column(dataset.column(&measure.column)?)
-            )
-        } else {
-            measure_sql(dataset, measure)?
+            .push("SELECT CAST(")
+            .push(&sql::column(time))
+            .push(" AS TIMESTAMP) AS \"__t\"");
+        if let Some(label) = label {
+            inner
+                .push(", ")
+                .push(&sql::column(label))
+                .push(" AS \"__d0\"");
+        }
+        for (index, measure) in source.measures.iter().enumerate() {
+            let column = sql::column(dataset.column(&measure.column)?);
+            inner.push(&format!(", CAST({column} AS DOUBLE) AS \"__m{index}\""));
+        }
+        sql::push_from_where(&mut inner, dataset, &source.filters, request.range)?;
+        (inner, origin)
+    } else {
+        let query = Query {
+            measures: source.measures.iter().map(query_measure).collect(),
+            dimensions: label.iter().map(|l| l.name.clone()).collect(),
+            grain: Some(grain),
+            filters: source.filters.clone(),
+            range: request.range,
         };
-        inner
-            .push(", ")
-            .push(&expr)
-            .push(&format!(" AS __m{index}"));
-        values.push(format!("__m{index}"));
-    }
-    sql::push_from_where(&mut inner, dataset, &source.filters, request.range)?;
-    if grain != Grain::Raw {
-        inner.push(" GROUP BY ALL");
-    }
-    let label_column = if label.is_some() { ", __label" } else { "" };
+        let (inner, rollup, notes) = run.plan(&query)?;
+        (inner, (rollup, notes))
+    };
+    // Format only the buckets, after grouping: formatting every row would cost more than the
+    // aggregation itself.
+    let values: Vec<String> = (0..source.measures.len())
+        .map(|i| format!("\"__m{i}\""))
+        .collect();
+    let label_column = if label.is_some() {
+        ", CAST(\"__d0\" AS VARCHAR)"
+    } else {
+        ""
+    };
+    let order = if label.is_some() { "1, 2" } else { "1" };
     let mut sql = Sql {
         text: format!(
-            "SELECT strftime(__bucket, '%Y-%m-%dT%H:%M:%S'){label_column}, {} FROM ({}) ORDER BY __bucket{label_column}",
+            "SELECT strftime(\"__t\", '%Y-%m-%dT%H:%M:%S'){label_column}, {} FROM ({}) WHERE \"__t\" IS NOT NULL ORDER BY {order}",
             values.join(", "),
-            inner.text
+            sql.text
         ),
-        params: inner.params,
+        params: sql.params,
     };
     if grain == Grain::Raw {
         sql.push(&format!(" LIMIT {}", MAX_RAW_POINTS + 1));
@@ -290,7 +439,7 @@ fn timeseries(
     let mut by_label: BTreeMap<String, Vec<(String, Option<f64>)>> = BTreeMap::new();
     let mut count = 0usize;
     let mut truncated = false;
-    query_each(conn, &sql, |row| {
+    run.each(&sql, origin, |row| {
         count += 1;
         if grain == Grain::Raw && count > MAX_RAW_POINTS {
             truncated = true;
@@ -327,21 +476,22 @@ fn timeseries(
 /// The span the bucket is chosen for: the requested range, with an open end taken from the
 /// data itself.
 fn effective_span(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     source: &TimeseriesSource,
     request: &PanelRequest,
 ) -> Result<TimeDelta, AnalyticsError> {
     if let (Some(start), Some(end)) = (request.range.start, request.range.end) {
         return Ok(end - start);
     }
+    let dataset = run.dataset;
+    let origin = run.raw("the span of an open range comes from the raw rows")?;
     let time = dataset.time_column().map(sql::column).unwrap_or_default();
     let mut sql = Sql::default();
     sql.push(&format!(
         "SELECT strftime(CAST(min({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S'), strftime(CAST(max({time}) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S')"
     ));
     sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
-    let (min, max) = query_one(conn, &sql, |row| {
+    let (min, max) = run.one(&sql, origin, |row| {
         Ok((
             row.get::<_, Option<String>>(0)?,
             row.get::<_, Option<String>>(1)?,
@@ -359,26 +509,38 @@ fn effective_span(
 }
 
 fn table(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     panel: &PanelConfig,
     source: &TableSource,
     request: &PanelRequest,
 ) -> Result<TableData, AnalyticsError> {
+    let dataset = run.dataset;
     let grouped = source.columns.iter().any(|c| c.agg.is_some());
     let mut select = Vec::with_capacity(source.columns.len());
-    let mut group_by = Vec::new();
+    let mut query = Query {
+        filters: source.filters.clone(),
+        range: request.range,
+        ..Query::default()
+    };
     let mut out_columns = Vec::with_capacity(source.columns.len());
     for column in &source.columns {
         let def = dataset.column(&column.name)?;
-        let expr = match column.agg {
-            Some(agg) => sql::measure(agg, def, dataset.time_column()),
-            None => {
-                if grouped {
-                    group_by.push(sql::column(def));
-                }
-                sql::display_text(&sql::column(def), def.column_type)
+        let expr = match (grouped, column.agg) {
+            (true, Some(agg)) => {
+                query.measures.push(QueryMeasure {
+                    column: column.name.clone(),
+                    agg,
+                });
+                format!("\"__m{}\"", query.measures.len() - 1)
             }
+            (true, None) => {
+                query.dimensions.push(column.name.clone());
+                sql::display_text(
+                    &format!("\"__d{}\"", query.dimensions.len() - 1),
+                    def.column_type,
+                )
+            }
+            (false, _) => sql::display_text(&sql::column(def), def.column_type),
         };
         select.push(format!("{expr} AS {}", sql::ident(&column.name)));
         let numeric = def.column_type.is_numeric()
@@ -397,9 +559,9 @@ fn table(
             }),
             format: column.format.unwrap_or(if numeric {
                 ValueFormat::Number
-            } else if def.column_type == crate::catalog::ColumnType::Timestamp {
+            } else if def.column_type == ColumnType::Timestamp {
                 ValueFormat::Datetime
-            } else if def.column_type == crate::catalog::ColumnType::Date {
+            } else if def.column_type == ColumnType::Date {
                 ValueFormat::Date
             } else {
                 ValueFormat::Text
@@ -439,12 +601,6 @@ fn table(
     }
     let page = request.page.max(1);
 
-    let mut from = Sql::default();
-    sql::push_from_where(&mut from, dataset, &source.filters, request.range)?;
-    if grouped && !group_by.is_empty() {
-        from.push(" GROUP BY ").push(&group_by.join(", "));
-    }
-
     // Ties are broken by every other column, so pages are stable and never overlap.
     let direction = match order {
         SortOrder::Asc => "ASC",
@@ -463,44 +619,62 @@ fn table(
         order_by.join(", "),
         u64::from(page - 1) * u64::from(page_size)
     );
-    let rows_text = format!("SELECT {}{}", select.join(", "), from.text);
-    // A grouped table counts its groups in the same scan (a window over the few grouped rows);
-    // a plain one counts separately, which DuckDB answers without sorting every row.
-    let rows_sql = Sql {
-        text: if grouped {
-            format!("SELECT *, count(*) OVER () FROM ({rows_text}){page_clause}")
-        } else {
-            format!("{rows_text}{page_clause}")
-        },
-        params: from.params.clone(),
-    };
+
     let mut rows = Vec::new();
     let mut counted: Option<i64> = None;
-    query_each(conn, &rows_sql, |row| {
+    let read_row = |row: &duckdb::Row<'_>,
+                    rows: &mut Vec<serde_json::Map<String, Json>>|
+     -> Result<(), duckdb::Error> {
         let mut object = serde_json::Map::with_capacity(source.columns.len());
         for (index, column) in source.columns.iter().enumerate() {
             object.insert(column.name.clone(), json_value(row.get_ref(index)?));
         }
-        if grouped {
-            counted = Some(row.get(source.columns.len())?);
-        }
         rows.push(object);
         Ok(())
-    })?;
-    let total = match counted {
-        Some(total) => total,
-        None => {
-            let text = if grouped {
-                format!("SELECT count(*) FROM (SELECT 1{})", from.text)
-            } else {
-                format!("SELECT count(*){}", from.text)
-            };
-            let count = Sql {
-                text,
-                params: from.params,
-            };
-            query_one(conn, &count, |row| row.get::<_, i64>(0))?
+    };
+    let total = if grouped {
+        // A grouped table counts its groups in the same statement: a window over the few
+        // grouped rows.
+        let (inner, rollup, notes) = run.plan(&query)?;
+        let rows_sql = Sql {
+            text: format!(
+                "SELECT *, count(*) OVER () FROM (SELECT {} FROM ({})){page_clause}",
+                select.join(", "),
+                inner.text
+            ),
+            params: inner.params,
+        };
+        run.each(&rows_sql, (rollup, notes), |row| {
+            counted = Some(row.get(source.columns.len())?);
+            read_row(row, &mut rows)
+        })?;
+        match counted {
+            Some(total) => total,
+            // Past the last page: count the groups on their own.
+            None => {
+                let (inner, rollup, notes) = run.plan(&query)?;
+                let count = Sql {
+                    text: format!("SELECT count(*) FROM ({})", inner.text),
+                    params: inner.params,
+                };
+                run.one(&count, (rollup, notes), |row| row.get::<_, i64>(0))?
+            }
         }
+    } else {
+        // A plain table counts separately, which DuckDB answers without sorting every row.
+        let origin = run.raw("a table of rows (no aggregate) reads the raw rows")?;
+        let mut from = Sql::default();
+        sql::push_from_where(&mut from, dataset, &source.filters, request.range)?;
+        let rows_sql = Sql {
+            text: format!("SELECT {}{}{page_clause}", select.join(", "), from.text),
+            params: from.params.clone(),
+        };
+        run.each(&rows_sql, origin.clone(), |row| read_row(row, &mut rows))?;
+        let count = Sql {
+            text: format!("SELECT count(*){}", from.text),
+            params: from.params,
+        };
+        run.one(&count, origin, |row| row.get::<_, i64>(0))?
     };
     Ok(TableData {
         columns: out_columns,
@@ -514,27 +688,32 @@ fn table(
 }
 
 fn bar(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     source: &BarSource,
     request: &PanelRequest,
 ) -> Result<BarData, AnalyticsError> {
-    let dimension = dataset.column(&source.dimension)?;
-    let mut sql = Sql::default();
-    sql.push("SELECT CAST(")
-        .push(&sql::display_text(
-            &sql::column(dimension),
-            dimension.column_type,
-        ))
-        .push(" AS VARCHAR)");
-    for measure in &source.measures {
-        sql.push(", ").push(&measure_sql(dataset, measure)?);
-    }
-    sql::push_from_where(&mut sql, dataset, &source.filters, request.range)?;
-    sql.push(&format!(
-        " GROUP BY 1 ORDER BY 1 LIMIT {}",
-        source.limit.unwrap_or(50).min(1000)
-    ));
+    let dimension = run.dataset.column(&source.dimension)?;
+    let query = Query {
+        measures: source.measures.iter().map(query_measure).collect(),
+        dimensions: vec![source.dimension.clone()],
+        filters: source.filters.clone(),
+        range: request.range,
+        ..Query::default()
+    };
+    let (inner, rollup, notes) = run.plan(&query)?;
+    let values: Vec<String> = (0..source.measures.len())
+        .map(|i| format!("\"__m{i}\""))
+        .collect();
+    let sql = Sql {
+        text: format!(
+            "SELECT CAST({} AS VARCHAR), {} FROM ({}) ORDER BY \"__d0\" NULLS LAST LIMIT {}",
+            sql::display_text("\"__d0\"", dimension.column_type),
+            values.join(", "),
+            inner.text,
+            source.limit.unwrap_or(50).min(1000)
+        ),
+        params: inner.params,
+    };
     let mut categories = Vec::new();
     let mut series: Vec<BarSeries> = source
         .measures
@@ -544,7 +723,7 @@ fn bar(
             values: Vec::new(),
         })
         .collect();
-    query_each(conn, &sql, |row| {
+    run.each(&sql, (rollup, notes), |row| {
         categories.push(
             row.get::<_, Option<String>>(0)?
                 .unwrap_or_else(|| "(none)".into()),
@@ -558,12 +737,12 @@ fn bar(
 }
 
 fn health(
-    conn: &Connection,
-    dataset: &DatasetDef,
+    run: &mut Runner<'_>,
     panel: &PanelConfig,
     source: &HealthSource,
     request: &PanelRequest,
 ) -> Result<HealthData, AnalyticsError> {
+    let dataset = run.dataset;
     let columns = &source.columns;
     let name = dataset.column(&columns.name)?;
     let status = dataset.column(&columns.status)?;
@@ -589,8 +768,9 @@ fn health(
     ));
     sql::push_from_where(&mut sql, dataset, &[], request.range)?;
     sql.push(" ORDER BY 2 DESC, 1");
+    let origin = run.raw("a status list reads the raw rows")?;
     let mut items = Vec::new();
-    query_each(conn, &sql, |row| {
+    run.each(&sql, origin, |row| {
         let status: i64 = row.get::<_, Option<i64>>(1)?.unwrap_or(-1);
         let style = panel.display.status_mapping.get(&status);
         items.push(HealthItem {
@@ -640,40 +820,16 @@ fn json_value(value: ValueRef<'_>) -> Json {
     }
 }
 
-fn query_one<T>(
-    conn: &Connection,
-    sql: &Sql,
-    read: impl FnOnce(&duckdb::Row<'_>) -> Result<T, duckdb::Error>,
-) -> Result<T, AnalyticsError> {
-    let mut statement = conn.prepare(&sql.text)?;
-    let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
-    let row = rows
-        .next()?
-        .ok_or_else(|| AnalyticsError::Invalid("the query returned no row".into()))?;
-    Ok(read(row)?)
-}
-
-fn query_each(
-    conn: &Connection,
-    sql: &Sql,
-    mut each: impl FnMut(&duckdb::Row<'_>) -> Result<(), duckdb::Error>,
-) -> Result<(), AnalyticsError> {
-    let mut statement = conn.prepare(&sql.text)?;
-    let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
-    while let Some(row) = rows.next()? {
-        each(row)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn buckets_follow_the_range() {
-        let check =
-            |span: TimeDelta, expect: Grain| assert_eq!(grain_for_span(span), expect, "{span}");
+        let thresholds = Bucketing::default();
+        let check = |span: TimeDelta, expect: Grain| {
+            assert_eq!(grain_for_span(span, &thresholds), expect, "{span}")
+        };
         check(TimeDelta::hours(8), Grain::Raw);
         check(TimeDelta::hours(8) + TimeDelta::seconds(1), Grain::Minute);
         check(TimeDelta::days(1), Grain::Minute);

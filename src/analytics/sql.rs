@@ -123,7 +123,21 @@ pub fn push_from_where(
     filters: &[Filter],
     range: TimeRange,
 ) -> Result<(), BuildError> {
-    sql.push(" FROM ").push(&ident(&dataset.name));
+    let time = dataset.time_column().map(column);
+    push_from_table(sql, dataset, &ident(&dataset.name), time, filters, range)
+}
+
+/// [`push_from_where`] on another table holding the dataset's columns (a rollup), whose time
+/// is `time` (a quoted column).
+pub fn push_from_table(
+    sql: &mut Sql,
+    dataset: &DatasetDef,
+    table: &str,
+    time: Option<String>,
+    filters: &[Filter],
+    range: TimeRange,
+) -> Result<(), BuildError> {
+    sql.push(" FROM ").push(table);
     let mut first = true;
     let mut and = |sql: &mut Sql| {
         sql.push(if first { " WHERE " } else { " AND " });
@@ -136,8 +150,7 @@ pub fn push_from_where(
         and(sql);
         push_filter(sql, def, filter);
     }
-    if let Some(time) = dataset.time_column() {
-        let time_sql = column(time);
+    if let Some(time_sql) = time {
         if let Some(start) = range.start {
             and(sql);
             sql.push(&time_sql).push(" >= CAST(");
@@ -247,27 +260,17 @@ pub fn create_table(dataset: &DatasetDef) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::ColumnRole;
 
     fn dataset() -> DatasetDef {
-        let col = |name: &str, column_type| ColumnDef {
-            name: name.into(),
-            column_type,
-            role: ColumnRole::Dimension,
-            label: String::new(),
-        };
-        DatasetDef {
-            name: "d".into(),
-            label: "D".into(),
-            description: String::new(),
-            time_column: Some("ts".into()),
-            columns: vec![
-                col("ts", ColumnType::Timestamp),
-                col("zone", ColumnType::Varchar),
-                col("v", ColumnType::Double),
-            ],
-            row_policies: Vec::new(),
-        }
+        serde_json::from_value(serde_json::json!({
+            "name": "d", "label": "D", "time_column": "ts",
+            "columns": [
+                {"name": "ts", "type": "timestamp"},
+                {"name": "zone", "type": "varchar"},
+                {"name": "v", "type": "double"}
+            ]
+        }))
+        .unwrap()
     }
 
     fn filter(column: &str, op: FilterOp, value: Json) -> Filter {

@@ -12,6 +12,7 @@
 
 mod admin;
 mod auth;
+mod data;
 mod resolve;
 mod templates;
 
@@ -23,6 +24,10 @@ pub use admin::{
     ApiKeyView, MemberView, NewApiKey, NewUser, RoleView, TenantPatch, TenantView, UserPatch,
     UserView,
 };
+pub use data::{
+    DashboardData, DatasetView, OfflineError, OfflineProgress, PanelAnswer, RollupState,
+    import_offline,
+};
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use resolve::{ResolveOptions, Resolved};
 pub use templates::{
@@ -30,8 +35,8 @@ pub use templates::{
     TransitionInput,
 };
 
-use crate::analytics::panels::panel_data;
-use crate::analytics::{AnalyticsError, DuckdbLimits, PanelData, PanelRequest, TenantDb};
+use crate::analytics::ingest::ImportError;
+use crate::analytics::{AnalyticsError, DuckdbLimits, TenantDb};
 use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
 use crate::demo::{self, DemoError, DemoSpec};
@@ -93,6 +98,14 @@ pub enum ServiceError {
     PremiumRequired(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// An import's file does not fit its dataset.
+    #[error(transparent)]
+    Import(ImportError),
+    /// A rollup-only dataset has no rollup for the query.
+    #[error("{0}")]
+    RollupRequired(String),
+    #[error("{0}")]
+    QueryTimeout(String),
     #[error(transparent)]
     Analytics(AnalyticsError),
 }
@@ -116,6 +129,9 @@ impl From<AnalyticsError> for ServiceError {
             AnalyticsError::Invalid(message) => Self::Invalid(message),
             AnalyticsError::Catalog(error) => Self::Invalid(error.to_string()),
             AnalyticsError::Build(error) => Self::Invalid(error.to_string()),
+            AnalyticsError::Import(error) => Self::Import(error),
+            error @ AnalyticsError::RollupRequired { .. } => Self::RollupRequired(error.to_string()),
+            error @ AnalyticsError::Timeout(_) => Self::QueryTimeout(error.to_string()),
             other => Self::Analytics(other),
         }
     }
@@ -142,6 +158,8 @@ pub struct Appliance {
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
     auth_cache: Mutex<lru::LruCache<String, Remembered>>,
+    /// Panel results by everything they depend on; see `data.rs`.
+    results: Mutex<lru::LruCache<String, data::CachedPanel>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -177,6 +195,7 @@ impl Appliance {
                 .duckdb_threads
                 .unwrap_or(DuckdbLimits::default().threads),
             memory: config.duckdb_memory.clone(),
+            query_timeout: config.query_timeout,
             ..DuckdbLimits::default()
         };
         let mut tenants = store.tenants()?;
@@ -208,6 +227,16 @@ impl Appliance {
                         source,
                     }
                 })?;
+            let datasets: Vec<_> = store
+                .datasets(&tenant.id)?
+                .into_iter()
+                .map(|d| d.definition)
+                .collect();
+            db.ensure_rollups(&datasets)
+                .map_err(|source| StartError::Tenant {
+                    tenant: tenant.id.clone(),
+                    source,
+                })?;
             databases.insert(tenant.id.clone(), Arc::new(db));
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -231,6 +260,9 @@ impl Appliance {
             )),
             auth_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(10_000).expect("non-zero"),
+            )),
+            results: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::new(4_096).expect("non-zero"),
             )),
             data_dir,
         })
@@ -364,6 +396,18 @@ impl Appliance {
         result
     }
 
+    /// [`require`](Self::require) for the HTTP layer's own checks (e.g. who may see the SQL
+    /// behind a panel).
+    pub fn require_action(
+        &self,
+        grant: &Grant,
+        resource: Resource,
+        action: Action,
+        target: &str,
+    ) -> Result<(), ServiceError> {
+        self.require(grant, resource, action, target)
+    }
+
     /// Asks the policy, recording a refusal.
     fn require(
         &self,
@@ -403,64 +447,6 @@ impl Appliance {
         }
         list.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(list)
-    }
-
-    /// A panel's data, resolved in the context of its dashboard (named, or the only one that
-    /// holds a panel with that id).
-    /// Rows outside the caller's attribute rules are filtered in the query itself.
-    pub fn panel_data(
-        &self,
-        grant: &Grant,
-        dashboard: Option<&str>,
-        panel_id: &str,
-        request: &PanelRequest,
-    ) -> Result<PanelData, ServiceError> {
-        let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
-        let config = &resolved.config;
-        let mut panel = config
-            .panel(panel_id)
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "panel",
-                id: panel_id.to_owned(),
-            })?
-            .clone();
-        // Reading data is decided with the rows: `row_filters` refuses callers without data
-        // access and narrows `own` access to the caller's rows.
-        let datasets = self.store.datasets(&grant.tenant)?;
-        let dataset = datasets
-            .iter()
-            .map(|d| &d.definition)
-            .find(|d| d.name == panel.source.dataset())
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "dataset",
-                id: panel.source.dataset().to_owned(),
-            })?;
-        let row_filters = grant
-            .row_filters(dataset)
-            .map_err(|denied| self.deny(grant, panel_id, denied))?;
-        // The dashboard's pre-filters apply to panels whose dataset has their column.
-        if let Some(filters) = panel.source.filters_mut() {
-            filters.extend(
-                config
-                    .filters
-                    .iter()
-                    .filter(|f| dataset.column(&f.filter.column).is_ok())
-                    .map(|f| f.filter.clone()),
-            );
-        }
-        if !row_filters.is_empty() {
-            // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
-            let filters = panel.source.filters_mut().ok_or_else(|| {
-                self.deny(
-                    grant,
-                    panel_id,
-                    Denied("this panel cannot be limited to your rows".into()),
-                )
-            })?;
-            filters.extend(row_filters);
-        }
-        let db = self.database(&grant.tenant)?;
-        Ok(db.with_connection(|conn| panel_data(conn, dataset, &panel, request))?)
     }
 
     /// The dashboard (as the caller sees it) holding a panel.

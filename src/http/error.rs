@@ -25,6 +25,11 @@ pub enum ErrorCode {
     Conflict,
     LimitExceeded,
     PremiumRequired,
+    /// An import's rows do not fit the dataset; `details` lists the values by row and column.
+    InvalidData,
+    RollupRequired,
+    QueryTimeout,
+    PayloadTooLarge,
     Internal,
 }
 
@@ -39,7 +44,9 @@ impl ErrorCode {
                 StatusCode::FORBIDDEN
             }
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotReady => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotReady | Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::InvalidData | Self::RollupRequired => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -49,6 +56,9 @@ impl ErrorCode {
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Structured particulars, e.g. the failing values of an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
     /// Seconds, for `Retry-After` on 429.
     #[serde(skip)]
     pub retry_after: Option<u64>,
@@ -59,6 +69,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            details: None,
             retry_after: None,
         }
     }
@@ -100,6 +111,17 @@ impl From<ServiceError> for ApiError {
             ServiceError::PremiumRequired(_) => {
                 Self::new(ErrorCode::PremiumRequired, error.to_string())
             }
+            ServiceError::Import(import) => {
+                let mut api = Self::new(ErrorCode::InvalidData, error.to_string());
+                if let crate::analytics::ingest::ImportError::BadValues { values, .. } = import {
+                    api.details = serde_json::to_value(values).ok();
+                }
+                api
+            }
+            ServiceError::RollupRequired(_) => {
+                Self::new(ErrorCode::RollupRequired, error.to_string())
+            }
+            ServiceError::QueryTimeout(_) => Self::new(ErrorCode::QueryTimeout, error.to_string()),
             ServiceError::Store(_) | ServiceError::Analytics(_) => Self::internal(&error),
         }
     }

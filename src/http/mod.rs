@@ -9,6 +9,7 @@ mod admin;
 mod assets;
 mod auth;
 mod dashboards;
+mod datasets;
 pub mod error;
 mod headers;
 mod health;
@@ -108,7 +109,21 @@ fn routes() -> Routes {
     .add("POST", "/api/v1/tenants/{id}/select", Signed, auth::select)
     .add("GET", "/api/v1/dashboards", Tenant, dashboards::list)
     .add("GET", "/api/v1/dashboards/{id}", Tenant, dashboards::get)
+    .add(
+        "GET",
+        "/api/v1/dashboards/{id}/data",
+        Tenant,
+        panels::dashboard_data,
+    )
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
+    .add("GET", "/api/v1/datasets", Tenant, datasets::list)
+    .add("PUT", "/api/v1/datasets/{name}", Tenant, datasets::put)
+    .add(
+        "POST",
+        "/api/v1/datasets/{name}/import",
+        Tenant,
+        datasets::import,
+    )
     .add("GET", "/api/v1/templates", Tenant, templates::list)
     .add("POST", "/api/v1/templates", Tenant, templates::create)
     .add("GET", "/api/v1/templates/{id}", Tenant, templates::get)

@@ -1,4 +1,5 @@
-//! `/api/v1/panels/{id}/data`: one panel's data, aggregated by the server from DuckDB.
+//! `/api/v1/panels/{id}/data` (one panel) and `/api/v1/dashboards/{id}/data` (every panel of a
+//! dashboard in one request), aggregated by the server from DuckDB.
 
 use std::sync::Arc;
 
@@ -6,15 +7,18 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
+use serde_json::{Map, Value as Json_};
 
 use super::blocking;
 use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
+use crate::analytics::PanelRequest;
 use crate::analytics::panels::MAX_PAGE_SIZE;
+use crate::analytics::periods::{self, Period, Preset, Window};
 use crate::analytics::sql::TimeRange;
-use crate::analytics::{PanelData, PanelRequest};
-use crate::appliance::Appliance;
+use crate::appliance::{Appliance, PanelAnswer};
 use crate::dashboards::SortOrder;
+use crate::identity::policy::{Action, Resource};
 
 /// Query parameters, all taken as text so every mistake gets our own JSON error.
 #[derive(Debug, Default, Deserialize)]
@@ -22,11 +26,41 @@ pub struct PanelParams {
     dashboard: Option<String>,
     start_date: Option<String>,
     end_date: Option<String>,
+    /// `last_24h`, `last_7d`, `last_30d`, `this_month`, or `custom` (with the dates).
+    preset: Option<String>,
+    /// `mtd`, `qtd`, `ytd`, `fytd`: to `end_date`, or now.
+    period: Option<String>,
+    /// A whole fiscal year, e.g. `2025-2026`.
+    fy: Option<String>,
     sort: Option<String>,
     order: Option<String>,
     page: Option<String>,
     page_size: Option<String>,
     disable_aggregation: Option<String>,
+    debug: Option<String>,
+}
+
+fn flag(value: Option<&str>, name: &str) -> Result<bool, ApiError> {
+    match value {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("{name} must be `true` or `false`, not `{other}`"),
+        )),
+    }
+}
+
+/// A panel's data as JSON, with `_debug.queries` when asked for.
+fn answer_json(answer: &PanelAnswer, debug: bool) -> Json_ {
+    let mut value = serde_json::to_value(&*answer.data).unwrap_or_default();
+    if debug && let Json_::Object(object) = &mut value {
+        object.insert(
+            "_debug".into(),
+            serde_json::json!({ "queries": answer.explain }),
+        );
+    }
+    value
 }
 
 #[tracing::instrument(skip_all, fields(panel = %panel))]
@@ -35,13 +69,81 @@ pub async fn data(
     g: Granted,
     Path(panel): Path<String>,
     Query(params): Query<PanelParams>,
-) -> Result<Json<PanelData>, ApiError> {
+) -> Result<Json<Json_>, ApiError> {
     let request = panel_request(&params)?;
-    let data = blocking(&app, move |app| {
+    let debug = flag(params.debug.as_deref(), "debug")?;
+    let answer = blocking(&app, move |app| {
+        if debug {
+            app.require_action(&g.grant, Resource::Dashboards, Action::Update, &panel)?;
+        }
         app.panel_data(&g.grant, params.dashboard.as_deref(), &panel, &request)
     })
     .await?;
-    Ok(Json(data))
+    Ok(Json(answer_json(&answer, debug)))
+}
+
+/// Every panel of a dashboard: `{dashboard, panels: {id: data | {error: {code, message}}}}`,
+/// the panels queried concurrently. Sorting and paging parameters apply to its tables.
+#[tracing::instrument(skip_all, fields(dashboard = %id))]
+pub async fn dashboard_data(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Path(id): Path<String>,
+    Query(params): Query<PanelParams>,
+) -> Result<Json<Json_>, ApiError> {
+    if params.dashboard.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "`dashboard` is already in the path",
+        ));
+    }
+    let request = panel_request(&params)?;
+    let debug = flag(params.debug.as_deref(), "debug")?;
+    let started = std::time::Instant::now();
+    let data = blocking(&app, move |app| {
+        if debug {
+            app.require_action(&g.grant, Resource::Dashboards, Action::Update, &id)?;
+        }
+        app.dashboard_data(&g.grant, &id, &request)
+    })
+    .await?;
+    let mut panels = Map::new();
+    let mut queries = Map::new();
+    for (panel, answer) in data.panels {
+        match answer {
+            Ok(answer) => {
+                if debug {
+                    queries.insert(
+                        panel.clone(),
+                        serde_json::to_value(&answer.explain).unwrap_or_default(),
+                    );
+                }
+                panels.insert(panel, answer_json(&answer, false));
+            }
+            Err(error) => {
+                let error = ApiError::from(error);
+                panels.insert(
+                    panel,
+                    serde_json::json!({ "error": { "code": error.code, "message": error.message } }),
+                );
+            }
+        }
+    }
+    let mut body = serde_json::json!({
+        "dashboard": data.dashboard.config.id,
+        "version": data.dashboard.meta["version"].clone(),
+        "panels": panels,
+    });
+    if debug && let Json_::Object(object) = &mut body {
+        object.insert(
+            "_debug".into(),
+            serde_json::json!({
+                "queries": queries,
+                "totalTimeMs": started.elapsed().as_secs_f64() * 1000.0,
+            }),
+        );
+    }
+    Ok(Json(body))
 }
 
 fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
@@ -55,6 +157,63 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
         .as_deref()
         .map(|t| parse_time(t, true))
         .transpose()?;
+    let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);
+    let preset = match params.preset.as_deref() {
+        None | Some("") | Some("custom") => None,
+        Some(text) => Some(Preset::parse(text).ok_or_else(|| {
+            invalid(format!(
+                "preset must be one of {}, custom; not `{text}`",
+                Preset::NAMES
+            ))
+        })?),
+    };
+    let period = match params.period.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(Period::parse(text).ok_or_else(|| {
+            invalid(format!(
+                "period must be one of {}; not `{text}`",
+                Period::NAMES
+            ))
+        })?),
+    };
+    let fiscal_year = match params.fy.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(periods::parse_fiscal_year(text).map_err(invalid)?),
+    };
+    let chosen = [preset.is_some(), period.is_some(), fiscal_year.is_some()]
+        .iter()
+        .filter(|c| **c)
+        .count();
+    if chosen > 1 {
+        return Err(invalid(
+            "choose one of preset, period and fy, not several".into(),
+        ));
+    }
+    if (preset.is_some() || fiscal_year.is_some()) && (start.is_some() || end.is_some()) {
+        return Err(invalid(
+            "start_date and end_date make a custom range; they do not combine with a preset or fy"
+                .into(),
+        ));
+    }
+    if period.is_some() && start.is_some() {
+        return Err(invalid(
+            "a period runs from its own start; give only end_date (or nothing, for now)".into(),
+        ));
+    }
+    if params.preset.as_deref() == Some("custom") && (start.is_none() || end.is_none()) {
+        return Err(invalid(
+            "the custom preset needs start_date and end_date".into(),
+        ));
+    }
+    let window = match (preset, period, fiscal_year) {
+        (Some(preset), _, _) => Some(Window::Preset { preset }),
+        (_, Some(period), _) => Some(Window::Period {
+            period,
+            anchor: end,
+        }),
+        (_, _, Some(first_year)) => Some(Window::FiscalYear { first_year }),
+        _ => None,
+    };
     if let (Some(start), Some(end)) = (start, end)
         && start > end
     {
@@ -63,7 +222,6 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
             format!("start_date {start} is after end_date {end}"),
         ));
     }
-    let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);
     let order = match params.order.as_deref() {
         None | Some("") => None,
         Some("asc") => Some(SortOrder::Asc),
@@ -95,15 +253,10 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
                 })?,
         ),
     };
-    let disable_aggregation = match params.disable_aggregation.as_deref() {
-        None | Some("") | Some("false") | Some("0") => false,
-        Some("true") | Some("1") => true,
-        Some(other) => {
-            return Err(invalid(format!(
-                "disable_aggregation must be `true` or `false`, not `{other}`"
-            )));
-        }
-    };
+    let disable_aggregation = flag(
+        params.disable_aggregation.as_deref(),
+        "disable_aggregation",
+    )?;
     Ok(PanelRequest {
         range: TimeRange { start, end },
         sort: params.sort.clone().filter(|s| !s.is_empty()),
@@ -111,6 +264,7 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
         page,
         page_size,
         disable_aggregation,
+        window,
     })
 }
 

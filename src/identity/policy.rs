@@ -223,9 +223,11 @@ impl Grant {
                         dataset.name
                     )));
                 }
+                let role = self.role.as_deref().unwrap_or_default();
                 dataset
                     .row_policies
                     .iter()
+                    .filter(|policy| !policy.all_rows.iter().any(|r| r == role))
                     .map(|policy| {
                         let value = self.attributes.get(&policy.attribute).ok_or_else(|| {
                             Denied(format!(
@@ -341,6 +343,7 @@ mod tests {
             .map(|(c, a)| RowPolicy {
                 column: (*c).into(),
                 attribute: (*a).into(),
+                all_rows: Vec::new(),
             })
             .collect();
         def

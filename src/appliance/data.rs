@@ -1,0 +1,576 @@
+//! Data operations: panel data (one panel or a whole dashboard at once), the result cache,
+//! dataset definitions and imports.
+//!
+//! Every panel query is built from the resolved dashboard as the caller sees it, with the
+//! dashboard's pre-filters and the caller's row filters added to the panel's own; the cached
+//! result's key holds all of them together with the tenant, the dataset definition and the data
+//! generation, so an import, a policy change or another caller never meets a stale or foreign
+//! result.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, PoisonError};
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{Appliance, Resolved, ServiceError};
+use crate::analytics::ingest::{self, Format, ImportSummary, Progress};
+use crate::analytics::panels::{QueryExplain, panel_data};
+use crate::analytics::{PanelData, PanelRequest, TenantDb, periods, sql};
+use crate::audit::AuditEvent;
+use crate::catalog::DatasetDef;
+use crate::identity::policy::{Action, Denied, Grant, Resource};
+use crate::store::DatasetRecord;
+
+/// A panel's answer: its data and the statements behind it (for `?debug=true`).
+#[derive(Debug, Clone)]
+pub struct PanelAnswer {
+    pub data: Arc<PanelData>,
+    pub explain: Vec<QueryExplain>,
+}
+
+/// A cached panel result with the statements that computed it.
+pub(super) type CachedPanel = (Arc<PanelData>, Vec<QueryExplain>);
+
+/// Every panel of a dashboard: each panel's answer or its own error.
+pub struct DashboardData {
+    pub dashboard: Arc<Resolved>,
+    pub panels: Vec<(String, Result<PanelAnswer, ServiceError>)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetView {
+    #[serde(flatten)]
+    pub definition: DatasetDef,
+    pub rows: u64,
+    pub rollup_state: Vec<RollupState>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RollupState {
+    pub name: String,
+    pub built: bool,
+}
+
+impl Appliance {
+    /// A panel's data, resolved in the context of its dashboard (named, or the only one that
+    /// holds a panel with that id).
+    pub fn panel_data(
+        &self,
+        grant: &Grant,
+        dashboard: Option<&str>,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<PanelAnswer, ServiceError> {
+        let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        self.panel_in(grant, &resolved, panel_id, request)
+    }
+
+    /// Every panel of a dashboard, queried concurrently on the tenant's connections. A panel
+    /// that fails carries its own error; the others still answer.
+    pub fn dashboard_data(
+        &self,
+        grant: &Grant,
+        dashboard: &str,
+        request: &PanelRequest,
+    ) -> Result<DashboardData, ServiceError> {
+        let resolved = self.resolve(grant, dashboard, &super::ResolveOptions::default())?;
+        let ids: Vec<String> = resolved.config.panels.iter().map(|p| p.id.clone()).collect();
+        let next = AtomicUsize::new(0);
+        let workers = ids.len().min(self.limits.connections.max(1) as usize);
+        let mut answers: Vec<Option<Result<PanelAnswer, ServiceError>>> =
+            (0..ids.len()).map(|_| None).collect();
+        let slots = std::sync::Mutex::new(&mut answers);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(id) = ids.get(index) else { break };
+                        // A panel's own request: table sorting and paging are per panel.
+                        let answer = self.panel_in(grant, &resolved, id, request);
+                        slots.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(answer);
+                    }
+                });
+            }
+        });
+        let panels = ids
+            .into_iter()
+            .zip(answers)
+            .map(|(id, answer)| {
+                let answer = answer.unwrap_or_else(|| {
+                    Err(ServiceError::Invalid("the panel was not answered".into()))
+                });
+                (id, answer)
+            })
+            .collect();
+        Ok(DashboardData {
+            dashboard: resolved,
+            panels,
+        })
+    }
+
+    /// One panel of an already resolved dashboard.
+    fn panel_in(
+        &self,
+        grant: &Grant,
+        resolved: &Resolved,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<PanelAnswer, ServiceError> {
+        let config = &resolved.config;
+        let mut panel = config
+            .panel(panel_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "panel",
+                id: panel_id.to_owned(),
+            })?
+            .clone();
+        let dataset = self.dataset_def(&grant.tenant, panel.source.dataset())?;
+        // Reading data is decided with the rows: `row_filters` refuses callers without data
+        // access and narrows `own` access to the caller's rows.
+        let row_filters = grant
+            .row_filters(&dataset)
+            .map_err(|denied| self.deny(grant, panel_id, denied))?;
+        // The dashboard's pre-filters apply to panels whose dataset has their column.
+        if let Some(filters) = panel.source.filters_mut() {
+            filters.extend(
+                config
+                    .filters
+                    .iter()
+                    .filter(|f| dataset.column(&f.filter.column).is_ok())
+                    .map(|f| f.filter.clone()),
+            );
+        }
+        if !row_filters.is_empty() {
+            // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
+            let filters = panel.source.filters_mut().ok_or_else(|| {
+                self.deny(
+                    grant,
+                    panel_id,
+                    Denied("this panel cannot be limited to your rows".into()),
+                )
+            })?;
+            filters.extend(row_filters);
+        }
+        let mut request = request.clone();
+        if let Some(window) = request.window.take() {
+            request.range = periods::resolve(
+                window,
+                Utc::now().naive_utc(),
+                dataset.fiscal_year_start,
+            );
+        }
+        let db = self.database(&grant.tenant)?;
+        // Read before the query runs: an import committing meanwhile moves it, so this result
+        // is filed under the older generation nobody asks for any more.
+        let generation = db.generation();
+        let key = serde_json::json!({
+            "tenant": grant.tenant,
+            "generation": generation,
+            "dataset": dataset,
+            "source": panel.source,
+            "display": panel.display,
+            "range": [request.range.start, request.range.end],
+            "sort": request.sort,
+            "order": request.order,
+            "page": request.page,
+            "page_size": request.page_size,
+            "raw": request.disable_aggregation,
+        })
+        .to_string();
+        let cached = self
+            .results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some((data, explain)) = cached {
+            let explain = explain
+                .into_iter()
+                .map(|q| QueryExplain {
+                    cache_hit: true,
+                    ..q
+                })
+                .collect();
+            return Ok(PanelAnswer { data, explain });
+        }
+        let (data, explain) = db.with_connection(|conn| {
+            panel_data(conn, &dataset, &panel, &request, &|rollup| {
+                db.is_built(&dataset, rollup)
+            })
+        })?;
+        let data = Arc::new(data);
+        self.results
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put(key, (Arc::clone(&data), explain.clone()));
+        Ok(PanelAnswer { data, explain })
+    }
+
+    fn dataset_def(&self, tenant: &str, name: &str) -> Result<DatasetDef, ServiceError> {
+        self.store
+            .datasets(tenant)?
+            .into_iter()
+            .map(|d| d.definition)
+            .find(|d| d.name == name)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "dataset",
+                id: name.to_owned(),
+            })
+    }
+
+    /// The tenant's datasets with their row counts and rollup states.
+    pub fn datasets(&self, grant: &Grant) -> Result<Vec<DatasetView>, ServiceError> {
+        self.require(grant, Resource::Data, Action::Read, "datasets")?;
+        let db = self.database(&grant.tenant)?;
+        let mut views = Vec::new();
+        for record in self.store.datasets(&grant.tenant)? {
+            let definition = record.definition;
+            let rows = db.with_connection(|conn| {
+                Ok(conn.query_row(
+                    &format!("SELECT count(*) FROM {}", sql::ident(&definition.name)),
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )?)
+            })?;
+            let rollup_state = definition
+                .rollups
+                .iter()
+                .map(|r| RollupState {
+                    name: r.name.clone(),
+                    built: db.is_built(&definition, r),
+                })
+                .collect();
+            views.push(DatasetView {
+                definition,
+                rows: u64::try_from(rows).unwrap_or_default(),
+                rollup_state,
+            });
+        }
+        Ok(views)
+    }
+
+    /// Creates or changes a dataset's definition: its table gains new columns, its rollups are
+    /// (re)built. Existing columns keep their names and types; rows are never dropped here.
+    pub fn put_dataset(&self, grant: &Grant, definition: DatasetDef) -> Result<DatasetView, ServiceError> {
+        self.require(grant, Resource::Data, Action::Update, &definition.name)?;
+        definition
+            .validate()
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        let existing = self
+            .store
+            .datasets(&grant.tenant)?
+            .into_iter()
+            .find(|d| d.definition.name == definition.name);
+        let mut added = Vec::new();
+        if let Some(old) = &existing {
+            for column in &old.definition.columns {
+                match definition.columns.iter().find(|c| c.name == column.name) {
+                    None => {
+                        return Err(ServiceError::Conflict(format!(
+                            "column `{}` holds data and cannot be removed",
+                            column.name
+                        )));
+                    }
+                    Some(new) if new.column_type != column.column_type => {
+                        return Err(ServiceError::Conflict(format!(
+                            "column `{}` is {:?} and cannot become {:?}",
+                            column.name, column.column_type, new.column_type
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            added = definition
+                .columns
+                .iter()
+                .filter(|c| !old.definition.columns.iter().any(|o| o.name == c.name))
+                .cloned()
+                .collect();
+        }
+        let db = self.database(&grant.tenant)?;
+        db.write(|conn| {
+            conn.execute_batch(&sql::create_table(&definition))?;
+            for column in &added {
+                conn.execute_batch(&format!(
+                    "ALTER TABLE {} ADD COLUMN {} {}",
+                    sql::ident(&definition.name),
+                    sql::column(column),
+                    column.column_type.sql_type()
+                ))?;
+            }
+            Ok(())
+        })?;
+        let all: Vec<DatasetDef> = self
+            .store
+            .datasets(&grant.tenant)?
+            .into_iter()
+            .map(|d| d.definition)
+            .filter(|d| d.name != definition.name)
+            .chain(std::iter::once(definition.clone()))
+            .collect();
+        db.ensure_rollups(&all)?;
+        let record = DatasetRecord {
+            definition: definition.clone(),
+            updated_at: Utc::now(),
+        };
+        let tenant = grant.tenant.clone();
+        let action = if existing.is_some() {
+            "dataset.update"
+        } else {
+            "dataset.create"
+        };
+        self.write_checked(grant, &definition.name, |tx| {
+            tx.put_dataset(&tenant, &record)?;
+            let mut event = AuditEvent::new(&grant.actor, Some(&tenant), action, &definition.name)
+                .after(&record.definition);
+            if let Some(old) = &existing {
+                event = event.before(&old.definition);
+            }
+            tx.audit(event);
+            Ok(())
+        })?;
+        self.datasets(grant)?
+            .into_iter()
+            .find(|d| d.definition.name == definition.name)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "dataset",
+                id: definition.name,
+            })
+    }
+
+    /// A fresh path under the tenant's imports folder for a file about to be imported.
+    pub fn staging_path(&self, tenant: &str, format: Format) -> Result<PathBuf, ServiceError> {
+        let folder = self.data_dir.tenant_dir(tenant).join("imports");
+        std::fs::create_dir_all(&folder)
+            .map_err(|e| ServiceError::Invalid(format!("cannot create {}: {e}", folder.display())))?;
+        Ok(folder.join(format!(
+            "{}.{}",
+            crate::identity::token::random_id("import-", 16),
+            format.extension()
+        )))
+    }
+
+    /// Imports a staged file into a dataset (see [`ingest::import`]) and records it in the
+    /// audit ledger. The staged file is removed afterwards, whatever the outcome.
+    pub fn import_staged(
+        &self,
+        grant: &Grant,
+        dataset: &str,
+        staged: &Path,
+        format: Format,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportSummary, ServiceError> {
+        let result = self.import_inner(grant, dataset, staged, format, progress);
+        if let Err(error) = std::fs::remove_file(staged)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(path = %staged.display(), %error, "could not remove a staged import");
+        }
+        result
+    }
+
+    fn import_inner(
+        &self,
+        grant: &Grant,
+        dataset: &str,
+        staged: &Path,
+        format: Format,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<ImportSummary, ServiceError> {
+        self.require(grant, Resource::Data, Action::Create, dataset)?;
+        let definition = self.dataset_def(&grant.tenant, dataset)?;
+        let db: Arc<TenantDb> = self.database(&grant.tenant)?;
+        let summary = ingest::import(
+            &db,
+            &definition,
+            staged,
+            format,
+            self.limits.threads,
+            progress,
+        )?;
+        self.store.audit(vec![
+            AuditEvent::new(&grant.actor, Some(&grant.tenant), "data.import", dataset)
+                .after(&summary),
+        ])?;
+        tracing::info!(
+            tenant = %grant.tenant,
+            dataset,
+            rows = summary.rows,
+            read_ms = summary.read_ms,
+            write_ms = summary.write_ms,
+            "imported rows"
+        );
+        Ok(summary)
+    }
+}
+
+/// What the command-line import reports, on top of the import's own stages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OfflineProgress {
+    /// Bytes of the file copied into the imports folder so far, of `total`.
+    Copying { done: u64, total: u64 },
+    Import(Progress),
+}
+
+/// Why a command-line import could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum OfflineError {
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    DataDir(#[from] crate::datadir::DataDirError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Analytics(#[from] crate::analytics::AnalyticsError),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// `flexboard import`: imports a file into a dataset of a stopped appliance's data directory
+/// (the directory lock keeps a running one out). `tenant` is an id or a slug, and may be left
+/// out when the directory holds one tenant. The file is copied into the tenant's imports
+/// folder first, so the reader only ever sees a name Flexboard chose.
+pub fn import_offline(
+    data_dir: &Path,
+    limits: &crate::analytics::DuckdbLimits,
+    tenant: Option<&str>,
+    dataset: &str,
+    file: &Path,
+    format: Format,
+    progress: &mut dyn FnMut(OfflineProgress),
+) -> Result<ImportSummary, OfflineError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| OfflineError::Io { path, source }
+    };
+    let size = std::fs::metadata(file).map_err(io(file))?.len();
+    if !data_dir.join("config.redb").exists() {
+        return Err(OfflineError::Usage(format!(
+            "{} is not a Flexboard data directory (no config.redb); start Flexboard once with --data-dir {0}",
+            data_dir.display()
+        )));
+    }
+    let dir = crate::datadir::DataDir::open(data_dir)?;
+    let store = crate::store::Store::open(&dir.config_db())?;
+    let tenants = store.tenants()?;
+    let chosen = match tenant {
+        Some(wanted) => tenants
+            .iter()
+            .find(|t| t.id == wanted || t.slug == wanted)
+            .ok_or_else(|| {
+                OfflineError::Usage(format!(
+                    "no tenant `{wanted}`; the tenants are {}",
+                    tenants
+                        .iter()
+                        .map(|t| format!("{} ({})", t.id, t.slug))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?,
+        None if tenants.len() == 1 => &tenants[0],
+        None => {
+            return Err(OfflineError::Usage(format!(
+                "the data directory holds {} tenants; name one with --tenant (id or slug): {}",
+                tenants.len(),
+                tenants
+                    .iter()
+                    .map(|t| format!("{} ({})", t.id, t.slug))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    };
+    let datasets: Vec<DatasetDef> = store
+        .datasets(&chosen.id)?
+        .into_iter()
+        .map(|d| d.definition)
+        .collect();
+    let definition = datasets
+        .iter()
+        .find(|d| d.name == dataset)
+        .ok_or_else(|| {
+            OfflineError::Usage(format!(
+                "tenant {} has no dataset `{dataset}`; its datasets are {}",
+                chosen.id,
+                datasets
+                    .iter()
+                    .map(|d| d.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+    let db = TenantDb::open(&dir.tenant_db(&chosen.id), limits)?;
+    db.ensure_rollups(&datasets)?;
+
+    let folder = dir.tenant_dir(&chosen.id).join("imports");
+    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    let staged = folder.join(format!(
+        "{}.{}",
+        crate::identity::token::random_id("import-", 16),
+        format.extension()
+    ));
+    let result = (|| {
+        copy_with_progress(file, &staged, size, progress)?;
+        let summary = ingest::import(
+            &db,
+            definition,
+            &staged,
+            format,
+            limits.threads,
+            &mut |p| progress(OfflineProgress::Import(p)),
+        )?;
+        let actor = format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "operator".into())
+        );
+        store.audit(vec![
+            AuditEvent::new(&actor, Some(&chosen.id), "data.import", dataset)
+                .reason(format!("flexboard import {}", file.display()))
+                .after(&summary),
+        ])?;
+        Ok(summary)
+    })();
+    if let Err(error) = std::fs::remove_file(&staged)
+        && error.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(path = %staged.display(), %error, "could not remove a staged import");
+    }
+    result
+}
+
+fn copy_with_progress(
+    from: &Path,
+    to: &Path,
+    total: u64,
+    progress: &mut dyn FnMut(OfflineProgress),
+) -> Result<(), OfflineError> {
+    use std::io::{Read, Write};
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| OfflineError::Io { path, source }
+    };
+    let mut reader = std::fs::File::open(from).map_err(io(from))?;
+    let mut writer = std::fs::File::create(to).map_err(io(to))?;
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut done = 0u64;
+    loop {
+        let read = reader.read(&mut buffer).map_err(io(from))?;
+        if read == 0 {
+            break;
+        }
+        writer.write_all(&buffer[..read]).map_err(io(to))?;
+        done += read as u64;
+        progress(OfflineProgress::Copying { done, total });
+    }
+    writer.flush().map_err(io(to))?;
+    Ok(())
+}
