@@ -221,6 +221,25 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             Deny,
             Own,
         ),
+        ("GET", "/api/v1/dashboards/{id}/data") => e(
+            "/api/v1/dashboards/sales-performance/data".into(),
+            None,
+            Deny,
+            Own,
+        ),
+        ("GET", "/api/v1/datasets") => e(path.into(), None, Own, Own),
+        ("PUT", "/api/v1/datasets/{name}") => e(
+            "/api/v1/datasets/probe".into(),
+            Some(json!({"name": "probe", "label": "Probe", "columns": [{"name": "a", "type": "varchar"}]})),
+            Own,
+            Deny,
+        ),
+        ("POST", "/api/v1/datasets/{name}/import") => e(
+            "/api/v1/datasets/sales/import?format=csv".into(),
+            None,
+            Own,
+            Deny,
+        ),
         ("GET", "/api/v1/panels/{id}/data") => e(
             format!(
                 "/api/v1/panels/{}/data?dashboard=sales-performance",
@@ -469,7 +488,8 @@ async fn every_route_keeps_tenants_roles_and_stale_credentials_out() {
             "POST",
             &format!("/api/v1/templates/{SALES}/experiments"),
             Some(admin),
-            Some(json!({"id": "rollout-1", "arms": [{"name": "strategic", "override": OVERRIDE, "weight": 10}], "reason": "fixture"})),
+            // Only executives are in it: a viewer bucketed into an arm would see its id, rightly.
+            Some(json!({"id": "rollout-1", "arms": [{"name": "strategic", "override": OVERRIDE, "weight": 10}], "audience": {"type": "role", "value": "executive"}, "reason": "fixture"})),
         )
         .await;
     assert_eq!(status, 201, "{body}");

@@ -2,6 +2,7 @@
 //! server on 127.0.0.1:0 with its own temporary data directory.
 
 mod access;
+mod analytics;
 mod api;
 mod browser;
 mod identity;
