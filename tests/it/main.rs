@@ -5,6 +5,7 @@ mod access;
 mod analytics;
 mod api;
 mod browser;
+mod data;
 mod identity;
 mod lifecycle;
 mod support;

@@ -1,0 +1,343 @@
+//! Data over HTTP: the dashboard batch endpoint, periods, the explain output and the result
+//! cache, imports (CSV, JSON, Parquet; all or nothing; rollups refreshed; results
+//! invalidated), and row policies through every data endpoint.
+
+use serde_json::{Value, json};
+
+use crate::support::{Session, TestServer, assert_close};
+
+const SALES: &str = "sales-performance";
+const MANAGER: &str = "north.manager@acme.example";
+const VIEWER: &str = "viewer@acme.example";
+
+const HEADER: &str = "record_id,entity_id,entity_name,entity_type,zone,state,channel_type,record_date,lubricants_actual,lubricants_target,batteries_actual,batteries_target,tyres_actual,tyres_target,spares_actual,spares_target,overall_actual,overall_target";
+
+fn csv_row(id: u64, date: &str, overall: &str) -> String {
+    format!("{id},X-{id},Imported {id},dealer,NORTH,Punjab,retail,{date},1,2,3,4,5,6,7,8,{overall},900")
+}
+
+async fn upload(
+    server: &TestServer,
+    session: &Session,
+    query: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
+    let response = server
+        .client
+        .post(format!(
+            "{}/api/v1/datasets/sales/import{query}",
+            server.base
+        ))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn kpi(server: &TestServer, extra: &str) -> Value {
+    server
+        .get_ok(&format!(
+            "/api/v1/panels/sales_overall_kpi/data?dashboard={SALES}&debug=true{extra}"
+        ))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    for query in ["", "?fy=2024-2025", "?period=fytd&end_date=2025-12-31", "?preset=last_30d"] {
+        let batch = server
+            .get_ok(&format!("/api/v1/dashboards/{SALES}/data{query}"))
+            .await;
+        let panels = batch["panels"].as_object().unwrap();
+        assert_eq!(panels.len(), 8, "{batch}");
+        let separator = if query.is_empty() { "?" } else { "&" };
+        for (id, data) in panels {
+            let single = server
+                .get_ok(&format!(
+                    "/api/v1/panels/{id}/data{query}{separator}dashboard={SALES}"
+                ))
+                .await;
+            assert_eq!(data, &single, "{id} {query}");
+        }
+    }
+    // A fiscal year is the same range as its dates.
+    let fy = kpi(&server, "&fy=2024-2025").await;
+    let dates = kpi(&server, "&start_date=2024-04-01&end_date=2025-03-31").await;
+    assert_eq!(fy["value"], dates["value"]);
+    assert!(fy["value"].as_f64().unwrap() > 0.0);
+
+    // The explain output names the rollup; the second answer comes from the cache.
+    let debug = server
+        .get_ok(&format!("/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"))
+        .await;
+    let queries = &debug["_debug"]["queries"];
+    assert_eq!(queries["sales_overall_kpi"][0]["rollup"], "daily_geo", "{debug}");
+    assert_eq!(queries["sales_by_zone"][0]["rollup"], "daily_geo");
+    assert_eq!(queries["sales_entity_table"][0]["rollup"], "monthly_entity");
+    assert_eq!(queries["sales_overall_kpi"][0]["cacheHit"], false);
+    let sql = queries["sales_overall_kpi"][0]["sql"].as_str().unwrap();
+    assert!(sql.contains("__rollup__sales__daily_geo") && sql.contains('?'), "{sql}");
+    let again = server
+        .get_ok(&format!("/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"))
+        .await;
+    assert_eq!(again["_debug"]["queries"]["sales_overall_kpi"][0]["cacheHit"], true);
+    assert_eq!(again["panels"], debug["panels"]);
+
+    // Mistakes are refused with a clear message; viewers may not see the SQL.
+    for bad in [
+        "?preset=yesterday",
+        "?period=mtd&start_date=2025-01-01",
+        "?fy=2025-2027",
+        "?fy=2025-2026&preset=last_7d",
+        "?preset=custom",
+        "?debug=maybe",
+    ] {
+        let (status, body) = server
+            .get(&format!("/api/v1/dashboards/{SALES}/data{bad}"))
+            .await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert_eq!(body["code"], "invalid_request", "{bad}");
+    }
+    let viewer = server.login_as(VIEWER).await;
+    let (status, _) = server
+        .call(
+            "GET",
+            &format!("/api/v1/dashboards/{SALES}/data?debug=true"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = server
+        .call(
+            "GET",
+            &format!("/api/v1/dashboards/{SALES}/data"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["panels"].get("sales_by_channel").is_none(), "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = server.admin.clone();
+    let before = kpi(&server, "").await;
+    let total = before["value"].as_f64().unwrap();
+    assert_eq!(before["_debug"]["queries"][0]["rollup"], "daily_geo");
+    let rows = |list: &Value| {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["name"] == "sales")
+            .unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    let start_rows = rows(&server.get_ok("/api/v1/datasets").await);
+    let june_before = kpi(&server, "&start_date=2025-06-01&end_date=2025-06-30").await["value"]
+        .as_f64()
+        .unwrap();
+
+    // A good CSV: three rows of 1,000 each.
+    let csv = [
+        HEADER.to_owned(),
+        csv_row(9_000_001, "2025-06-15", "1000"),
+        csv_row(9_000_002, "2025-06-16", "1000"),
+        csv_row(9_000_003, "2025-07-01", "1000.0"),
+    ]
+    .join("\n");
+    let (status, summary) = upload(&server, &admin, "", "text/csv", csv.into_bytes()).await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["rows"], 3);
+    let refreshed: Vec<&str> = summary["rollups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["mode"].as_str().unwrap())
+        .collect();
+    assert_eq!(refreshed, ["refresh", "refresh"], "{summary}");
+    let after = kpi(&server, "").await;
+    assert_close(after["value"].as_f64().unwrap(), total + 3000.0, "after import");
+    assert_eq!(after["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_eq!(after["_debug"]["queries"][0]["cacheHit"], false);
+    // The refreshed June partition holds the two new June rows.
+    let june = kpi(&server, "&start_date=2025-06-01&end_date=2025-06-30").await;
+    assert_eq!(june["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_close(
+        june["value"].as_f64().unwrap(),
+        june_before + 2000.0,
+        "june",
+    );
+
+    // A bad value anywhere: nothing is imported, and the error says where.
+    let bad = [
+        HEADER.to_owned(),
+        csv_row(9_000_004, "2025-06-15", "1000"),
+        csv_row(9_000_005, "2025-06-15", "lots"),
+        csv_row(9_000_006, "2025-13-45", "1"),
+    ]
+    .join("\n");
+    let (status, body) = upload(&server, &admin, "?format=csv", "text/plain", bad.into_bytes()).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "invalid_data");
+    assert_eq!(
+        body["details"],
+        json!([
+            {"row": 2, "column": "overall_actual", "value": "lots", "expected": "double"},
+            {"row": 3, "column": "record_date", "value": "2025-13-45", "expected": "date"},
+        ]),
+        "{body}"
+    );
+    let missing = "record_id,zone\n1,NORTH".to_owned();
+    let (status, body) = upload(&server, &admin, "", "text/csv", missing.into_bytes()).await;
+    assert_eq!(status, 422);
+    assert!(body["message"].as_str().unwrap().contains("`entity_id`"), "{body}");
+    let unknown = format!("{HEADER},bonus\n{},7", csv_row(1, "2025-01-01", "1"));
+    let (status, body) = upload(&server, &admin, "", "text/csv", unknown.into_bytes()).await;
+    assert_eq!(status, 422);
+    assert!(body["message"].as_str().unwrap().contains("`bonus`"), "{body}");
+    let (status, body) = upload(&server, &admin, "", "application/zip", b"PK".to_vec()).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = upload(&server, &admin, "", "text/csv", Vec::new()).await;
+    assert_eq!(status, 400);
+    assert_close(
+        kpi(&server, "").await["value"].as_f64().unwrap(),
+        total + 3000.0,
+        "after refused imports",
+    );
+
+    // JSON lines and Parquet.
+    let record = |id: u64| {
+        json!({"record_id": id, "entity_id": "J", "entity_name": "Json", "entity_type": "dealer",
+            "zone": "SOUTH", "state": "Kerala", "channel_type": "retail", "record_date": "2024-01-10",
+            "lubricants_actual": 1, "lubricants_target": 1, "batteries_actual": 1, "batteries_target": 1,
+            "tyres_actual": 1, "tyres_target": 1, "spares_actual": 1, "spares_target": 1,
+            "overall_actual": 250.5, "overall_target": 300})
+    };
+    let lines = format!("{}\n{}\n", record(9_100_001), record(9_100_002));
+    let (status, summary) = upload(
+        &server,
+        &admin,
+        "",
+        "application/x-ndjson",
+        lines.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{summary}");
+    assert_eq!(summary["rows"], 2);
+    let parquet_path = dir.path().join("rows.parquet");
+    let scratch = duckdb::Connection::open_in_memory().unwrap();
+    scratch
+        .execute_batch(&format!(
+            "COPY (SELECT 9200001::BIGINT AS record_id, 'P' AS entity_id, 'Parquet' AS entity_name, 'dealer' AS entity_type, 'EAST' AS zone, 'Bihar' AS state, 'retail' AS channel_type, DATE '2023-05-05' AS record_date, 1.0 AS lubricants_actual, 1.0 AS lubricants_target, 1.0 AS batteries_actual, 1.0 AS batteries_target, 1.0 AS tyres_actual, 1.0 AS tyres_target, 1.0 AS spares_actual, 1.0 AS spares_target, 99.5 AS overall_actual, 100.0 AS overall_target) TO '{}' (FORMAT parquet)",
+            parquet_path.display()
+        ))
+        .unwrap();
+    let (status, summary) = upload(
+        &server,
+        &admin,
+        "?format=parquet",
+        "application/octet-stream",
+        std::fs::read(&parquet_path).unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{summary}");
+    assert_close(
+        kpi(&server, "").await["value"].as_f64().unwrap(),
+        total + 3000.0 + 501.0 + 99.5,
+        "after three imports",
+    );
+    assert_eq!(
+        rows(&server.get_ok("/api/v1/datasets").await),
+        start_rows + 6
+    );
+
+    // Viewers may not import; imports are audited.
+    let viewer = server.login_as(VIEWER).await;
+    let (status, _) = upload(&server, &viewer, "", "text/csv", b"x".to_vec()).await;
+    assert_eq!(status, 403);
+    let data_dir = server.data_dir.clone();
+    server.stop().await;
+    let imports = std::fs::read_dir(
+        std::fs::read_dir(data_dir.join("tenants"))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path()
+            .join("imports"),
+    )
+    .unwrap()
+    .count();
+    assert_eq!(imports, 0, "staged files are removed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let manager = server.login_as(MANAGER).await;
+    let admin_zones = server
+        .get_ok(&format!("/api/v1/panels/sales_by_zone/data?dashboard={SALES}"))
+        .await;
+    let north = admin_zones["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c == "NORTH")
+        .unwrap();
+    let north_actual = admin_zones["series"][0]["values"][north].as_f64().unwrap();
+    for query in ["", "?fy=2024-2025", "?period=ytd&end_date=2025-06-30", "?page_size=500"] {
+        let (status, batch) = server
+            .call(
+                "GET",
+                &format!("/api/v1/dashboards/{SALES}/data{query}"),
+                Some(&manager),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{batch}");
+        let panels = &batch["panels"];
+        assert_eq!(panels["sales_by_zone"]["categories"], json!(["NORTH"]), "{query}");
+        for row in panels["sales_entity_table"]["rows"].as_array().unwrap() {
+            assert_eq!(row["zone"], "NORTH", "{query}: {row}");
+        }
+        if query.is_empty() {
+            assert_close(
+                panels["sales_overall_kpi"]["value"].as_f64().unwrap(),
+                north_actual,
+                "NORTH total",
+            );
+        }
+        assert!(panels.get("sales_by_channel").is_none());
+        let sort = if query.is_empty() { "?" } else { "&" };
+        let (status, single) = server
+            .call(
+                "GET",
+                &format!(
+                    "/api/v1/panels/sales_entity_table/data{query}{sort}dashboard={SALES}&sort=zone&order=desc"
+                ),
+                Some(&manager),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{single}");
+        for row in single["rows"].as_array().unwrap() {
+            assert_eq!(row["zone"], "NORTH");
+        }
+    }
+    server.stop().await;
+}
