@@ -249,7 +249,9 @@ impl DatasetDef {
             message,
         };
         if !(1..=12).contains(&self.fiscal_year_start) {
-            return Err(dataset_error("fiscal_year_start must be a month, 1 to 12".into()));
+            return Err(dataset_error(
+                "fiscal_year_start must be a month, 1 to 12".into(),
+            ));
         }
         let b = self.bucketing;
         if !(b.raw <= b.minute && b.minute <= b.ten_minutes) {

@@ -172,7 +172,7 @@ pub fn import(
             .max_memory("1GB")?
             .enable_autoload_extension(false)?
             .with("autoinstall_known_extensions", "false")?
-            .with("temp_directory", &scratch_dir.to_string_lossy())?,
+            .with("temp_directory", scratch_dir.to_string_lossy())?,
     )?;
     let path = literal(&file.to_string_lossy());
     let reader = match format {
@@ -221,11 +221,12 @@ pub fn import(
         }
         .into());
     }
-    let total: u64 = scratch.query_row("SELECT count(*) FROM staged", [], |row| {
-        row.get::<_, i64>(0)
-    })?
-    .try_into()
-    .unwrap_or_default();
+    let total: u64 = scratch
+        .query_row("SELECT count(*) FROM staged", [], |row| {
+            row.get::<_, i64>(0)
+        })?
+        .try_into()
+        .unwrap_or_default();
     if total == 0 {
         return Err(ImportError::Empty.into());
     }

@@ -354,10 +354,7 @@ fn timeseries(
     } else if let Some(grain) = source.grain {
         grain
     } else {
-        grain_for_span(
-            effective_span(run, source, request)?,
-            &dataset.bucketing,
-        )
+        grain_for_span(effective_span(run, source, request)?, &dataset.bucketing)
     };
     // A DATE column holds whole days: finer buckets would be days anyway.
     if time.column_type == ColumnType::Date

@@ -62,14 +62,18 @@ impl Period {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Window {
-    Preset { preset: Preset },
+    Preset {
+        preset: Preset,
+    },
     /// `anchor` is the request's end date, or now.
     Period {
         period: Period,
         anchor: Option<NaiveDateTime>,
     },
     /// The fiscal year starting in `first_year`.
-    FiscalYear { first_year: i32 },
+    FiscalYear {
+        first_year: i32,
+    },
 }
 
 /// Parses `2025-2026` (or `2025`): the fiscal year that starts in 2025.
@@ -166,9 +170,7 @@ pub fn resolve(window: Window, now: NaiveDateTime, fiscal_first_month: u8) -> Ti
         }
         Window::FiscalYear { first_year } => {
             let start = first_of(first_year, u32::from(fiscal_first_month));
-            let end = start
-                .checked_add_months(Months::new(12))
-                .unwrap_or(start)
+            let end = start.checked_add_months(Months::new(12)).unwrap_or(start)
                 - TimeDelta::microseconds(1);
             TimeRange {
                 start: Some(start),

@@ -171,17 +171,15 @@ pub fn truncate(t: NaiveDateTime, grain: Grain) -> NaiveDateTime {
     let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN);
     match grain {
         Grain::Raw => t,
-        Grain::Minute => date
-            .and_hms_opt(t.hour(), t.minute(), 0)
-            .unwrap_or(t),
+        Grain::Minute => date.and_hms_opt(t.hour(), t.minute(), 0).unwrap_or(t),
         Grain::TenMinutes => date
             .and_hms_opt(t.hour(), t.minute() - t.minute() % 10, 0)
             .unwrap_or(t),
         Grain::Hour => date.and_hms_opt(t.hour(), 0, 0).unwrap_or(t),
         Grain::Day => midnight(date),
-        Grain::Week => midnight(
-            date - TimeDelta::days(i64::from(date.weekday().num_days_from_monday())),
-        ),
+        Grain::Week => {
+            midnight(date - TimeDelta::days(i64::from(date.weekday().num_days_from_monday())))
+        }
         Grain::Month => midnight(date.with_day(1).unwrap_or(date)),
         Grain::Quarter => {
             let month = (date.month() - 1) / 3 * 3 + 1;
@@ -301,7 +299,10 @@ pub fn rollup_refusal(dataset: &DatasetDef, rollup: &RollupDef, query: &Query) -
             ));
         }
         for part in needed {
-            if !stored.iter().any(|(c, p)| c == &measure.column && p == part) {
+            if !stored
+                .iter()
+                .any(|(c, p)| c == &measure.column && p == part)
+            {
                 return Some(format!(
                     "does not store what `{:?}` of `{}` needs",
                     measure.agg, measure.column
@@ -641,7 +642,11 @@ rollups:
         };
         query.range = TimeRange {
             start: Some(day(2025, 4, 1).and_hms_opt(0, 0, 0).unwrap()),
-            end: Some(day(2025, 6, 30).and_hms_micro_opt(23, 59, 59, 999_999).unwrap()),
+            end: Some(
+                day(2025, 6, 30)
+                    .and_hms_micro_opt(23, 59, 59, 999_999)
+                    .unwrap(),
+            ),
         };
         assert_eq!(chosen(&query).as_deref(), Some("monthly_zone_entity"));
         query.range.end = Some(day(2025, 6, 29).and_hms_opt(12, 0, 0).unwrap());
@@ -716,6 +721,54 @@ rollups:
         let none_ready = plan(&dataset, &query, |_| false);
         assert_eq!(none_ready.source, Source::Raw);
         assert_eq!(none_ready.notes.len(), 2);
+    }
+
+    proptest::proptest! {
+        /// Whatever columns and values a query names, it compiles to an error or to SQL whose
+        /// every quoted identifier is the catalog's or the compiler's own, with every value a
+        /// parameter.
+        #[test]
+        fn queries_reference_only_catalog_identifiers(
+            column in proptest::sample::select(vec!["zone", "entity", "amount", "day", "zone\"; DROP TABLE sales; --", "read_csv('/etc/passwd')"]),
+            op in proptest::sample::select(vec![FilterOp::Eq, FilterOp::In, FilterOp::Contains, FilterOp::Between, FilterOp::IsNull]),
+            value in proptest::sample::select(vec![
+                serde_json::json!("' OR 1=1--"),
+                serde_json::json!(["ATTACH 'x.db'", "NORTH"]),
+                serde_json::json!("read_csv('/etc/passwd')"),
+                serde_json::json!([1, 2]),
+                serde_json::json!(null),
+            ]),
+            grain in proptest::sample::select(vec![None, Some(Grain::Day), Some(Grain::Month), Some(Grain::Raw)]),
+            rollup in proptest::bool::ANY,
+        ) {
+            let dataset = dataset();
+            let query = Query {
+                measures: vec![measure("amount", Aggregation::Sum)],
+                dimensions: vec!["zone".into()],
+                grain,
+                filters: vec![Filter { column: column.into(), op, value }],
+                range: TimeRange::default(),
+            };
+            let source = if rollup { Source::Rollup(&dataset.rollups[0]) } else { Source::Raw };
+            if let Ok(sql) = compile(&dataset, &query, source) {
+                let allowed = |name: &str| {
+                    dataset.columns.iter().any(|c| c.name == name)
+                        || name == "sales"
+                        || name.starts_with("__")
+                        || name.starts_with("sum__")
+                        || name.starts_with("count__")
+                };
+                let mut rest = sql.text.as_str();
+                while let Some(start) = rest.find('"') {
+                    let end = rest[start + 1..].find('"').unwrap();
+                    let name = &rest[start + 1..start + 1 + end];
+                    proptest::prop_assert!(allowed(name), "{name} in {}", sql.text);
+                    rest = &rest[start + end + 2..];
+                }
+                proptest::prop_assert!(!sql.text.contains("OR 1=1"));
+                proptest::prop_assert!(!sql.text.contains("ATTACH") && !sql.text.contains("read_csv"));
+            }
+        }
     }
 
     #[test]

@@ -61,8 +61,9 @@ pub fn load(conn: &Connection) -> Result<Built, AnalyticsError> {
     conn.execute_batch(&format!(
         "CREATE TABLE IF NOT EXISTS {STATE_TABLE} (dataset VARCHAR, rollup VARCHAR, fingerprint VARCHAR, rows BIGINT, refreshed_at TIMESTAMP)"
     ))?;
-    let mut statement =
-        conn.prepare(&format!("SELECT dataset, rollup, fingerprint FROM {STATE_TABLE}"))?;
+    let mut statement = conn.prepare(&format!(
+        "SELECT dataset, rollup, fingerprint FROM {STATE_TABLE}"
+    ))?;
     let mut rows = statement.query([])?;
     let mut built = Built::new();
     while let Some(row) = rows.next()? {
@@ -73,7 +74,10 @@ pub fn load(conn: &Connection) -> Result<Built, AnalyticsError> {
 
 /// The `SELECT` that aggregates the dataset's rows into the rollup's columns, and the number of
 /// group keys it has (for `GROUP BY`).
-fn aggregate_select(dataset: &DatasetDef, rollup: &RollupDef) -> Result<(String, usize), AnalyticsError> {
+fn aggregate_select(
+    dataset: &DatasetDef,
+    rollup: &RollupDef,
+) -> Result<(String, usize), AnalyticsError> {
     let mut select = Vec::new();
     if let (Some(grain), Some(time)) = (rollup.grain, dataset.time_column()) {
         select.push(format!(
@@ -87,7 +91,11 @@ fn aggregate_select(dataset: &DatasetDef, rollup: &RollupDef) -> Result<(String,
     let keys = select.len();
     for (column, part) in rollup_parts(rollup) {
         let def = dataset.column(&column)?;
-        select.push(format!("{} AS {}", part.raw_expr(def), part.column(&column)));
+        select.push(format!(
+            "{} AS {}",
+            part.raw_expr(def),
+            part.column(&column)
+        ));
     }
     select.push("count(*) AS \"__rows\"".into());
     Ok((format!("SELECT {}", select.join(", ")), keys))
@@ -103,7 +111,11 @@ fn group_by(keys: usize) -> String {
 
 /// Builds (or rebuilds) a rollup from all of the dataset's rows and records it. Returns its
 /// row count.
-pub fn build(conn: &Connection, dataset: &DatasetDef, rollup: &RollupDef) -> Result<u64, AnalyticsError> {
+pub fn build(
+    conn: &Connection,
+    dataset: &DatasetDef,
+    rollup: &RollupDef,
+) -> Result<u64, AnalyticsError> {
     let (select, keys) = aggregate_select(dataset, rollup)?;
     conn.execute_batch(&format!(
         "CREATE OR REPLACE TABLE {} AS {select} FROM {}{}",
@@ -151,7 +163,9 @@ pub fn refresh(
         execute(conn, &delete)?;
         let mut insert = Sql::default();
         insert
-            .push(&format!("INSERT INTO {table} {select} FROM {source} WHERE {time_sql} >= CAST("))
+            .push(&format!(
+                "INSERT INTO {table} {select} FROM {source} WHERE {time_sql} >= CAST("
+            ))
             .bind(bound(from))
             .push(&format!(" AS TIMESTAMP) AND {time_sql} < CAST("))
             .bind(bound(to))
@@ -192,7 +206,11 @@ pub fn next_bucket(start: NaiveDateTime, grain: Grain) -> NaiveDateTime {
 }
 
 /// Writes the rollup's fingerprint and row count to the state table.
-fn record(conn: &Connection, dataset: &DatasetDef, rollup: &RollupDef) -> Result<u64, AnalyticsError> {
+fn record(
+    conn: &Connection,
+    dataset: &DatasetDef,
+    rollup: &RollupDef,
+) -> Result<u64, AnalyticsError> {
     let rows: i64 = conn.query_row(
         &format!(
             "SELECT count(*) FROM {}",
@@ -220,7 +238,11 @@ fn record(conn: &Connection, dataset: &DatasetDef, rollup: &RollupDef) -> Result
 }
 
 /// Drops the tables of rollups no dataset declares any more.
-pub fn drop_stale(conn: &Connection, datasets: &[DatasetDef], built: &Built) -> Result<(), AnalyticsError> {
+pub fn drop_stale(
+    conn: &Connection,
+    datasets: &[DatasetDef],
+    built: &Built,
+) -> Result<(), AnalyticsError> {
     for (dataset, rollup) in built.keys() {
         let declared = datasets
             .iter()

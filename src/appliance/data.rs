@@ -78,7 +78,12 @@ impl Appliance {
         request: &PanelRequest,
     ) -> Result<DashboardData, ServiceError> {
         let resolved = self.resolve(grant, dashboard, &super::ResolveOptions::default())?;
-        let ids: Vec<String> = resolved.config.panels.iter().map(|p| p.id.clone()).collect();
+        let ids: Vec<String> = resolved
+            .config
+            .panels
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
         let next = AtomicUsize::new(0);
         let workers = ids.len().min(self.limits.connections.max(1) as usize);
         let mut answers: Vec<Option<Result<PanelAnswer, ServiceError>>> =
@@ -158,11 +163,8 @@ impl Appliance {
         }
         let mut request = request.clone();
         if let Some(window) = request.window.take() {
-            request.range = periods::resolve(
-                window,
-                Utc::now().naive_utc(),
-                dataset.fiscal_year_start,
-            );
+            request.range =
+                periods::resolve(window, Utc::now().naive_utc(), dataset.fiscal_year_start);
         }
         let db = self.database(&grant.tenant)?;
         // Read before the query runs: an import committing meanwhile moves it, so this result
@@ -256,7 +258,11 @@ impl Appliance {
 
     /// Creates or changes a dataset's definition: its table gains new columns, its rollups are
     /// (re)built. Existing columns keep their names and types; rows are never dropped here.
-    pub fn put_dataset(&self, grant: &Grant, definition: DatasetDef) -> Result<DatasetView, ServiceError> {
+    pub fn put_dataset(
+        &self,
+        grant: &Grant,
+        definition: DatasetDef,
+    ) -> Result<DatasetView, ServiceError> {
         self.require(grant, Resource::Data, Action::Update, &definition.name)?;
         definition
             .validate()
@@ -346,8 +352,9 @@ impl Appliance {
     /// A fresh path under the tenant's imports folder for a file about to be imported.
     pub fn staging_path(&self, tenant: &str, format: Format) -> Result<PathBuf, ServiceError> {
         let folder = self.data_dir.tenant_dir(tenant).join("imports");
-        std::fs::create_dir_all(&folder)
-            .map_err(|e| ServiceError::Invalid(format!("cannot create {}: {e}", folder.display())))?;
+        std::fs::create_dir_all(&folder).map_err(|e| {
+            ServiceError::Invalid(format!("cannot create {}: {e}", folder.display()))
+        })?;
         Ok(folder.join(format!(
             "{}.{}",
             crate::identity::token::random_id("import-", 16),
@@ -413,7 +420,10 @@ impl Appliance {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OfflineProgress {
     /// Bytes of the file copied into the imports folder so far, of `total`.
-    Copying { done: u64, total: u64 },
+    Copying {
+        done: u64,
+        total: u64,
+    },
     Import(Progress),
 }
 
@@ -494,20 +504,17 @@ pub fn import_offline(
         .into_iter()
         .map(|d| d.definition)
         .collect();
-    let definition = datasets
-        .iter()
-        .find(|d| d.name == dataset)
-        .ok_or_else(|| {
-            OfflineError::Usage(format!(
-                "tenant {} has no dataset `{dataset}`; its datasets are {}",
-                chosen.id,
-                datasets
-                    .iter()
-                    .map(|d| d.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+    let definition = datasets.iter().find(|d| d.name == dataset).ok_or_else(|| {
+        OfflineError::Usage(format!(
+            "tenant {} has no dataset `{dataset}`; its datasets are {}",
+            chosen.id,
+            datasets
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })?;
     let db = TenantDb::open(&dir.tenant_db(&chosen.id), limits)?;
     db.ensure_rollups(&datasets)?;
 
@@ -520,14 +527,9 @@ pub fn import_offline(
     ));
     let result = (|| {
         copy_with_progress(file, &staged, size, progress)?;
-        let summary = ingest::import(
-            &db,
-            definition,
-            &staged,
-            format,
-            limits.threads,
-            &mut |p| progress(OfflineProgress::Import(p)),
-        )?;
+        let summary = ingest::import(&db, definition, &staged, format, limits.threads, &mut |p| {
+            progress(OfflineProgress::Import(p))
+        })?;
         let actor = format!(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "operator".into())

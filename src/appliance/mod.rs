@@ -24,11 +24,11 @@ pub use admin::{
     ApiKeyView, MemberView, NewApiKey, NewUser, RoleView, TenantPatch, TenantView, UserPatch,
     UserView,
 };
+pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use data::{
     DashboardData, DatasetView, OfflineError, OfflineProgress, PanelAnswer, RollupState,
     import_offline,
 };
-pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use resolve::{ResolveOptions, Resolved};
 pub use templates::{
     ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
@@ -130,7 +130,9 @@ impl From<AnalyticsError> for ServiceError {
             AnalyticsError::Catalog(error) => Self::Invalid(error.to_string()),
             AnalyticsError::Build(error) => Self::Invalid(error.to_string()),
             AnalyticsError::Import(error) => Self::Import(error),
-            error @ AnalyticsError::RollupRequired { .. } => Self::RollupRequired(error.to_string()),
+            error @ AnalyticsError::RollupRequired { .. } => {
+                Self::RollupRequired(error.to_string())
+            }
             error @ AnalyticsError::Timeout(_) => Self::QueryTimeout(error.to_string()),
             other => Self::Analytics(other),
         }

@@ -253,10 +253,7 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
                 })?,
         ),
     };
-    let disable_aggregation = flag(
-        params.disable_aggregation.as_deref(),
-        "disable_aggregation",
-    )?;
+    let disable_aggregation = flag(params.disable_aggregation.as_deref(), "disable_aggregation")?;
     Ok(PanelRequest {
         range: TimeRange { start, end },
         sort: params.sort.clone().filter(|s| !s.is_empty()),

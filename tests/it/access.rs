@@ -230,7 +230,9 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
         ("GET", "/api/v1/datasets") => e(path.into(), None, Own, Own),
         ("PUT", "/api/v1/datasets/{name}") => e(
             "/api/v1/datasets/probe".into(),
-            Some(json!({"name": "probe", "label": "Probe", "columns": [{"name": "a", "type": "varchar"}]})),
+            Some(
+                json!({"name": "probe", "label": "Probe", "columns": [{"name": "a", "type": "varchar"}]}),
+            ),
             Own,
             Deny,
         ),

@@ -133,10 +133,7 @@ fn filter_cases() -> Vec<(Value, &'static str)> {
             json!([{"column": "entity", "op": "contains", "value": "e1"}]),
             "contains(lower(entity), 'e1')",
         ),
-        (
-            json!([{"column": "zone", "op": "is_null"}]),
-            "zone IS NULL",
-        ),
+        (json!([{"column": "zone", "op": "is_null"}]), "zone IS NULL"),
         (
             json!([{"column": "zone", "op": "not_null"}, {"column": "channel", "op": "eq", "value": "store"}]),
             "zone IS NOT NULL AND channel = 'store'",
@@ -432,7 +429,10 @@ fn rollups_raw_rows_and_plain_duckdb_agree_on_every_query_shape() {
     }
     assert_eq!(cases, 13 * 10 * 4);
     // Filters on dimensions with no or aligned ranges are the rollups' to answer.
-    assert!(from_rollups >= 200, "only {from_rollups} of {cases} used a rollup");
+    assert!(
+        from_rollups >= 200,
+        "only {from_rollups} of {cases} used a rollup"
+    );
 }
 
 #[test]
@@ -443,7 +443,9 @@ fn the_planner_explains_its_choice() {
     let explain = |source: Value, range: TimeRange| {
         let panel = panel(source);
         db.with_connection(|conn| {
-            panel_data(conn, &def, &panel, &request(range), &|r| db.is_built(&def, r))
+            panel_data(conn, &def, &panel, &request(range), &|r| {
+                db.is_built(&def, r)
+            })
         })
         .unwrap()
         .1
@@ -451,9 +453,15 @@ fn the_planner_explains_its_choice() {
     let kpi = shapes().remove(0).source;
     let q = explain(kpi.clone(), TimeRange::default());
     assert_eq!(q[0].rollup.as_deref(), Some("minute_zone_channel"));
-    assert!(q[0].sql.contains("__rollup__facts__minute_zone_channel"), "{}", q[0].sql);
     assert!(
-        q[0].rollup_notes.iter().any(|n| n.starts_with("zones_total:")),
+        q[0].sql.contains("__rollup__facts__minute_zone_channel"),
+        "{}",
+        q[0].sql
+    );
+    assert!(
+        q[0].rollup_notes
+            .iter()
+            .any(|n| n.starts_with("zones_total:")),
         "{:?}",
         q[0].rollup_notes
     );
@@ -464,7 +472,9 @@ fn the_planner_explains_its_choice() {
     let q = explain(kpi, unaligned);
     assert_eq!(q[0].rollup, None);
     assert!(
-        q[0].rollup_notes.iter().any(|n| n.contains("inside a minute bucket")),
+        q[0].rollup_notes
+            .iter()
+            .any(|n| n.contains("inside a minute bucket")),
         "{:?}",
         q[0].rollup_notes
     );
@@ -479,13 +489,9 @@ fn rollup_only_datasets_refuse_raw_scans() {
     let run = |source: Value| {
         let panel = panel(source);
         db.with_connection(|conn| {
-            panel_data(
-                conn,
-                &def,
-                &panel,
-                &PanelRequest::default(),
-                &|r| db.is_built(&dataset(), r),
-            )
+            panel_data(conn, &def, &panel, &PanelRequest::default(), &|r| {
+                db.is_built(&dataset(), r)
+            })
         })
     };
     assert!(run(shapes().remove(0).source).is_ok());
@@ -595,4 +601,96 @@ fn runaway_queries_are_interrupted() {
         Ok(conn.query_row("SELECT count(*) FROM facts", [], |row| row.get::<_, i64>(0))?)
     });
     assert_eq!(after.unwrap(), 100);
+}
+
+#[test]
+fn injection_payloads_match_no_rows_and_touch_no_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path(), 3_000, &DuckdbLimits::default());
+    let def = dataset();
+    let count = |filters: Value, ready: bool| {
+        let mut panel = panel(json!({"type": "kpi", "data_source": {"dataset": "facts",
+            "value": {"column": "amount", "agg": "count"}}}));
+        *panel.source.filters_mut().unwrap() = serde_json::from_value(filters).unwrap();
+        let (data, _) = db
+            .with_connection(|conn| {
+                panel_data(conn, &def, &panel, &PanelRequest::default(), &|r| {
+                    ready && db.is_built(&def, r)
+                })
+            })
+            .unwrap();
+        serde_json::to_value(data).unwrap()["value"]
+            .as_f64()
+            .unwrap()
+    };
+    let outside = dir.path().join("stolen.csv");
+    for payload in [
+        "' OR 1=1--".to_owned(),
+        "NORTH' OR '1'='1".to_owned(),
+        "x'); ATTACH 'evil.db' AS evil; --".to_owned(),
+        format!("'); COPY facts TO '{}'; --", outside.display()),
+        "read_csv('/etc/passwd')".to_owned(),
+    ] {
+        for ready in [true, false] {
+            for filters in [
+                json!([{"column": "zone", "op": "eq", "value": payload}]),
+                json!([{"column": "zone", "op": "in", "value": [payload, "NOWHERE"]}]),
+                json!([{"column": "entity", "op": "contains", "value": payload}]),
+            ] {
+                assert_eq!(count(filters.clone(), ready), 0.0, "{filters}");
+            }
+        }
+    }
+    assert!(!outside.exists());
+    assert!(!dir.path().join("evil.db").exists());
+    assert!(count(json!([]), true) > 0.0);
+}
+
+#[test]
+fn the_command_line_imports_into_a_stopped_appliance() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let server = crate::support::TestServer::start_on(data_dir.clone(), 5_000).await;
+        server.stop().await;
+    });
+    let file = dir.path().join("more.csv");
+    std::fs::write(
+        &file,
+        "record_id,entity_id,entity_name,entity_type,zone,state,channel_type,record_date,lubricants_actual,lubricants_target,batteries_actual,batteries_target,tyres_actual,tyres_target,spares_actual,spares_target,overall_actual,overall_target\n\
+         1,C1,Cli,dealer,WEST,Goa,retail,2024-02-02,1,1,1,1,1,1,1,1,10,10\n\
+         2,C1,Cli,dealer,WEST,Goa,retail,2024-02-03,1,1,1,1,1,1,1,1,10,10\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flexboard"))
+            .arg("import")
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["--dataset", "sales", file.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("imported 2 rows into `sales`"), "{stdout}");
+    assert!(stdout.contains("rollup `daily_geo`: refreshed"), "{stdout}");
+    let output = run(&["--dataset", "nope", file.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no dataset `nope`"));
+    let conn = crate::support::open_tenant_db(&data_dir);
+    let rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sales WHERE entity_id = 'C1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rows, 2);
 }

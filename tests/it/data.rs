@@ -13,7 +13,9 @@ const VIEWER: &str = "viewer@acme.example";
 const HEADER: &str = "record_id,entity_id,entity_name,entity_type,zone,state,channel_type,record_date,lubricants_actual,lubricants_target,batteries_actual,batteries_target,tyres_actual,tyres_target,spares_actual,spares_target,overall_actual,overall_target";
 
 fn csv_row(id: u64, date: &str, overall: &str) -> String {
-    format!("{id},X-{id},Imported {id},dealer,NORTH,Punjab,retail,{date},1,2,3,4,5,6,7,8,{overall},900")
+    format!(
+        "{id},X-{id},Imported {id},dealer,NORTH,Punjab,retail,{date},1,2,3,4,5,6,7,8,{overall},900"
+    )
 }
 
 async fn upload(
@@ -52,7 +54,12 @@ async fn kpi(server: &TestServer, extra: &str) -> Value {
 async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    for query in ["", "?fy=2024-2025", "?period=fytd&end_date=2025-12-31", "?preset=last_30d"] {
+    for query in [
+        "",
+        "?fy=2024-2025",
+        "?period=fytd&end_date=2025-12-31",
+        "?preset=last_30d",
+    ] {
         let batch = server
             .get_ok(&format!("/api/v1/dashboards/{SALES}/data{query}"))
             .await;
@@ -76,19 +83,32 @@ async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
 
     // The explain output names the rollup; the second answer comes from the cache.
     let debug = server
-        .get_ok(&format!("/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"))
+        .get_ok(&format!(
+            "/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"
+        ))
         .await;
     let queries = &debug["_debug"]["queries"];
-    assert_eq!(queries["sales_overall_kpi"][0]["rollup"], "daily_geo", "{debug}");
+    assert_eq!(
+        queries["sales_overall_kpi"][0]["rollup"], "daily_geo",
+        "{debug}"
+    );
     assert_eq!(queries["sales_by_zone"][0]["rollup"], "daily_geo");
     assert_eq!(queries["sales_entity_table"][0]["rollup"], "monthly_entity");
     assert_eq!(queries["sales_overall_kpi"][0]["cacheHit"], false);
     let sql = queries["sales_overall_kpi"][0]["sql"].as_str().unwrap();
-    assert!(sql.contains("__rollup__sales__daily_geo") && sql.contains('?'), "{sql}");
+    assert!(
+        sql.contains("__rollup__sales__daily_geo") && sql.contains('?'),
+        "{sql}"
+    );
     let again = server
-        .get_ok(&format!("/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"))
+        .get_ok(&format!(
+            "/api/v1/dashboards/{SALES}/data?debug=true&fy=2023-2024"
+        ))
         .await;
-    assert_eq!(again["_debug"]["queries"]["sales_overall_kpi"][0]["cacheHit"], true);
+    assert_eq!(
+        again["_debug"]["queries"]["sales_overall_kpi"][0]["cacheHit"],
+        true
+    );
     assert_eq!(again["panels"], debug["panels"]);
 
     // Mistakes are refused with a clear message; viewers may not see the SQL.
@@ -170,7 +190,11 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
         .collect();
     assert_eq!(refreshed, ["refresh", "refresh"], "{summary}");
     let after = kpi(&server, "").await;
-    assert_close(after["value"].as_f64().unwrap(), total + 3000.0, "after import");
+    assert_close(
+        after["value"].as_f64().unwrap(),
+        total + 3000.0,
+        "after import",
+    );
     assert_eq!(after["_debug"]["queries"][0]["rollup"], "daily_geo");
     assert_eq!(after["_debug"]["queries"][0]["cacheHit"], false);
     // The refreshed June partition holds the two new June rows.
@@ -190,7 +214,14 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
         csv_row(9_000_006, "2025-13-45", "1"),
     ]
     .join("\n");
-    let (status, body) = upload(&server, &admin, "?format=csv", "text/plain", bad.into_bytes()).await;
+    let (status, body) = upload(
+        &server,
+        &admin,
+        "?format=csv",
+        "text/plain",
+        bad.into_bytes(),
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["code"], "invalid_data");
     assert_eq!(
@@ -204,11 +235,17 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
     let missing = "record_id,zone\n1,NORTH".to_owned();
     let (status, body) = upload(&server, &admin, "", "text/csv", missing.into_bytes()).await;
     assert_eq!(status, 422);
-    assert!(body["message"].as_str().unwrap().contains("`entity_id`"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("`entity_id`"),
+        "{body}"
+    );
     let unknown = format!("{HEADER},bonus\n{},7", csv_row(1, "2025-01-01", "1"));
     let (status, body) = upload(&server, &admin, "", "text/csv", unknown.into_bytes()).await;
     assert_eq!(status, 422);
-    assert!(body["message"].as_str().unwrap().contains("`bonus`"), "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("`bonus`"),
+        "{body}"
+    );
     let (status, body) = upload(&server, &admin, "", "application/zip", b"PK".to_vec()).await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = upload(&server, &admin, "", "text/csv", Vec::new()).await;
@@ -291,7 +328,9 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
     let server = TestServer::start(dir.path()).await;
     let manager = server.login_as(MANAGER).await;
     let admin_zones = server
-        .get_ok(&format!("/api/v1/panels/sales_by_zone/data?dashboard={SALES}"))
+        .get_ok(&format!(
+            "/api/v1/panels/sales_by_zone/data?dashboard={SALES}"
+        ))
         .await;
     let north = admin_zones["categories"]
         .as_array()
@@ -300,7 +339,12 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
         .position(|c| c == "NORTH")
         .unwrap();
     let north_actual = admin_zones["series"][0]["values"][north].as_f64().unwrap();
-    for query in ["", "?fy=2024-2025", "?period=ytd&end_date=2025-06-30", "?page_size=500"] {
+    for query in [
+        "",
+        "?fy=2024-2025",
+        "?period=ytd&end_date=2025-06-30",
+        "?page_size=500",
+    ] {
         let (status, batch) = server
             .call(
                 "GET",
@@ -311,7 +355,11 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
             .await;
         assert_eq!(status, 200, "{batch}");
         let panels = &batch["panels"];
-        assert_eq!(panels["sales_by_zone"]["categories"], json!(["NORTH"]), "{query}");
+        assert_eq!(
+            panels["sales_by_zone"]["categories"],
+            json!(["NORTH"]),
+            "{query}"
+        );
         for row in panels["sales_entity_table"]["rows"].as_array().unwrap() {
             assert_eq!(row["zone"], "NORTH", "{query}: {row}");
         }
