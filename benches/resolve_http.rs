@@ -2,7 +2,8 @@
 //! `GET /api/v1/dashboards/sales-performance` (cached after the first request), from many
 //! keep-alive connections at once, for a few seconds. Prints requests per second and latency.
 //!
-//! Run: `cargo bench --bench resolve_http`. Client and server share the machine's cores, so
+//! Run: `cargo bench --bench resolve_http` (`FLEXBOARD_BENCH_PATH` picks another GET path,
+//! e.g. `/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance`). Client and server share the machine's cores, so
 //! the figure is a floor.
 
 use std::sync::Arc;
@@ -45,7 +46,10 @@ fn main() {
             .await
             .unwrap();
         let cookie = response.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-        let url = format!("{base}/api/v1/dashboards/sales-performance");
+        // `FLEXBOARD_BENCH_PATH` aims the load elsewhere, e.g. a cached panel's data.
+        let path = std::env::var("FLEXBOARD_BENCH_PATH")
+            .unwrap_or_else(|_| "/api/v1/dashboards/sales-performance".into());
+        let url = format!("{base}{path}");
         let warm = client.get(&url).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(warm.status(), 200);
         let size = warm.bytes().await.unwrap().len();
