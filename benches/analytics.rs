@@ -61,7 +61,7 @@ fn twenty_panels() -> Vec<PanelConfig> {
         sources.push(json!({"type": "bar", "data_source": {"dataset": "sales", "dimension": dimension,
             "measures": [{"column": "overall_actual", "agg": "sum"}, {"column": "overall_target", "agg": "sum"}]}}));
     }
-    for grain in ["day", "week", "month", "quarter"] {
+    for grain in ["day", "week", "month", "quarter", "year"] {
         sources.push(json!({"type": "timeseries", "data_source": {"dataset": "sales", "grain": grain,
             "measures": [{"column": "overall_actual", "agg": "sum"}, {"column": "overall_target", "agg": "sum"}]}}));
     }
@@ -207,7 +207,7 @@ fn main() {
         .unwrap()
     };
     let (_, explain) = one(true);
-    assert_eq!(explain[0].rollup.as_deref(), Some("daily_geo"));
+    assert_eq!(explain[0].rollup.as_deref(), Some("monthly_geo"));
     let (rollup_p50, rollup_p95) = time(50, || one(true));
     let (raw_p50, raw_p95) = time(10, || one(false));
     println!(

@@ -91,6 +91,19 @@ try {
   );
   result.overallKpiFy2425 = await panel("sales_overall_kpi").innerText();
 
+  // The fiscal-year toggle asks the server for a whole fiscal year (April to March here).
+  await page.getByLabel("Range").selectOption("fy");
+  await page.getByLabel("Fiscal year").fill("2023-2024");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForFunction(
+    ([before]) => {
+      const kpi = document.querySelector('[data-panel-id="sales_overall_kpi"]');
+      return kpi && !kpi.querySelector(".spinner") && kpi.innerText !== before;
+    },
+    [result.overallKpiFy2425],
+  );
+  result.overallKpiFy2324 = await panel("sales_overall_kpi").innerText();
+
   await page.screenshot({ path: screenshot, fullPage: true });
   result.consoleErrors = consoleErrors;
 } finally {

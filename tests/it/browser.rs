@@ -57,6 +57,7 @@ async fn demo_dashboard_renders_in_chromium() {
         "&start_date=2024-04-01T00:00:00Z&end_date=2025-03-31T23:59:59Z",
     )
     .await;
+    let fy2324 = api("sales_overall_kpi", "&fy=2023-2024").await;
     let page1 = api("sales_entity_table", "").await;
     let by_name = api("sales_entity_table", "&sort=entity_name&order=asc").await;
     let by_name_page2 = api("sales_entity_table", "&sort=entity_name&order=asc&page=2").await;
@@ -104,6 +105,12 @@ async fn demo_dashboard_renders_in_chromium() {
     assert_ne!(
         fy_text, overall_text,
         "the date range did not change the KPI"
+    );
+    let toggle = format!("{:.1}% achieved", fy2324["attainment"].as_f64().unwrap());
+    let toggle_text = seen["overallKpiFy2324"].as_str().unwrap();
+    assert!(
+        toggle_text.contains(&toggle),
+        "`{toggle_text}` lacks `{toggle}`"
     );
     assert_eq!(
         seen["entitiesKpi"].as_str().unwrap(),

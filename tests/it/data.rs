@@ -89,15 +89,15 @@ async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
         .await;
     let queries = &debug["_debug"]["queries"];
     assert_eq!(
-        queries["sales_overall_kpi"][0]["rollup"], "daily_geo",
+        queries["sales_overall_kpi"][0]["rollup"], "monthly_geo",
         "{debug}"
     );
-    assert_eq!(queries["sales_by_zone"][0]["rollup"], "daily_geo");
+    assert_eq!(queries["sales_by_zone"][0]["rollup"], "monthly_geo");
     assert_eq!(queries["sales_entity_table"][0]["rollup"], "monthly_entity");
     assert_eq!(queries["sales_overall_kpi"][0]["cacheHit"], false);
     let sql = queries["sales_overall_kpi"][0]["sql"].as_str().unwrap();
     assert!(
-        sql.contains("__rollup__sales__daily_geo") && sql.contains('?'),
+        sql.contains("__rollup__sales__monthly_geo") && sql.contains('?'),
         "{sql}"
     );
     let again = server
@@ -156,7 +156,7 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
     let admin = server.admin.clone();
     let before = kpi(&server, "").await;
     let total = before["value"].as_f64().unwrap();
-    assert_eq!(before["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_eq!(before["_debug"]["queries"][0]["rollup"], "monthly_geo");
     let rows = |list: &Value| {
         list.as_array()
             .unwrap()
@@ -167,6 +167,9 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
             .unwrap()
     };
     let start_rows = rows(&server.get_ok("/api/v1/datasets").await);
+    let days_before = kpi(&server, "&start_date=2025-06-10&end_date=2025-06-20").await["value"]
+        .as_f64()
+        .unwrap();
     let june_before = kpi(&server, "&start_date=2025-06-01&end_date=2025-06-30").await["value"]
         .as_f64()
         .unwrap();
@@ -188,22 +191,31 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
         .iter()
         .map(|r| r["mode"].as_str().unwrap())
         .collect();
-    assert_eq!(refreshed, ["refresh", "refresh"], "{summary}");
+    assert_eq!(refreshed, ["refresh", "refresh", "refresh"], "{summary}");
     let after = kpi(&server, "").await;
     assert_close(
         after["value"].as_f64().unwrap(),
         total + 3000.0,
         "after import",
     );
-    assert_eq!(after["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_eq!(after["_debug"]["queries"][0]["rollup"], "monthly_geo");
     assert_eq!(after["_debug"]["queries"][0]["cacheHit"], false);
     // The refreshed June partition holds the two new June rows.
     let june = kpi(&server, "&start_date=2025-06-01&end_date=2025-06-30").await;
-    assert_eq!(june["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_eq!(june["_debug"]["queries"][0]["rollup"], "monthly_geo");
     assert_close(
         june["value"].as_f64().unwrap(),
         june_before + 2000.0,
         "june",
+    );
+
+    // Days inside a month come from the daily rollup, refreshed too.
+    let days = kpi(&server, "&start_date=2025-06-10&end_date=2025-06-20").await;
+    assert_eq!(days["_debug"]["queries"][0]["rollup"], "daily_geo");
+    assert_close(
+        days["value"].as_f64().unwrap(),
+        days_before + 2000.0,
+        "10 to 20 June",
     );
 
     // A bad value anywhere: nothing is imported, and the error says where.

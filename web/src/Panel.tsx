@@ -7,9 +7,13 @@ import { TablePanel, type TableState } from "./panels/TablePanel";
 import { BarPanel } from "./panels/BarPanel";
 import { HealthPanel } from "./panels/HealthPanel";
 
+/** The range every panel of a dashboard is asked for: dates, a preset, a period or a fiscal year. */
 export interface DateRange {
   start_date?: string;
   end_date?: string;
+  preset?: string;
+  period?: string;
+  fy?: string;
 }
 
 export function Panel({
