@@ -253,10 +253,11 @@ fn main() {
     )
     .unwrap();
     println!(
-        "import of {} rows (Parquet) with rollup refresh: {:.2} s total (read and check {} ms, append and refresh {} ms; {})",
+        "import of {} rows (Parquet) with rollup refresh: {:.2} s total (read and check {} ms, append {} ms, append, refresh and commit {} ms; {})",
         summary.rows,
         started.elapsed().as_secs_f64(),
         summary.read_ms,
+        summary.append_ms,
         summary.write_ms,
         summary
             .rollups

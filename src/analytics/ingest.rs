@@ -139,6 +139,8 @@ pub struct ImportSummary {
     pub rows: u64,
     pub rollups: Vec<RefreshedRollup>,
     pub read_ms: u64,
+    /// Appending the rows (inside `write_ms`, which adds the refreshes and the commit).
+    pub append_ms: u64,
     pub write_ms: u64,
     pub generation: u64,
 }
@@ -249,7 +251,9 @@ pub fn import(
         })
         .collect();
     let write_started = Instant::now();
+    let mut append_ms = 0;
     let refreshed = db.write(|conn| {
+        let append_started = Instant::now();
         let mut statement = scratch.prepare(&format!("SELECT {} FROM staged", typed.join(", ")))?;
         {
             let mut appender = conn.appender(&dataset.name)?;
@@ -261,6 +265,7 @@ pub fn import(
             }
             appender.flush()?;
         }
+        append_ms = ms(append_started);
         let mut refreshed = Vec::new();
         for rollup in &dataset.rollups {
             progress(Progress::Refreshing {
@@ -286,6 +291,7 @@ pub fn import(
         rows: total,
         rollups: refreshed,
         read_ms,
+        append_ms,
         write_ms: ms(write_started),
         generation: db.generation(),
     })

@@ -128,6 +128,17 @@ impl TenantDb {
         result
     }
 
+    /// Runs `work` on a pooled connection with no query timeout, for maintenance that takes as
+    /// long as the data needs (generating the demo). Never for request work.
+    pub fn maintain<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, AnalyticsError>,
+    ) -> Result<T, AnalyticsError> {
+        let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let connection = self.pool.get()?;
+        work(&connection)
+    }
+
     /// Runs `work` as the only writer, inside one transaction that commits when it succeeds
     /// and rolls back otherwise; then moves the data generation. No timeout: imports and
     /// rollup builds take as long as the data needs.

@@ -116,7 +116,8 @@ impl Runner<'_> {
         mut each: impl FnMut(&duckdb::Row<'_>) -> Result<(), duckdb::Error>,
     ) -> Result<(), AnalyticsError> {
         let started = Instant::now();
-        let mut statement = self.conn.prepare(&sql.text)?;
+        // Panels repeat the same statements with other values: keep them prepared.
+        let mut statement = self.conn.prepare_cached(&sql.text)?;
         let mut rows = statement.query(params_from_iter(sql.params.iter()))?;
         let mut count = 0u64;
         while let Some(row) = rows.next()? {

@@ -112,7 +112,7 @@ pub fn install(
     );
     {
         let db = TenantDb::open(&db_path, limits)?;
-        db.with_connection(|conn| {
+        db.maintain(|conn| {
             for dataset in &folder.datasets {
                 conn.execute_batch(&sql::create_table(dataset))?;
             }
