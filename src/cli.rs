@@ -158,10 +158,6 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
         "{msg:>12} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})",
     )?
     .progress_chars("=> ");
-    let rows = ProgressStyle::with_template(
-        "{msg:>12} [{bar:30}] {human_pos}/{human_len} rows ({per_sec}, {eta})",
-    )?
-    .progress_chars("=> ");
     let spinner = ProgressStyle::with_template("{spinner} {msg} ({elapsed})")?;
     let started = std::time::Instant::now();
     let summary = crate::appliance::import_offline(
@@ -189,13 +185,11 @@ fn import(args: &ImportArgs) -> anyhow::Result<()> {
                 bar.set_message(format!("checking {rows} rows against `{}`", args.dataset));
             }
             OfflineProgress::Import(Progress::Appending { done, total }) => {
-                if bar.length() != Some(total) {
-                    bar.disable_steady_tick();
-                    bar.set_style(rows.clone());
-                    bar.set_length(total);
-                    bar.set_message("appending");
-                }
-                bar.set_position(done);
+                bar.set_message(if done < total {
+                    format!("appending {total} rows")
+                } else {
+                    format!("appended {total} rows")
+                });
             }
             OfflineProgress::Import(Progress::Refreshing { rollup }) => {
                 bar.set_style(spinner.clone());

@@ -1,12 +1,11 @@
 //! Imports: CSV, Parquet and JSON files appended to a dataset, all or nothing, with its rollups
 //! refreshed in the same transaction.
 //!
-//! The tenant's database never reads files (external access is off). A file is read by a
-//! separate in-memory DuckDB instance that only ever sees files this module staged under the
-//! tenant's `imports/` folder, under names it chose. There every value is checked against the
-//! dataset's column types (the first failures are reported by row and column), and the typed
-//! rows then travel to the tenant's database as Arrow batches through its appender, inside the
-//! transaction that also refreshes the rollups the new rows touch.
+//! Files are staged under the tenant's `imports/` folder, under names Flexboard chose (the only
+//! folder the tenant's database may read). A separate in-memory DuckDB instance reads the staged
+//! file first and checks every value against the dataset's column types (the first failures are
+//! reported by row and column); only then does the tenant's database read it, casting each
+//! column, in the transaction that also refreshes the rollups the new rows touch.
 
 use std::path::Path;
 use std::time::Instant;
@@ -149,12 +148,6 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A SQL string literal. Only ever given paths this module chose (no quotes, no globs), but
-/// quoted properly all the same.
-fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// Appends the rows of `file` (staged by the caller under the tenant's imports folder) to
 /// `dataset`, refreshing its rollups, all in one transaction.
 pub fn import(
@@ -176,7 +169,13 @@ pub fn import(
             .with("autoinstall_known_extensions", "false")?
             .with("temp_directory", scratch_dir.to_string_lossy())?,
     )?;
-    let path = literal(&file.to_string_lossy());
+    // The absolute path, as the tenant database's allowed folder is written.
+    let file = std::fs::canonicalize(file).map_err(|e| ImportError::Read {
+        format,
+        message: format!("{}: {e}", file.display()),
+    })?;
+    let file = file.as_path();
+    let path = sql::literal(&file.to_string_lossy());
     let reader = match format {
         Format::Csv => format!("read_csv({path}, header = true, all_varchar = true)"),
         Format::Parquet => format!("read_parquet({path})"),
@@ -254,17 +253,26 @@ pub fn import(
     let mut append_ms = 0;
     let refreshed = db.write(|conn| {
         let append_started = Instant::now();
-        let mut statement = scratch.prepare(&format!("SELECT {} FROM staged", typed.join(", ")))?;
-        {
-            let mut appender = conn.appender(&dataset.name)?;
-            let mut done = 0u64;
-            for batch in statement.query_arrow([])? {
-                done += u64::try_from(batch.num_rows()).unwrap_or_default();
-                appender.append_record_batch(batch)?;
-                progress(Progress::Appending { done, total });
-            }
-            appender.flush()?;
+        // The tenant database reads the same staged file with the same reader; every value
+        // was checked above, so each cast succeeds.
+        progress(Progress::Appending { done: 0, total });
+        let inserted = conn.execute(
+            &format!(
+                "INSERT INTO {} SELECT {} FROM {reader}",
+                sql::ident(&dataset.name),
+                typed.join(", ")
+            ),
+            [],
+        )?;
+        if inserted as u64 != total {
+            return Err(AnalyticsError::Invalid(format!(
+                "the file gave {inserted} rows on its second reading and {total} on its first; nothing was imported"
+            )));
         }
+        progress(Progress::Appending {
+            done: total,
+            total,
+        });
         append_ms = ms(append_started);
         let mut refreshed = Vec::new();
         for rollup in &dataset.rollups {

@@ -1,9 +1,9 @@
 //! Analytics: each tenant's DuckDB file, its connections, and the panel queries run on it.
 //!
-//! Only this module opens DuckDB. Every database is opened with external access disabled
-//! (no files, URLs or extensions beyond the statically built ones), extension autoloading off
-//! and the configuration locked, so no statement can reach outside the tenant's own file or
-//! loosen those settings. DuckDB is synchronous: the `TenantDb` methods block and are called
+//! Only this module opens DuckDB. Every tenant database runs with external access disabled
+//! (no files but the tenant's own `imports/` folder, no URLs, no extensions beyond the
+//! statically built ones), extension autoloading off and the configuration locked, so no
+//! statement can reach outside the tenant's own data or loosen those settings. DuckDB is synchronous: the `TenantDb` methods block and are called
 //! from `spawn_blocking` at the service boundary, never from an async task directly.
 
 pub mod ingest;
@@ -70,6 +70,18 @@ impl Default for DuckdbLimits {
     }
 }
 
+/// The folder next to a tenant's database that imports are staged in (created when absent),
+/// as an absolute path: the only place its database may read files from.
+pub fn imports_dir(db_path: &Path) -> Result<std::path::PathBuf, AnalyticsError> {
+    let folder = db_path
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .join("imports");
+    std::fs::create_dir_all(&folder)
+        .and_then(|()| std::fs::canonicalize(&folder))
+        .map_err(|e| AnalyticsError::Invalid(format!("cannot create {}: {e}", folder.display())))
+}
+
 /// One tenant's database: a pool of connections to one DuckDB instance, which of its rollups
 /// are built, and the generation of its data (moved by every import).
 pub struct TenantDb {
@@ -82,15 +94,18 @@ pub struct TenantDb {
 }
 
 impl TenantDb {
-    /// Opens (creating when absent) the tenant's DuckDB file with the hardened configuration.
+    /// Opens (creating when absent) the tenant's DuckDB file with the hardened configuration:
+    /// external access off except for reading the tenant's own `imports/` folder (which holds
+    /// only files being imported, under names Flexboard chose), extensions neither loaded nor
+    /// installed on demand, bounded threads and memory, and the configuration locked before any
+    /// connection is handed out.
     pub fn open(path: &Path, limits: &DuckdbLimits) -> Result<Self, AnalyticsError> {
+        let imports = imports_dir(path)?;
         let config = Config::default()
-            .enable_external_access(false)?
             .enable_autoload_extension(false)?
             .threads(i64::from(limits.threads))?
             .max_memory(&limits.memory)?
-            .with("autoinstall_known_extensions", "false")?
-            .with("lock_configuration", "true")?;
+            .with("autoinstall_known_extensions", "false")?;
         let manager = DuckdbConnectionManager::file_with_flags(path, config)?;
         let pool = r2d2::Pool::builder()
             .max_size(limits.connections)
@@ -99,6 +114,11 @@ impl TenantDb {
             .build(manager)?;
         let built = {
             let conn = pool.get()?;
+            // Global settings of the one database instance every pooled connection shares.
+            conn.execute_batch(&format!(
+                "SET GLOBAL allowed_directories = [{}]; SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true;",
+                sql::literal(&format!("{}/", imports.display()))
+            ))?;
             rollups::load(&conn)?
         };
         Ok(Self {

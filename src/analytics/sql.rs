@@ -34,6 +34,12 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A SQL string literal (single quotes doubled). Only for text Flexboard made itself, such as
+/// the path of a staged import; request values are always parameters.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// A column of the dataset, quoted; the caller has already resolved it through the catalog.
 pub fn column(def: &ColumnDef) -> String {
     ident(&def.name)

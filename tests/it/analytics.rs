@@ -694,3 +694,36 @@ fn the_command_line_imports_into_a_stopped_appliance() {
         .unwrap();
     assert_eq!(rows, 2);
 }
+
+#[test]
+fn tenant_databases_read_no_files_but_their_imports_and_stay_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path(), 10, &DuckdbLimits::default());
+    let outside = dir.path().join("outside.csv");
+    std::fs::write(&outside, "a\n1\n").unwrap();
+    let inside = flexboard::analytics::imports_dir(&dir.path().join("facts.duckdb"))
+        .unwrap()
+        .join("staged.csv");
+    std::fs::write(&inside, "a\n1\n").unwrap();
+    let run = |statement: String| db.with_connection(|conn| Ok(conn.execute_batch(&statement)?));
+    for refused in [
+        format!("SELECT * FROM read_csv('{}')", outside.display()),
+        "SELECT * FROM read_csv('/etc/passwd')".to_owned(),
+        format!("COPY facts TO '{}'", dir.path().join("copy.csv").display()),
+        format!(
+            "ATTACH '{}' AS other",
+            dir.path().join("other.duckdb").display()
+        ),
+        "SET enable_external_access = true".to_owned(),
+        "SET GLOBAL allowed_directories = ['/']".to_owned(),
+        "SET memory_limit = '100GB'".to_owned(),
+        "SET threads = 64".to_owned(),
+        "INSTALL httpfs".to_owned(),
+    ] {
+        assert!(run(refused.clone()).is_err(), "{refused}");
+    }
+    assert!(!dir.path().join("copy.csv").exists());
+    assert!(!dir.path().join("other.duckdb").exists());
+    // The staged-imports folder is the one place it reads.
+    assert!(run(format!("SELECT * FROM read_csv('{}')", inside.display())).is_ok());
+}
