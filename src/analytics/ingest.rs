@@ -148,6 +148,16 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A fresh path for a file about to be imported into the tenant database at `db_path`: in its
+/// imports folder (see [`super::imports_dir`]), under a random name with the format's extension.
+pub fn staged_path(db_path: &Path, format: Format) -> Result<std::path::PathBuf, AnalyticsError> {
+    Ok(super::imports_dir(db_path)?.join(format!(
+        "{}.{}",
+        crate::identity::token::random_id("import-", 16),
+        format.extension()
+    )))
+}
+
 /// Appends the rows of `file` (staged by the caller under the tenant's imports folder) to
 /// `dataset`, refreshing its rollups, all in one transaction.
 pub fn import(

@@ -484,10 +484,7 @@ pub fn compile(dataset: &DatasetDef, query: &Query, source: Source<'_>) -> Resul
             )?;
         }
     }
-    if keys > 0 {
-        let positions: Vec<String> = (1..=keys).map(|k| k.to_string()).collect();
-        statement.push(" GROUP BY ").push(&positions.join(", "));
-    }
+    statement.push(&sql::group_by(keys));
     Ok(statement)
 }
 

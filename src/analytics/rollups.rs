@@ -101,14 +101,6 @@ fn aggregate_select(
     Ok((format!("SELECT {}", select.join(", ")), keys))
 }
 
-fn group_by(keys: usize) -> String {
-    if keys == 0 {
-        return String::new();
-    }
-    let positions: Vec<String> = (1..=keys).map(|k| k.to_string()).collect();
-    format!(" GROUP BY {}", positions.join(", "))
-}
-
 /// Builds (or rebuilds) a rollup from all of the dataset's rows and records it. Returns its
 /// row count.
 pub fn build(
@@ -121,7 +113,7 @@ pub fn build(
         "CREATE OR REPLACE TABLE {} AS {select} FROM {}{}",
         rollup_table(&dataset.name, &rollup.name),
         sql::ident(&dataset.name),
-        group_by(keys)
+        sql::group_by(keys)
     ))?;
     record(conn, dataset, rollup)
 }
@@ -140,7 +132,7 @@ pub fn refresh(
     let (Some(grain), Some(time)) = (rollup.grain, dataset.time_column()) else {
         conn.execute_batch(&format!(
             "DELETE FROM {table}; INSERT INTO {table} {select} FROM {source}{}",
-            group_by(keys)
+            sql::group_by(keys)
         ))?;
         return record(conn, dataset, rollup);
     };
@@ -170,14 +162,14 @@ pub fn refresh(
             .push(&format!(" AS TIMESTAMP) AND {time_sql} < CAST("))
             .bind(bound(to))
             .push(" AS TIMESTAMP)")
-            .push(&group_by(keys));
+            .push(&sql::group_by(keys));
         execute(conn, &insert)?;
     }
     if touched.nulls {
         conn.execute_batch(&format!(
             "DELETE FROM {table} WHERE \"__time\" IS NULL; INSERT INTO {table} {select} FROM {source} WHERE {} IS NULL{}",
             sql::column(time),
-            group_by(keys)
+            sql::group_by(keys)
         ))?;
     }
     record(conn, dataset, rollup)

@@ -34,6 +34,15 @@ pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// ` GROUP BY 1, 2, …` for the first `keys` select items (nothing when there are none).
+pub fn group_by(keys: usize) -> String {
+    if keys == 0 {
+        return String::new();
+    }
+    let positions: Vec<String> = (1..=keys).map(|k| k.to_string()).collect();
+    format!(" GROUP BY {}", positions.join(", "))
+}
+
 /// A SQL string literal (single quotes doubled). Only for text Flexboard made itself, such as
 /// the path of a staged import; request values are always parameters.
 pub fn literal(text: &str) -> String {

@@ -86,31 +86,31 @@ impl Appliance {
             .collect();
         let next = AtomicUsize::new(0);
         let workers = ids.len().min(self.limits.connections.max(1) as usize);
-        let mut answers: Vec<Option<Result<PanelAnswer, ServiceError>>> =
-            (0..ids.len()).map(|_| None).collect();
-        let slots = std::sync::Mutex::new(&mut answers);
-        std::thread::scope(|scope| {
-            for _ in 0..workers {
-                scope.spawn(|| {
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(id) = ids.get(index) else { break };
-                        // A panel's own request: table sorting and paging are per panel.
-                        let answer = self.panel_in(grant, &resolved, id, request);
-                        slots.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(answer);
-                    }
-                });
-            }
-        });
+        let mut answers: Vec<(usize, Result<PanelAnswer, ServiceError>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut mine = Vec::new();
+                            let mut index = next.fetch_add(1, Ordering::Relaxed);
+                            while let Some(id) = ids.get(index) {
+                                // A panel's own request: table sorting and paging are per panel.
+                                mine.push((index, self.panel_in(grant, &resolved, id, request)));
+                                index = next.fetch_add(1, Ordering::Relaxed);
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+        answers.sort_by_key(|(index, _)| *index);
         let panels = ids
             .into_iter()
-            .zip(answers)
-            .map(|(id, answer)| {
-                let answer = answer.unwrap_or_else(|| {
-                    Err(ServiceError::Invalid("the panel was not answered".into()))
-                });
-                (id, answer)
-            })
+            .zip(answers.into_iter().map(|(_, answer)| answer))
             .collect();
         Ok(DashboardData {
             dashboard: resolved,
@@ -351,15 +351,10 @@ impl Appliance {
 
     /// A fresh path under the tenant's imports folder for a file about to be imported.
     pub fn staging_path(&self, tenant: &str, format: Format) -> Result<PathBuf, ServiceError> {
-        let folder = self.data_dir.tenant_dir(tenant).join("imports");
-        std::fs::create_dir_all(&folder).map_err(|e| {
-            ServiceError::Invalid(format!("cannot create {}: {e}", folder.display()))
-        })?;
-        Ok(folder.join(format!(
-            "{}.{}",
-            crate::identity::token::random_id("import-", 16),
-            format.extension()
-        )))
+        Ok(ingest::staged_path(
+            &self.data_dir.tenant_db(tenant),
+            format,
+        )?)
     }
 
     /// Imports a staged file into a dataset (see [`ingest::import`]) and records it in the
@@ -458,11 +453,7 @@ pub fn import_offline(
     format: Format,
     progress: &mut dyn FnMut(OfflineProgress),
 ) -> Result<ImportSummary, OfflineError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| OfflineError::Io { path, source }
-    };
-    let size = std::fs::metadata(file).map_err(io(file))?.len();
+    let size = std::fs::metadata(file).map_err(io_error(file))?.len();
     if !data_dir.join("config.redb").exists() {
         return Err(OfflineError::Usage(format!(
             "{} is not a Flexboard data directory (no config.redb); start Flexboard once with --data-dir {0}",
@@ -518,13 +509,7 @@ pub fn import_offline(
     let db = TenantDb::open(&dir.tenant_db(&chosen.id), limits)?;
     db.ensure_rollups(&datasets)?;
 
-    let folder = dir.tenant_dir(&chosen.id).join("imports");
-    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
-    let staged = folder.join(format!(
-        "{}.{}",
-        crate::identity::token::random_id("import-", 16),
-        format.extension()
-    ));
+    let staged = ingest::staged_path(&dir.tenant_db(&chosen.id), format)?;
     let result = (|| {
         copy_with_progress(file, &staged, size, progress)?;
         let summary = ingest::import(&db, definition, &staged, format, limits.threads, &mut |p| {
@@ -549,6 +534,12 @@ pub fn import_offline(
     result
 }
 
+/// Names the file an I/O error happened on.
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> OfflineError {
+    let path = path.display().to_string();
+    move |source| OfflineError::Io { path, source }
+}
+
 fn copy_with_progress(
     from: &Path,
     to: &Path,
@@ -556,23 +547,19 @@ fn copy_with_progress(
     progress: &mut dyn FnMut(OfflineProgress),
 ) -> Result<(), OfflineError> {
     use std::io::{Read, Write};
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| OfflineError::Io { path, source }
-    };
-    let mut reader = std::fs::File::open(from).map_err(io(from))?;
-    let mut writer = std::fs::File::create(to).map_err(io(to))?;
+    let mut reader = std::fs::File::open(from).map_err(io_error(from))?;
+    let mut writer = std::fs::File::create(to).map_err(io_error(to))?;
     let mut buffer = vec![0u8; 1 << 20];
     let mut done = 0u64;
     loop {
-        let read = reader.read(&mut buffer).map_err(io(from))?;
+        let read = reader.read(&mut buffer).map_err(io_error(from))?;
         if read == 0 {
             break;
         }
-        writer.write_all(&buffer[..read]).map_err(io(to))?;
+        writer.write_all(&buffer[..read]).map_err(io_error(to))?;
         done += read as u64;
         progress(OfflineProgress::Copying { done, total });
     }
-    writer.flush().map_err(io(to))?;
+    writer.flush().map_err(io_error(to))?;
     Ok(())
 }

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::blocking;
 use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
+use super::{blocking, flag};
 use crate::appliance::{Appliance, ResolveOptions};
 
 #[derive(Serialize)]
@@ -95,13 +95,6 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let invalid = |m: String| ApiError::new(ErrorCode::InvalidRequest, m);
-    let flag = |value: &Option<String>, name: &str| match value.as_deref() {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(invalid(format!(
-            "{name} must be `true` or `false`, not `{other}`"
-        ))),
-    };
     let as_of = params
         .as_of
         .as_deref()
@@ -124,7 +117,7 @@ pub async fn get(
     let options = ResolveOptions {
         as_of,
         preview,
-        debug: flag(&params.debug, "debug")?,
+        debug: flag(params.debug.as_deref(), "debug")?,
     };
     let as_user = params.as_user.clone().filter(|u| !u.is_empty());
     let resolved = blocking(&app, move |app| match as_user {

@@ -329,6 +329,19 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// A boolean query parameter: absent, empty, `false` or `0` is false; `true` or `1` is true;
+/// anything else is a 400 naming the parameter.
+fn flag(value: Option<&str>, name: &str) -> Result<bool, ApiError> {
+    match value {
+        None | Some("") | Some("false") | Some("0") => Ok(false),
+        Some("true") | Some("1") => Ok(true),
+        Some(other) => Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("{name} must be `true` or `false`, not `{other}`"),
+        )),
+    }
+}
+
 /// Runs blocking appliance work (redb, DuckDB) off the async workers.
 async fn blocking<T: Send + 'static>(
     app: &Arc<Appliance>,

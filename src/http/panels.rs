@@ -9,9 +9,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json_};
 
-use super::blocking;
 use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
+use super::{blocking, flag};
 use crate::analytics::PanelRequest;
 use crate::analytics::panels::MAX_PAGE_SIZE;
 use crate::analytics::periods::{self, Period, Preset, Window};
@@ -38,17 +38,6 @@ pub struct PanelParams {
     page_size: Option<String>,
     disable_aggregation: Option<String>,
     debug: Option<String>,
-}
-
-fn flag(value: Option<&str>, name: &str) -> Result<bool, ApiError> {
-    match value {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
-        Some("true") | Some("1") => Ok(true),
-        Some(other) => Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("{name} must be `true` or `false`, not `{other}`"),
-        )),
-    }
 }
 
 /// A panel's data as JSON, with `_debug.queries` when asked for.
