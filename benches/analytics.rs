@@ -14,11 +14,11 @@ use flexboard::analytics::ingest::{self, Format};
 use flexboard::analytics::panels::{PanelRequest, panel_data};
 use flexboard::analytics::sql::TimeRange;
 use flexboard::analytics::{DuckdbLimits, TenantDb};
-use flexboard::appliance::Credential;
 use flexboard::catalog::DatasetDef;
 use flexboard::dashboards::PanelConfig;
-use flexboard::{Appliance, Config};
 use serde_json::{Value, json};
+
+mod common;
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
@@ -125,31 +125,16 @@ fn main() {
         .unwrap_or(10_000_000);
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
-    let mut config = Config::for_data_dir(&data_dir);
-    config.demo_rows = rows;
-    config.admin_email = Some("bench@example.com".into());
-    config.admin_password = Some("a bench admin passphrase".into());
     let at = |t: &str| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S%.f").unwrap();
     let started = Instant::now();
-    let appliance = Appliance::open(&config).unwrap();
+    let appliance = common::open_demo(&data_dir, rows);
     println!(
         "demo of {rows} rows generated and its rollups built in {:.1} s",
         started.elapsed().as_secs_f64()
     );
 
     // Warm: the demo dashboard's eight panels through the appliance's result cache.
-    let login = appliance
-        .login(
-            "bench@example.com",
-            "a bench admin passphrase",
-            std::net::Ipv4Addr::LOCALHOST.into(),
-            None,
-        )
-        .unwrap();
-    let caller = appliance
-        .authenticate(&Credential::Session(login.token))
-        .unwrap();
-    let grant = appliance.grant(&caller).unwrap();
+    let grant = common::grant_of(&appliance, common::ADMIN, common::PASSWORD);
     let request = PanelRequest {
         page: 1,
         ..PanelRequest::default()

@@ -8,8 +8,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use flexboard::analytics::PanelRequest;
-use flexboard::appliance::Credential;
-use flexboard::{Appliance, Config};
+
+mod common;
 
 fn panels(c: &mut Criterion) {
     let rows = std::env::var("FLEXBOARD_BENCH_ROWS")
@@ -17,29 +17,14 @@ fn panels(c: &mut Criterion) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_data_dir(dir.path().join("data"));
-    config.demo_rows = rows;
-    config.admin_email = Some("bench@example.com".into());
-    config.admin_password = Some("a bench admin passphrase".into());
     let started = std::time::Instant::now();
-    let appliance = Appliance::open(&config).unwrap();
+    let appliance = common::open_demo(&dir.path().join("data"), rows);
     eprintln!(
         "demo of {rows} rows generated in {:.2} s",
         started.elapsed().as_secs_f64()
     );
     // The super-admin's grant: every panel, every row, as the HTTP handler would pass it.
-    let login = appliance
-        .login(
-            "bench@example.com",
-            "a bench admin passphrase",
-            std::net::Ipv4Addr::LOCALHOST.into(),
-            None,
-        )
-        .unwrap();
-    let caller = appliance
-        .authenticate(&Credential::Session(login.token))
-        .unwrap();
-    let tenant = appliance.grant(&caller).unwrap();
+    let tenant = common::grant_of(&appliance, common::ADMIN, common::PASSWORD);
     let request = PanelRequest {
         page: 1,
         ..PanelRequest::default()

@@ -4,35 +4,23 @@
 //! Run: `cargo bench --bench resolve`.
 
 use std::hint::black_box;
-use std::net::Ipv4Addr;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use flexboard::Appliance;
 use flexboard::appliance::{
-    Credential, NewTemplate, NewVersion, OverrideInput, ResolveOptions, TransitionInput,
+    NewTemplate, NewVersion, OverrideInput, ResolveOptions, TransitionInput,
 };
 use flexboard::identity::policy::Grant;
 use flexboard::versioning::{OverrideScope, VersionState};
-use flexboard::{Appliance, Config};
 use serde_json::json;
 
-const ADMIN: &str = "bench@example.com";
-const PASSWORD: &str = "a bench admin passphrase";
+mod common;
 
-fn grant_of(app: &Appliance, email: &str, password: &str) -> Grant {
-    let login = app
-        .login(email, password, Ipv4Addr::LOCALHOST.into(), None)
-        .unwrap();
-    let caller = app.authenticate(&Credential::Session(login.token)).unwrap();
-    app.grant(&caller).unwrap()
-}
+use common::{ADMIN, PASSWORD, grant_of};
 
 fn setup() -> (tempfile::TempDir, Appliance, Grant) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::for_data_dir(dir.path().join("data"));
-    config.demo_rows = 1_000;
-    config.admin_email = Some(ADMIN.into());
-    config.admin_password = Some(PASSWORD.into());
-    let app = Appliance::open(&config).unwrap();
+    let app = common::open_demo(&dir.path().join("data"), 1_000);
     let admin = grant_of(&app, ADMIN, PASSWORD);
     let panels: Vec<_> = (0..50)
         .map(|i| {

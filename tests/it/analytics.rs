@@ -10,6 +10,8 @@ use flexboard::analytics::sql::TimeRange;
 use flexboard::analytics::{AnalyticsError, DuckdbLimits, TenantDb};
 use flexboard::catalog::DatasetDef;
 use flexboard::dashboards::PanelConfig;
+
+use crate::support::assert_close;
 use serde_json::{Value, json};
 
 const DATASET: &str = r"
@@ -540,7 +542,11 @@ fn periods_and_fiscal_years_select_the_right_rows() {
     };
     // Fiscal years start in April here: FY 2024-2025 holds January to March 2025.
     let fy = value(Window::FiscalYear { first_year: 2024 }).unwrap();
-    flexboard_close(fy, sum("ts < TIMESTAMP '2025-04-01'").unwrap());
+    assert_close(
+        fy,
+        sum("ts < TIMESTAMP '2025-04-01'").unwrap(),
+        "FY 2024-2025",
+    );
     assert_eq!(value(Window::FiscalYear { first_year: 2025 }), None);
     let anchor = Some(at("2025-02-14 23:59:59.999999"));
     let mtd = value(Window::Period {
@@ -548,19 +554,21 @@ fn periods_and_fiscal_years_select_the_right_rows() {
         anchor,
     })
     .unwrap();
-    flexboard_close(
+    assert_close(
         mtd,
         sum("ts BETWEEN TIMESTAMP '2025-02-01' AND TIMESTAMP '2025-02-14 23:59:59.999999'")
             .unwrap(),
+        "MTD",
     );
     let ytd = value(Window::Period {
         period: Period::Ytd,
         anchor,
     })
     .unwrap();
-    flexboard_close(
+    assert_close(
         ytd,
         sum("ts <= TIMESTAMP '2025-02-14 23:59:59.999999'").unwrap(),
+        "YTD",
     );
     // The fiscal quarter holding February (from April: January to March) started in January.
     let qtd = value(Window::Period {
@@ -568,11 +576,7 @@ fn periods_and_fiscal_years_select_the_right_rows() {
         anchor,
     })
     .unwrap();
-    flexboard_close(qtd, ytd);
-}
-
-fn flexboard_close(actual: f64, expected: f64) {
-    crate::support::assert_close(actual, expected, "period");
+    assert_close(qtd, ytd, "QTD from January");
 }
 
 #[test]
