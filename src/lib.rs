@@ -34,6 +34,12 @@ pub mod identity;
 pub mod store;
 pub mod versioning;
 
+/// Every Rust allocation goes through mimalloc: resolving and serving dashboards allocate many
+/// small JSON values, and glibc's allocator was about 40 % of a resolution cache miss.
+/// (DuckDB's C++ keeps its own allocations.)
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::future::Future;
 use std::sync::Arc;
 

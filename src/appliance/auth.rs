@@ -410,34 +410,9 @@ impl Appliance {
         credential: &Credential,
         with_grant: bool,
     ) -> Result<(Caller, Option<Grant>), ServiceError> {
-        let key = match credential {
-            Credential::Session(token) => format!("s{}", token::sha256_hex(token)),
-            Credential::ApiKey(text) => format!("k{}", token::sha256_hex(text)),
-        };
         let writes = self.store.write_count();
-        let now = Utc::now();
-        let remembered = self
-            .auth_cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&key)
-            .filter(|(seen, _, grant)| *seen == writes && (grant.is_some() || !with_grant))
-            .cloned();
-        if let Some((_, caller, grant)) = remembered {
-            let fresh = match &caller {
-                Caller::User { session, .. } => {
-                    let resolution =
-                        (self.sessions.idle / 4).min(std::time::Duration::from_secs(60));
-                    !expired(session, self.sessions, now)
-                        && (now - session.last_seen).to_std().unwrap_or_default() <= resolution
-                }
-                Caller::Key { key } => key
-                    .last_used_at
-                    .is_some_and(|at| (now - at).num_seconds() < 60),
-            };
-            if fresh {
-                return Ok((caller, grant));
-            }
+        if let Some(remembered) = self.remembered_caller(credential, with_grant) {
+            return Ok(remembered);
         }
         let caller = self.authenticate(credential)?;
         let grant = if with_grant {
@@ -448,8 +423,40 @@ impl Appliance {
         self.auth_cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .put(key, (writes, caller.clone(), grant.clone()));
+            .put(
+                auth_key(credential),
+                (writes, caller.clone(), grant.clone()),
+            );
         Ok((caller, grant))
+    }
+
+    /// [`caller_and_grant`](Self::caller_and_grant) when its answer is remembered and still
+    /// fresh: memory only, never blocks on the store, so a request can skip the blocking pool.
+    pub fn remembered_caller(
+        &self,
+        credential: &Credential,
+        with_grant: bool,
+    ) -> Option<(Caller, Option<Grant>)> {
+        let writes = self.store.write_count();
+        let now = Utc::now();
+        let (_, caller, grant) = self
+            .auth_cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&auth_key(credential))
+            .filter(|(seen, _, grant)| *seen == writes && (grant.is_some() || !with_grant))
+            .cloned()?;
+        let fresh = match &caller {
+            Caller::User { session, .. } => {
+                let resolution = (self.sessions.idle / 4).min(std::time::Duration::from_secs(60));
+                !expired(session, self.sessions, now)
+                    && (now - session.last_seen).to_std().unwrap_or_default() <= resolution
+            }
+            Caller::Key { key } => key
+                .last_used_at
+                .is_some_and(|at| (now - at).num_seconds() < 60),
+        };
+        fresh.then_some((caller, grant))
     }
 
     /// Who presented `credential`, if it is still valid.
@@ -804,4 +811,12 @@ impl Appliance {
 fn expired(session: &SessionRecord, limits: super::SessionLimits, now: DateTime<Utc>) -> bool {
     let age = |since: DateTime<Utc>| (now - since).to_std().unwrap_or_default();
     age(session.last_seen) > limits.idle || age(session.created_at) > limits.absolute
+}
+
+/// The key a credential's remembered answer is filed under (its hash, never the secret).
+fn auth_key(credential: &Credential) -> String {
+    match credential {
+        Credential::Session(token) => format!("s{}", token::sha256_hex(token)),
+        Credential::ApiKey(text) => format!("k{}", token::sha256_hex(text)),
+    }
 }

@@ -3,8 +3,9 @@
 //! overrides by priority, drop what the caller's roles may not see, and describe how — with a
 //! cache keyed by everything the answer depends on.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +18,6 @@ use crate::store::records::{OverrideState, state_at};
 use crate::store::{ExperimentRecord, PresetRecord, TemplateRecord, VersionRecord};
 use crate::versioning::merge::merge;
 use crate::versioning::{Context, VersionState, arm_for, bucket};
-use sha2::Digest;
 
 /// What the request asked for besides the template.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -113,18 +113,21 @@ pub(super) fn expand_presets(
     Ok(())
 }
 
-/// Whether a value holds a `$preset` reference anywhere.
-fn names_preset(value: &Value) -> bool {
+/// Whether any object in `value` has the member `key` (`$preset`, `visible_to`).
+fn names_key(value: &Value, key: &str) -> bool {
     match value {
-        Value::Object(map) => map.contains_key("$preset") || map.values().any(names_preset),
-        Value::Array(items) => items.iter().any(names_preset),
+        Value::Object(map) => map.contains_key(key) || map.values().any(|v| names_key(v, key)),
+        Value::Array(items) => items.iter().any(|v| names_key(v, key)),
         _ => false,
     }
 }
 
+/// The member naming the roles an object is meant for.
+const AUDIENCE: &str = "visible_to";
+
 /// Whether an object's `visible_to` (if any) includes the caller; allocation-free.
 fn audience_ok(grant: &Grant, v: &Value) -> bool {
-    match v.get("visible_to").and_then(Value::as_array) {
+    match v.get(AUDIENCE).and_then(Value::as_array) {
         None => true,
         Some(roles) => grant.is_audience_by(roles.is_empty(), |role| {
             roles.iter().any(|r| r.as_str() == Some(role))
@@ -148,7 +151,7 @@ fn has_hidden(value: &Value, grant: &Grant) -> bool {
 fn permission_filter(value: &mut Value, grant: &Grant, path: &str, removed: &mut Vec<String>) {
     let allowed = |v: &Value| {
         let roles: Vec<String> = v
-            .get("visible_to")
+            .get(AUDIENCE)
             .and_then(Value::as_array)
             .map(|a| {
                 a.iter()
@@ -271,6 +274,43 @@ pub(super) struct Inputs {
     presets: Vec<PresetRecord>,
     overrides: Vec<crate::store::OverrideRecord>,
     datasets: Vec<crate::catalog::DatasetDef>,
+    /// The current presets by id, gathered on first use.
+    current_presets: OnceLock<BTreeMap<String, Value>>,
+    /// Base configurations (by version number, `draft` for the draft) with the current
+    /// presets expanded, made on first use.
+    expanded: Mutex<HashMap<String, Arc<Expanded>>>,
+}
+
+/// A base configuration with its presets expanded.
+#[derive(Debug)]
+struct Expanded {
+    config: Value,
+    /// Whether any object in it names an audience (`visible_to`); without one, and without
+    /// one in the overrides applied, there is nothing for the permission filter to look for.
+    audience: bool,
+}
+
+impl Inputs {
+    fn current_presets(&self) -> &BTreeMap<String, Value> {
+        self.current_presets
+            .get_or_init(|| preset_contents(&self.presets, None))
+    }
+
+    /// `config` (the base named `number`) with the current presets expanded.
+    fn expanded(&self, number: &str, config: &Value) -> Result<Arc<Expanded>, ServiceError> {
+        let lock = || self.expanded.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = lock().get(number) {
+            return Ok(Arc::clone(done));
+        }
+        let mut config = config.clone();
+        expand_presets(&mut config, self.current_presets()).map_err(ServiceError::Invalid)?;
+        let expanded = Arc::new(Expanded {
+            audience: names_key(&config, AUDIENCE),
+            config,
+        });
+        lock().insert(number.to_owned(), Arc::clone(&expanded));
+        Ok(expanded)
+    }
 }
 
 impl Appliance {
@@ -322,6 +362,8 @@ impl Appliance {
                 .into_iter()
                 .map(|d| d.definition)
                 .collect(),
+            current_presets: OnceLock::new(),
+            expanded: Mutex::new(HashMap::new()),
         });
         self.inputs_cache
             .lock()
@@ -365,7 +407,37 @@ impl Appliance {
         };
         // Generations are read before the store, so an answer computed from older data is
         // filed under an older key and never served after a change.
-        let key = format!(
+        let key = self.resolve_key(grant, template_id, options);
+        if let Some(hit) = self.cache_get(&key) {
+            return Ok(hit);
+        }
+        let resolved = Arc::new(self.resolve_uncached(grant, template_id, &base, options)?);
+        self.cache_put(key, Arc::clone(&resolved));
+        Ok(resolved)
+    }
+
+    /// [`resolve`](Self::resolve) when the answer is in the cache and the grant allows it:
+    /// memory only, so a request can be answered without the blocking pool. `None` sends the
+    /// caller to `resolve` (which also records refusals).
+    pub fn resolve_remembered(
+        &self,
+        grant: &Grant,
+        template_id: &str,
+        options: &ResolveOptions,
+    ) -> Option<Arc<Resolved>> {
+        let allowed = |action| grant.require(Resource::Dashboards, action, None).is_ok();
+        if !allowed(Action::Read)
+            || ((options.preview || options.debug) && !allowed(Action::Update))
+        {
+            return None;
+        }
+        self.cache_get(&self.resolve_key(grant, template_id, options))
+    }
+
+    /// Everything a resolution depends on: the tenant's and template's generations, who is
+    /// asking (role and attributes included) and the options.
+    fn resolve_key(&self, grant: &Grant, template_id: &str, options: &ResolveOptions) -> String {
+        format!(
             "{}\u{0}{template_id}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}",
             grant.tenant,
             self.generation(&grant.tenant, Some(template_id)),
@@ -377,13 +449,7 @@ impl Appliance {
             options.as_of,
             options.preview,
             options.debug,
-        );
-        if let Some(hit) = self.cache_get(&key) {
-            return Ok(hit);
-        }
-        let resolved = Arc::new(self.resolve_uncached(grant, template_id, &base, options)?);
-        self.cache_put(key, Arc::clone(&resolved));
-        Ok(resolved)
+        )
     }
 
     /// [`resolve`](Self::resolve) without the cache (benchmarks measure the miss with it).
@@ -421,8 +487,8 @@ impl Appliance {
         let versions = &inputs.versions;
         let experiments = &inputs.experiments;
         let mut arm = None;
-        let (number, mut config) = match base {
-            Base::Draft => ("draft".to_owned(), template.draft.clone()),
+        let (number, source) = match base {
+            Base::Draft => ("draft".to_owned(), &template.draft),
             Base::Version(number) => {
                 let version = versions
                     .iter()
@@ -431,7 +497,7 @@ impl Appliance {
                         kind: "version",
                         id: format!("{template_id}@{number}"),
                     })?;
-                (version.number.clone(), version.config.clone())
+                (version.number.clone(), &version.config)
             }
             Base::Chosen => {
                 let mut chosen = published_version(versions, at);
@@ -451,11 +517,25 @@ impl Appliance {
                         None => "published version of dashboard",
                     })
                 })?;
-                (version.number.clone(), version.config.clone())
+                (version.number.clone(), &version.config)
             }
         };
-        let presets = preset_contents(&inputs.presets, at);
-        expand_presets(&mut config, &presets).map_err(ServiceError::Invalid)?;
+        let presets = match at {
+            None => Cow::Borrowed(inputs.current_presets()),
+            Some(_) => Cow::Owned(preset_contents(&inputs.presets, at)),
+        };
+        let (mut config, mut audience) = match at {
+            None => {
+                let expanded = inputs.expanded(&number, source)?;
+                (expanded.config.clone(), expanded.audience)
+            }
+            Some(_) => {
+                let mut config = source.clone();
+                expand_presets(&mut config, &presets).map_err(ServiceError::Invalid)?;
+                let audience = names_key(&config, AUDIENCE);
+                (config, audience)
+            }
+        };
 
         // Overrides in force for this caller, lowest priority first.
         let arm_override = arm.as_ref().and_then(|(_, a)| a.override_id.clone());
@@ -484,7 +564,7 @@ impl Appliance {
         for (id, state) in &layers {
             // Patches are cloned only when they name presets to expand.
             let expanded;
-            let patch = if names_preset(&state.patch) {
+            let patch = if names_key(&state.patch, "$preset") {
                 let mut patch = state.patch.clone();
                 expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
                 expanded = patch;
@@ -492,6 +572,7 @@ impl Appliance {
             } else {
                 &state.patch
             };
+            audience = audience || names_key(patch, AUDIENCE);
             let changes = merge(&mut config, patch);
             if options.debug {
                 for change in &changes {
@@ -514,7 +595,7 @@ impl Appliance {
             });
         }
         let mut filtered = Vec::new();
-        if has_hidden(&config, grant) {
+        if audience && has_hidden(&config, grant) {
             permission_filter(&mut config, grant, "", &mut filtered);
         }
 
@@ -534,16 +615,17 @@ impl Appliance {
             serde_json::to_vec(&typed).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let applied_ids: Vec<&str> = layers.iter().map(|(id, _)| *id).collect();
         let experiment = arm.as_ref().map(|(id, a)| json!({"id": id, "arm": a.name}));
-        let mut fingerprint = config_bytes.clone();
-        fingerprint.extend_from_slice(
+        // 128 bits of XXH3 over the body's configuration and what `meta` says besides the time:
+        // the tag only tells a client its copy is current, and hashing 20 KB with SHA-256 took
+        // a tenth of a resolution.
+        let mut fingerprint = xxhash_rust::xxh3::Xxh3::new();
+        fingerprint.update(&config_bytes);
+        fingerprint.update(
             json!([number, applied_ids, experiment])
                 .to_string()
                 .as_bytes(),
         );
-        let etag = format!(
-            "\"{}\"",
-            &crate::identity::token::hex(&sha2::Sha256::digest(&fingerprint))[..32]
-        );
+        let etag = format!("\"{:032x}\"", fingerprint.digest128());
         let mut meta = json!({
             "templateId": template_id,
             "version": number,

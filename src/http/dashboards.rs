@@ -120,11 +120,21 @@ pub async fn get(
         debug: flag(params.debug.as_deref(), "debug")?,
     };
     let as_user = params.as_user.clone().filter(|u| !u.is_empty());
-    let resolved = blocking(&app, move |app| match as_user {
-        Some(user) => app.resolve_as(&g.grant, &id, &user, &options),
-        None => app.resolve(&g.grant, &id, &options),
-    })
-    .await?;
+    // A cached answer is served from memory; anything else resolves on the blocking pool.
+    let remembered = match as_user {
+        None => app.resolve_remembered(&g.grant, &id, &options),
+        Some(_) => None,
+    };
+    let resolved = match remembered {
+        Some(resolved) => resolved,
+        None => {
+            blocking(&app, move |app| match as_user {
+                Some(user) => app.resolve_as(&g.grant, &id, &user, &options),
+                None => app.resolve(&g.grant, &id, &options),
+            })
+            .await?
+        }
+    };
     let etag = resolved.etag.clone();
     let matches = headers
         .get(header::IF_NONE_MATCH)

@@ -90,11 +90,17 @@ async fn resolve(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let check_csrf = unsafe_method(&parts.method);
-    let app = Arc::clone(app);
-    let (caller, grant) =
-        tokio::task::spawn_blocking(move || app.caller_and_grant(&credential, with_grant))
-            .await
-            .map_err(|e| ApiError::internal(&e))??;
+    // A remembered caller is answered from memory; otherwise the store is read on the
+    // blocking pool.
+    let (caller, grant) = match app.remembered_caller(&credential, with_grant) {
+        Some(remembered) => remembered,
+        None => {
+            let app = Arc::clone(app);
+            tokio::task::spawn_blocking(move || app.caller_and_grant(&credential, with_grant))
+                .await
+                .map_err(|e| ApiError::internal(&e))??
+        }
+    };
     if check_csrf
         && let Some(expected) = caller.csrf()
         && !csrf.is_some_and(|sent| constant_time_eq(&sent, expected))

@@ -32,7 +32,7 @@ pub enum ChangeOp {
 /// Applies `patch` to `target` in place and returns the changes it made.
 pub fn merge(target: &mut Value, patch: &Value) -> Vec<Change> {
     let mut changes = Vec::new();
-    merge_at(target, patch, "", &mut changes);
+    merge_at(target, patch, &mut String::new(), &mut changes);
     changes
 }
 
@@ -43,15 +43,17 @@ pub fn merged(target: &Value, patch: &Value) -> Value {
     out
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
-    }
+/// Records a change at the path being built.
+fn record(changes: &mut Vec<Change>, path: &str, op: ChangeOp) {
+    changes.push(Change {
+        path: path.to_owned(),
+        op,
+    });
 }
 
-fn merge_at(target: &mut Value, patch: &Value, path: &str, changes: &mut Vec<Change>) {
+/// `path` is one buffer for the whole walk: each level appends its segment and cuts it off
+/// again, so only recorded changes allocate.
+fn merge_at(target: &mut Value, patch: &Value, path: &mut String, changes: &mut Vec<Change>) {
     match patch {
         Value::Object(patch_map) => {
             if !target.is_object() {
@@ -61,24 +63,26 @@ fn merge_at(target: &mut Value, patch: &Value, path: &str, changes: &mut Vec<Cha
                 return;
             };
             for (key, value) in patch_map {
-                let here = join(path, key);
+                let depth = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
                 if value.is_null() {
                     if target_map.remove(key).is_some() {
-                        changes.push(Change {
-                            path: here,
-                            op: ChangeOp::Delete,
-                        });
+                        record(changes, path, ChangeOp::Delete);
                     }
-                    continue;
-                }
-                match target_map.get_mut(key) {
-                    Some(existing) => merge_at(existing, value, &here, changes),
-                    None => {
-                        let mut added = Value::Null;
-                        merge_at(&mut added, value, &here, changes);
-                        target_map.insert(key.clone(), added);
+                } else {
+                    match target_map.get_mut(key) {
+                        Some(existing) => merge_at(existing, value, path, changes),
+                        None => {
+                            let mut added = Value::Null;
+                            merge_at(&mut added, value, path, changes);
+                            target_map.insert(key.clone(), added);
+                        }
                     }
                 }
+                path.truncate(depth);
             }
         }
         Value::Array(patch_items) => match keyed_patch_field(patch_items, target) {
@@ -99,29 +103,20 @@ fn merge_at(target: &mut Value, patch: &Value, path: &str, changes: &mut Vec<Cha
                 let replacement = Value::Array(items);
                 if *target != replacement {
                     *target = replacement;
-                    changes.push(Change {
-                        path: path.to_owned(),
-                        op: ChangeOp::Set,
-                    });
+                    record(changes, path, ChangeOp::Set);
                 }
             }
             None => {
                 if target != patch {
                     *target = patch.clone();
-                    changes.push(Change {
-                        path: path.to_owned(),
-                        op: ChangeOp::Set,
-                    });
+                    record(changes, path, ChangeOp::Set);
                 }
             }
         },
         other => {
             if target != other {
                 *target = other.clone();
-                changes.push(Change {
-                    path: path.to_owned(),
-                    op: ChangeOp::Set,
-                });
+                record(changes, path, ChangeOp::Set);
             }
         }
     }
@@ -130,7 +125,7 @@ fn merge_at(target: &mut Value, patch: &Value, path: &str, changes: &mut Vec<Cha
 /// A patch value as it lands where nothing was: `null` members dropped, keyed arrays built.
 fn fresh(patch: &Value) -> Value {
     let mut value = Value::Null;
-    merge_at(&mut value, patch, "", &mut Vec::new());
+    merge_at(&mut value, patch, &mut String::new(), &mut Vec::new());
     value
 }
 
@@ -163,43 +158,54 @@ fn merge_keyed(
     items: &mut Vec<Value>,
     patch_items: &[Value],
     field: &str,
-    path: &str,
+    path: &mut String,
     changes: &mut Vec<Change>,
 ) {
     let mut order: Option<Vec<String>> = None;
+    // The elements' keys, kept beside them: finding an element compares keys without looking
+    // each one up in its object again.
+    let mut keys: Vec<Value> = items
+        .iter()
+        .map(|i| item_key(i, field).cloned().unwrap_or(Value::Null))
+        .collect();
     for patch in patch_items {
         if let Some(ids) = patch.get("$order").and_then(Value::as_array) {
             order = Some(ids.iter().map(key_text).collect());
             continue;
         }
-        let Some(key) = item_key(patch, field).cloned() else {
+        let Some(key) = item_key(patch, field) else {
             continue;
         };
-        let here = format!("{path}[{field}={}]", key_text(&key));
-        let position = items.iter().position(|i| item_key(i, field) == Some(&key));
+        let depth = path.len();
+        path.push('[');
+        path.push_str(field);
+        path.push('=');
+        match key.as_str() {
+            Some(text) => path.push_str(text),
+            None => path.push_str(&key.to_string()),
+        }
+        path.push(']');
+        let position = keys.iter().position(|k| k == key);
         let delete = patch.get("$delete").and_then(Value::as_bool) == Some(true);
         match (position, delete) {
             (Some(index), true) => {
                 items.remove(index);
-                changes.push(Change {
-                    path: here,
-                    op: ChangeOp::Remove,
-                });
+                keys.remove(index);
+                record(changes, path, ChangeOp::Remove);
             }
             (None, true) => {}
-            (Some(index), false) => merge_at(&mut items[index], patch, &here, changes),
+            (Some(index), false) => merge_at(&mut items[index], patch, path, changes),
             (None, false) => {
                 let mut element = fresh(patch);
                 if let Some(map) = element.as_object_mut() {
                     map.remove("$delete");
                 }
                 items.push(element);
-                changes.push(Change {
-                    path: here,
-                    op: ChangeOp::Add,
-                });
+                keys.push(key.clone());
+                record(changes, path, ChangeOp::Add);
             }
         }
+        path.truncate(depth);
     }
     if let Some(order) = order {
         let before: Vec<String> = items
@@ -219,10 +225,7 @@ fn merge_keyed(
             .filter_map(|i| item_key(i, field).map(key_text))
             .collect();
         if before != after {
-            changes.push(Change {
-                path: path.to_owned(),
-                op: ChangeOp::Reorder,
-            });
+            record(changes, path, ChangeOp::Reorder);
         }
     }
 }
@@ -361,6 +364,42 @@ mod tests {
         );
         // A patch that changes nothing reports nothing.
         assert!(merge(&mut config, &json!({"currency": "INR"})).is_empty());
+    }
+
+    #[test]
+    fn keyed_elements_are_found_by_key_as_the_array_changes() {
+        let target = json!({"rows": [{"id": "1", "v": "text"}, {"id": 1, "v": "number"}]});
+        let cases = [
+            // A string key and a number key are different elements.
+            (
+                json!({"rows": [{"id": 1, "v": "n"}]}),
+                json!({"rows": [{"id": "1", "v": "text"}, {"id": 1, "v": "n"}]}),
+            ),
+            // An element added by a patch is found by a later element of the same patch.
+            (
+                json!({"rows": [{"id": "x", "v": 1}, {"id": "x", "w": 2}]}),
+                json!({"rows": [{"id": "1", "v": "text"}, {"id": 1, "v": "number"}, {"id": "x", "v": 1, "w": 2}]}),
+            ),
+            // After a removal, the elements behind it are still found.
+            (
+                json!({"rows": [{"id": "1", "$delete": true}, {"id": 1, "v": "moved up"}, {"id": "1", "v": "back"}]}),
+                json!({"rows": [{"id": 1, "v": "moved up"}, {"id": "1", "v": "back"}]}),
+            ),
+        ];
+        for (patch, expected) in cases {
+            assert_eq!(merged(&target, &patch), expected, "{patch}");
+        }
+        // Paths name the element and nest below it.
+        let mut config = json!({"panels": [{"id": "a", "display": {"unit": "₹"}}]});
+        let changes = merge(
+            &mut config,
+            &json!({"panels": [{"id": "a", "display": {"unit": "%", "format": "compact"}}]}),
+        );
+        let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["panels[id=a].display.format", "panels[id=a].display.unit"]
+        );
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

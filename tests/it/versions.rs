@@ -626,3 +626,70 @@ async fn debug_provenance_cache_etag_and_experiments() {
     );
     server.stop().await;
 }
+
+/// Removes every `visible_to` member, anywhere.
+fn strip_audiences(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.remove("visible_to");
+            map.values_mut().for_each(strip_audiences);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_audiences),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audience_named_only_by_an_override_still_hides_its_panel() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let (ed, _) = author(&server).await;
+    let manager = server.login_as(MANAGER).await;
+    let base = format!("/api/v1/templates/{SALES}");
+    let (_, template) = server.call("GET", &base, Some(&ed), None).await;
+    let mut draft = template["template"]["draft"].clone();
+    strip_audiences(&mut draft);
+    let revision = template["template"]["draft_revision"].as_u64().unwrap();
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("{base}/draft"),
+            Some(&ed),
+            Some(json!({"config": draft, "revision": revision})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let preview = format!(
+        "/api/v1/dashboards/{SALES}?preview=draft&debug=true&as_user={}",
+        manager.me["user"]["id"].as_str().unwrap()
+    );
+    let (status, before) = server
+        .call("GET", &preview, Some(&server.admin), None)
+        .await;
+    assert_eq!(status, 200, "{before}");
+    assert!(panel_ids(&before).contains(&"sales_by_channel".to_owned()));
+    assert!(panel_ids(&before).contains(&"sales_overall_kpi".to_owned()));
+
+    let (status, body) = server
+        .call(
+            "POST",
+            &format!("{base}/overrides"),
+            Some(&ed),
+            Some(json!({"id": "kpi-for-executives", "scope": {"type": "role", "value": "sales_manager"}, "patch": {"panels": [{"id": "sales_overall_kpi", "visible_to": ["executive"]}]}, "reason": "executives only"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, after) = server
+        .call("GET", &preview, Some(&server.admin), None)
+        .await;
+    assert_eq!(status, 200, "{after}");
+    assert!(
+        !panel_ids(&after).contains(&"sales_overall_kpi".to_owned()),
+        "{after}"
+    );
+    assert_eq!(
+        after["_debug"]["resolution"]["permissionFilters"],
+        json!(["panels[id=sales_overall_kpi]"])
+    );
+    server.stop().await;
+}
