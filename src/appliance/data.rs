@@ -3,9 +3,9 @@
 //!
 //! Every panel query is built from the resolved dashboard as the caller sees it, with the
 //! dashboard's pre-filters and the caller's row filters added to the panel's own; the cached
-//! result's key holds all of them together with the tenant, the dataset definition and the data
-//! generation, so an import, a policy change or another caller never meets a stale or foreign
-//! result.
+//! result's key holds all of them together with the tenant, the catalog generation (moved by
+//! every change of a dataset definition) and the data generation, so an import, a policy change
+//! or another caller never meets a stale or foreign result.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -134,11 +134,18 @@ impl Appliance {
                 id: panel_id.to_owned(),
             })?
             .clone();
-        let dataset = self.dataset_def(&grant.tenant, panel.source.dataset())?;
+        let (catalog_generation, catalog) = self.catalog(&grant.tenant)?;
+        let dataset = catalog
+            .iter()
+            .find(|d| d.name == panel.source.dataset())
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "dataset",
+                id: panel.source.dataset().to_owned(),
+            })?;
         // Reading data is decided with the rows: `row_filters` refuses callers without data
         // access and narrows `own` access to the caller's rows.
         let row_filters = grant
-            .row_filters(&dataset)
+            .row_filters(dataset)
             .map_err(|denied| self.deny(grant, panel_id, denied))?;
         // The dashboard's pre-filters apply to panels whose dataset has their column.
         if let Some(filters) = panel.source.filters_mut() {
@@ -173,7 +180,9 @@ impl Appliance {
         let key = serde_json::json!({
             "tenant": grant.tenant,
             "generation": generation,
-            "dataset": dataset,
+            // The definition (columns, policies, rollups) is named by the catalog generation.
+            "catalog": catalog_generation,
+            "dataset": dataset.name,
             "source": panel.source,
             "display": panel.display,
             "range": [request.range.start, request.range.end],
@@ -201,8 +210,8 @@ impl Appliance {
             return Ok(PanelAnswer { data, explain });
         }
         let (data, explain) = db.with_connection(|conn| {
-            panel_data(conn, &dataset, &panel, &request, &|rollup| {
-                db.is_built(&dataset, rollup)
+            panel_data(conn, dataset, &panel, &request, &|rollup| {
+                db.is_built(dataset, rollup)
             })
         })?;
         let data = Arc::new(data);
@@ -213,12 +222,37 @@ impl Appliance {
         Ok(PanelAnswer { data, explain })
     }
 
+    /// The tenant's dataset definitions and the generation they belong to, from memory while
+    /// that generation has not moved (it is read before the store, so definitions read after
+    /// a change are never filed under the generation before it).
+    pub(super) fn catalog(
+        &self,
+        tenant: &str,
+    ) -> Result<(u64, Arc<Vec<DatasetDef>>), ServiceError> {
+        let generation = self.generation(tenant, None);
+        let lock = || self.catalogs.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((seen, catalog)) = lock().get(tenant)
+            && *seen == generation
+        {
+            return Ok((generation, Arc::clone(catalog)));
+        }
+        let catalog: Arc<Vec<DatasetDef>> = Arc::new(
+            self.store
+                .datasets(tenant)?
+                .into_iter()
+                .map(|d| d.definition)
+                .collect(),
+        );
+        lock().insert(tenant.to_owned(), (generation, Arc::clone(&catalog)));
+        Ok((generation, catalog))
+    }
+
     fn dataset_def(&self, tenant: &str, name: &str) -> Result<DatasetDef, ServiceError> {
-        self.store
-            .datasets(tenant)?
-            .into_iter()
-            .map(|d| d.definition)
+        let (_, catalog) = self.catalog(tenant)?;
+        catalog
+            .iter()
             .find(|d| d.name == name)
+            .cloned()
             .ok_or_else(|| ServiceError::NotFound {
                 kind: "dataset",
                 id: name.to_owned(),
@@ -340,6 +374,9 @@ impl Appliance {
             tx.audit(event);
             Ok(())
         })?;
+        // Resolutions validate against the catalog, and cached panel results name it by this
+        // generation: both are recomputed from the new definition.
+        self.bump(&grant.tenant, None);
         self.datasets(grant)?
             .into_iter()
             .find(|d| d.definition.name == definition.name)

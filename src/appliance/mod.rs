@@ -154,10 +154,13 @@ pub struct Appliance {
     first_start: Mutex<Option<FirstStart>>,
     secure_cookies: bool,
     /// Change counters: `tenant/template` for a template's versions, overrides and experiments,
-    /// `tenant` for its presets. Resolution cache keys include them.
+    /// `tenant` for its presets and dataset catalog. Resolution and panel-result cache keys
+    /// include them.
     generations: Mutex<std::collections::HashMap<String, u64>>,
     resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
+    /// Each tenant's dataset definitions with the tenant generation they were read at.
+    catalogs: Mutex<std::collections::HashMap<String, (u64, Arc<Vec<crate::catalog::DatasetDef>>)>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
     auth_cache: Mutex<lru::LruCache<String, Remembered>>,
     /// Panel results by everything they depend on; see `data.rs`.
@@ -260,6 +263,7 @@ impl Appliance {
             inputs_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(1_000).expect("non-zero"),
             )),
+            catalogs: Mutex::new(std::collections::HashMap::new()),
             auth_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(10_000).expect("non-zero"),
             )),
@@ -296,8 +300,8 @@ impl Appliance {
             .unwrap_or(0)
     }
 
-    /// Marks a template's inputs (or, with `None`, a tenant's presets) as changed: resolutions
-    /// computed before no longer match any cache key.
+    /// Marks a template's inputs (or, with `None`, a tenant's presets and catalog) as changed:
+    /// resolutions and panel results computed before no longer match any cache key.
     pub(crate) fn bump(&self, tenant: &str, template: Option<&str>) {
         *self
             .generations

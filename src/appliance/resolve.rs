@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
@@ -273,12 +274,14 @@ pub(super) struct Inputs {
     experiments: Vec<ExperimentRecord>,
     presets: Vec<PresetRecord>,
     overrides: Vec<crate::store::OverrideRecord>,
-    datasets: Vec<crate::catalog::DatasetDef>,
+    datasets: Arc<Vec<crate::catalog::DatasetDef>>,
     /// The current presets by id, gathered on first use.
     current_presets: OnceLock<BTreeMap<String, Value>>,
     /// Base configurations (by version number, `draft` for the draft) with the current
     /// presets expanded, made on first use.
     expanded: Mutex<HashMap<String, Arc<Expanded>>>,
+    /// The largest response body resolved from these inputs, to size the next one.
+    body_size: AtomicUsize,
 }
 
 /// A base configuration with its presets expanded.
@@ -356,14 +359,10 @@ impl Appliance {
                 .into_iter()
                 .filter(|o| o.template == template_id)
                 .collect(),
-            datasets: self
-                .store
-                .datasets(tenant)?
-                .into_iter()
-                .map(|d| d.definition)
-                .collect(),
+            datasets: self.catalog(tenant)?.1,
             current_presets: OnceLock::new(),
             expanded: Mutex::new(HashMap::new()),
+            body_size: AtomicUsize::new(0),
         });
         self.inputs_cache
             .lock()
@@ -610,16 +609,20 @@ impl Appliance {
                 "dashboard `{template_id}` does not resolve to a valid configuration for you ({e}); check its overrides"
             ))
         })?;
-        // The typed configuration is serialized once: its bytes make the ETag and the body.
-        let config_bytes =
-            serde_json::to_vec(&typed).map_err(|e| ServiceError::Invalid(e.to_string()))?;
+        // The typed configuration is serialized once, straight into the body (sized like the
+        // last body of this template); those bytes also make the ETag.
+        const PREFIX: &[u8] = b"{\"config\":";
+        let mut bytes = Vec::with_capacity(inputs.body_size.load(Ordering::Relaxed) + 1024);
+        bytes.extend_from_slice(PREFIX);
+        serde_json::to_writer(&mut bytes, &typed)
+            .map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let applied_ids: Vec<&str> = layers.iter().map(|(id, _)| *id).collect();
         let experiment = arm.as_ref().map(|(id, a)| json!({"id": id, "arm": a.name}));
         // 128 bits of XXH3 over the body's configuration and what `meta` says besides the time:
         // the tag only tells a client its copy is current, and hashing 20 KB with SHA-256 took
         // a tenth of a resolution.
         let mut fingerprint = xxhash_rust::xxh3::Xxh3::new();
-        fingerprint.update(&config_bytes);
+        fingerprint.update(&bytes[PREFIX.len()..]);
         fingerprint.update(
             json!([number, applied_ids, experiment])
                 .to_string()
@@ -639,9 +642,6 @@ impl Appliance {
         if let Some(at) = at {
             meta["asOf"] = json!(at);
         }
-        let mut bytes = Vec::with_capacity(config_bytes.len() + 512);
-        bytes.extend_from_slice(b"{\"config\":");
-        bytes.extend_from_slice(&config_bytes);
         bytes.extend_from_slice(b",\"meta\":");
         bytes.extend_from_slice(meta.to_string().as_bytes());
         if options.debug {
@@ -658,6 +658,7 @@ impl Appliance {
             bytes.extend_from_slice(debug.to_string().as_bytes());
         }
         bytes.push(b'}');
+        inputs.body_size.fetch_max(bytes.len(), Ordering::Relaxed);
         Ok(Resolved {
             config: typed,
             meta,

@@ -506,15 +506,15 @@ impl DashboardConfig {
                 "a dashboard needs at least one panel".into(),
             ));
         }
+        let mut seen = std::collections::HashSet::with_capacity(self.panels.len());
+        if let Some(twice) = self.panels.iter().find(|p| !seen.insert(p.id.as_str())) {
+            return Err(dashboard_error(format!(
+                "panel id `{}` is used twice",
+                twice.id
+            )));
+        }
         let columns = self.layout.columns;
-        for index in 0..self.panels.len() {
-            let panel_id = self.panels[index].id.clone();
-            if self.panels[..index].iter().any(|p| p.id == panel_id) {
-                return Err(dashboard_error(format!(
-                    "panel id `{panel_id}` is used twice"
-                )));
-            }
-            let panel = &mut self.panels[index];
+        for panel in &mut self.panels {
             panel.fill_default_size();
             panel.validate(columns, datasets)?;
         }

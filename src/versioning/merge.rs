@@ -135,6 +135,14 @@ fn item_key<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
         .filter(|v| v.is_string() || v.is_number())
 }
 
+/// A key's hash; a string and a number of the same text hash apart.
+fn key_hash(key: &Value) -> u64 {
+    match key.as_str() {
+        Some(text) => xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), 1),
+        None => xxhash_rust::xxh3::xxh3_64_with_seed(key.to_string().as_bytes(), 2),
+    }
+}
+
 fn key_text(key: &Value) -> String {
     key.as_str().map_or_else(|| key.to_string(), str::to_owned)
 }
@@ -162,11 +170,11 @@ fn merge_keyed(
     changes: &mut Vec<Change>,
 ) {
     let mut order: Option<Vec<String>> = None;
-    // The elements' keys, kept beside them: finding an element compares keys without looking
-    // each one up in its object again.
-    let mut keys: Vec<Value> = items
+    // A hash of each element's key, kept beside it: finding an element compares numbers, and
+    // only a matching hash is checked against the element itself.
+    let mut keys: Vec<u64> = items
         .iter()
-        .map(|i| item_key(i, field).cloned().unwrap_or(Value::Null))
+        .map(|i| item_key(i, field).map_or(0, key_hash))
         .collect();
     for patch in patch_items {
         if let Some(ids) = patch.get("$order").and_then(Value::as_array) {
@@ -185,7 +193,11 @@ fn merge_keyed(
             None => path.push_str(&key.to_string()),
         }
         path.push(']');
-        let position = keys.iter().position(|k| k == key);
+        let hash = key_hash(key);
+        let position = keys
+            .iter()
+            .enumerate()
+            .position(|(i, k)| *k == hash && item_key(&items[i], field) == Some(key));
         let delete = patch.get("$delete").and_then(Value::as_bool) == Some(true);
         match (position, delete) {
             (Some(index), true) => {
@@ -201,7 +213,7 @@ fn merge_keyed(
                     map.remove("$delete");
                 }
                 items.push(element);
-                keys.push(key.clone());
+                keys.push(hash);
                 record(changes, path, ChangeOp::Add);
             }
         }

@@ -401,3 +401,44 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dataset_definition_change_reaches_cached_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    // The demo's fiscal year starts in April; the answer is cached after the first request.
+    let april = kpi(&server, "&fy=2024-2025").await;
+    let again = kpi(&server, "&fy=2024-2025").await;
+    assert_eq!(again["_debug"]["queries"][0]["cacheHit"], true, "{again}");
+    assert_eq!(again["value"], april["value"]);
+
+    let list = server.get_ok("/api/v1/datasets").await;
+    let mut sales = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "sales")
+        .unwrap()
+        .clone();
+    let definition = sales.as_object_mut().unwrap();
+    definition.remove("rows");
+    definition.remove("rollupState");
+    definition.insert("fiscal_year_start".into(), json!(7));
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/datasets/sales",
+            Some(&server.admin),
+            Some(sales),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The same request now means July to June.
+    let july = kpi(&server, "&fy=2024-2025").await;
+    assert_eq!(july["_debug"]["queries"][0]["cacheHit"], false, "{july}");
+    let dates = kpi(&server, "&start_date=2024-07-01&end_date=2025-06-30").await;
+    assert_eq!(july["value"], dates["value"]);
+    assert_ne!(july["value"], april["value"]);
+    server.stop().await;
+}
