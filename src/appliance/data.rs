@@ -33,6 +33,9 @@ pub struct PanelAnswer {
 /// A cached panel result with the statements that computed it.
 pub(super) type CachedPanel = (Arc<PanelData>, Vec<QueryExplain>);
 
+/// A tenant's dataset definitions as read at one generation.
+pub(super) type Catalog = Arc<Vec<DatasetDef>>;
+
 /// Every panel of a dashboard: each panel's answer or its own error.
 pub struct DashboardData {
     pub dashboard: Arc<Resolved>,
@@ -225,10 +228,7 @@ impl Appliance {
     /// The tenant's dataset definitions and the generation they belong to, from memory while
     /// that generation has not moved (it is read before the store, so definitions read after
     /// a change are never filed under the generation before it).
-    pub(super) fn catalog(
-        &self,
-        tenant: &str,
-    ) -> Result<(u64, Arc<Vec<DatasetDef>>), ServiceError> {
+    pub(super) fn catalog(&self, tenant: &str) -> Result<(u64, Catalog), ServiceError> {
         let generation = self.generation(tenant, None);
         let lock = || self.catalogs.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((seen, catalog)) = lock().get(tenant)
@@ -236,7 +236,7 @@ impl Appliance {
         {
             return Ok((generation, Arc::clone(catalog)));
         }
-        let catalog: Arc<Vec<DatasetDef>> = Arc::new(
+        let catalog: Catalog = Arc::new(
             self.store
                 .datasets(tenant)?
                 .into_iter()

@@ -160,7 +160,7 @@ pub struct Appliance {
     resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
     /// Each tenant's dataset definitions with the tenant generation they were read at.
-    catalogs: Mutex<std::collections::HashMap<String, (u64, Arc<Vec<crate::catalog::DatasetDef>>)>>,
+    catalogs: Mutex<std::collections::HashMap<String, (u64, data::Catalog)>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
     auth_cache: Mutex<lru::LruCache<String, Remembered>>,
     /// Panel results by everything they depend on; see `data.rs`.
