@@ -114,7 +114,7 @@ pub(super) fn expand_presets(
     Ok(())
 }
 
-/// Whether any object in `value` has the member `key` (`$preset`, `visible_to`).
+/// Whether any object in `value` has the member `key` (`visible_to`).
 fn names_key(value: &Value, key: &str) -> bool {
     match value {
         Value::Object(map) => map.contains_key(key) || map.values().any(|v| names_key(v, key)),
@@ -280,11 +280,13 @@ pub(super) struct Inputs {
     /// Base configurations (by version number, `draft` for the draft) with the current
     /// presets expanded, made on first use.
     expanded: Mutex<HashMap<String, Arc<Expanded>>>,
+    /// Current override patches (by override id) with the current presets expanded.
+    patches: Mutex<HashMap<String, Arc<Expanded>>>,
     /// The largest response body resolved from these inputs, to size the next one.
     body_size: AtomicUsize,
 }
 
-/// A base configuration with its presets expanded.
+/// A base configuration or an override's patch with its presets expanded.
 #[derive(Debug)]
 struct Expanded {
     config: Value,
@@ -301,17 +303,31 @@ impl Inputs {
 
     /// `config` (the base named `number`) with the current presets expanded.
     fn expanded(&self, number: &str, config: &Value) -> Result<Arc<Expanded>, ServiceError> {
-        let lock = || self.expanded.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(done) = lock().get(number) {
+        self.expand_once(&self.expanded, number, config)
+    }
+
+    /// The current patch of override `id` with the current presets expanded.
+    fn patch(&self, id: &str, patch: &Value) -> Result<Arc<Expanded>, ServiceError> {
+        self.expand_once(&self.patches, id, patch)
+    }
+
+    fn expand_once(
+        &self,
+        done: &Mutex<HashMap<String, Arc<Expanded>>>,
+        key: &str,
+        value: &Value,
+    ) -> Result<Arc<Expanded>, ServiceError> {
+        let lock = || done.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(done) = lock().get(key) {
             return Ok(Arc::clone(done));
         }
-        let mut config = config.clone();
+        let mut config = value.clone();
         expand_presets(&mut config, self.current_presets()).map_err(ServiceError::Invalid)?;
         let expanded = Arc::new(Expanded {
             audience: names_key(&config, AUDIENCE),
             config,
         });
-        lock().insert(number.to_owned(), Arc::clone(&expanded));
+        lock().insert(key.to_owned(), Arc::clone(&expanded));
         Ok(expanded)
     }
 }
@@ -362,6 +378,7 @@ impl Appliance {
             datasets: self.catalog(tenant)?.1,
             current_presets: OnceLock::new(),
             expanded: Mutex::new(HashMap::new()),
+            patches: Mutex::new(HashMap::new()),
             body_size: AtomicUsize::new(0),
         });
         self.inputs_cache
@@ -561,18 +578,19 @@ impl Appliance {
         let mut applied = Vec::new();
         let mut provenance = BTreeMap::new();
         for (id, state) in &layers {
-            // Patches are cloned only when they name presets to expand.
-            let expanded;
-            let patch = if names_key(&state.patch, "$preset") {
-                let mut patch = state.patch.clone();
-                expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
-                expanded = patch;
-                &expanded
-            } else {
-                &state.patch
+            let patch = match at {
+                None => inputs.patch(id, &state.patch)?,
+                Some(_) => {
+                    let mut patch = state.patch.clone();
+                    expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
+                    Arc::new(Expanded {
+                        audience: names_key(&patch, AUDIENCE),
+                        config: patch,
+                    })
+                }
             };
-            audience = audience || names_key(patch, AUDIENCE);
-            let changes = merge(&mut config, patch);
+            audience = audience || patch.audience;
+            let changes = merge(&mut config, &patch.config);
             if options.debug {
                 for change in &changes {
                     provenance.insert(change.path.clone(), (*id).to_owned());

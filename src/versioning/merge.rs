@@ -86,16 +86,12 @@ fn merge_at(target: &mut Value, patch: &Value, path: &mut String, changes: &mut 
             }
         }
         Value::Array(patch_items) => match keyed_patch_field(patch_items, target) {
-            Some(field)
-                if target
-                    .as_array()
-                    .is_some_and(|items| items.iter().all(|i| item_key(i, field).is_some())) =>
-            {
+            Some((field, true)) => {
                 if let Value::Array(items) = target {
                     merge_keyed(items, patch_items, field, path, changes);
                 }
             }
-            Some(field) => {
+            Some((field, false)) => {
                 // A keyed patch landing where no keyed array is: its elements as they would be
                 // added one by one, so that applying it again changes nothing.
                 let mut items = Vec::new();
@@ -148,17 +144,20 @@ fn key_text(key: &Value) -> String {
 }
 
 /// The key field of a keyed patch array: every element is an object with that field (or an
-/// `$order` directive), and at least one has it or the target is keyed by it.
-fn keyed_patch_field(patch_items: &[Value], target: &Value) -> Option<&'static str> {
-    ["id", "key"].into_iter().find(|field| {
-        let target_keyed = target.as_array().is_some_and(|items| {
-            !items.is_empty() && items.iter().all(|i| item_key(i, field).is_some())
-        });
-        (target_keyed || patch_items.iter().any(|p| item_key(p, field).is_some()))
+/// `$order` directive), and at least one has it or the target is keyed by it. With it, whether
+/// the target is an array whose elements all carry that field (an empty one does).
+fn keyed_patch_field(patch_items: &[Value], target: &Value) -> Option<(&'static str, bool)> {
+    ["id", "key"].into_iter().find_map(|field| {
+        let target_items = target.as_array();
+        let all_keyed =
+            target_items.is_some_and(|items| items.iter().all(|i| item_key(i, field).is_some()));
+        let target_keyed = all_keyed && target_items.is_some_and(|items| !items.is_empty());
+        let keyed = (target_keyed || patch_items.iter().any(|p| item_key(p, field).is_some()))
             && patch_items.iter().all(|p| {
                 item_key(p, field).is_some()
                     || p.as_object().is_some_and(|o| o.contains_key("$order"))
-            })
+            });
+        keyed.then_some((field, all_keyed))
     })
 }
 
