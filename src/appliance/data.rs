@@ -138,13 +138,7 @@ impl Appliance {
             })?
             .clone();
         let (catalog_generation, catalog) = self.catalog(&grant.tenant)?;
-        let dataset = catalog
-            .iter()
-            .find(|d| d.name == panel.source.dataset())
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "dataset",
-                id: panel.source.dataset().to_owned(),
-            })?;
+        let dataset = find_dataset(&catalog, panel.source.dataset())?;
         // Reading data is decided with the rows: `row_filters` refuses callers without data
         // access and narrows `own` access to the caller's rows.
         let row_filters = grant
@@ -248,15 +242,7 @@ impl Appliance {
     }
 
     fn dataset_def(&self, tenant: &str, name: &str) -> Result<DatasetDef, ServiceError> {
-        let (_, catalog) = self.catalog(tenant)?;
-        catalog
-            .iter()
-            .find(|d| d.name == name)
-            .cloned()
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "dataset",
-                id: name.to_owned(),
-            })
+        find_dataset(&self.catalog(tenant)?.1, name).cloned()
     }
 
     /// The tenant's datasets with their row counts and rollup states.
@@ -599,4 +585,15 @@ fn copy_with_progress(
     }
     writer.flush().map_err(io_error(to))?;
     Ok(())
+}
+
+/// The dataset `name` of a catalog.
+fn find_dataset<'a>(catalog: &'a [DatasetDef], name: &str) -> Result<&'a DatasetDef, ServiceError> {
+    catalog
+        .iter()
+        .find(|d| d.name == name)
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "dataset",
+            id: name.to_owned(),
+        })
 }

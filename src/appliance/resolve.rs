@@ -3,7 +3,6 @@
 //! overrides by priority, drop what the caller's roles may not see, and describe how — with a
 //! cache keyed by everything the answer depends on.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -39,6 +38,27 @@ pub(super) enum Base {
     Draft,
     /// A given version (impact analysis).
     Version(String),
+}
+
+impl Base {
+    /// The base a request's options ask for: the draft when previewing, else the normal choice.
+    pub(super) fn of(options: &ResolveOptions) -> Self {
+        if options.preview {
+            Self::Draft
+        } else {
+            Self::Chosen
+        }
+    }
+}
+
+/// What resolving with `options` needs: reading the dashboard and, to preview its draft or see
+/// the provenance, editing it.
+fn needed_actions(options: &ResolveOptions) -> &'static [Action] {
+    if options.preview || options.debug {
+        &[Action::Read, Action::Update]
+    } else {
+        &[Action::Read]
+    }
 }
 
 /// A resolved dashboard: the typed configuration for queries, the response body and its ETag.
@@ -114,11 +134,21 @@ pub(super) fn expand_presets(
     Ok(())
 }
 
-/// Whether any object in `value` has the member `key` (`visible_to`).
-fn names_key(value: &Value, key: &str) -> bool {
+/// A copy of `config` with its presets expanded.
+pub(super) fn expanded(
+    config: &Value,
+    presets: &BTreeMap<String, Value>,
+) -> Result<Value, ServiceError> {
+    let mut config = config.clone();
+    expand_presets(&mut config, presets).map_err(ServiceError::Invalid)?;
+    Ok(config)
+}
+
+/// Whether any object in `value` names an audience (has `visible_to`).
+fn names_audience(value: &Value) -> bool {
     match value {
-        Value::Object(map) => map.contains_key(key) || map.values().any(|v| names_key(v, key)),
-        Value::Array(items) => items.iter().any(|v| names_key(v, key)),
+        Value::Object(map) => map.contains_key(AUDIENCE) || map.values().any(names_audience),
+        Value::Array(items) => items.iter().any(names_audience),
         _ => false,
     }
 }
@@ -279,7 +309,7 @@ pub(super) struct Inputs {
     current_presets: OnceLock<BTreeMap<String, Value>>,
     /// Base configurations (by version number, `draft` for the draft) with the current
     /// presets expanded, made on first use.
-    expanded: Mutex<HashMap<String, Arc<Expanded>>>,
+    bases: Mutex<HashMap<String, Arc<Expanded>>>,
     /// Current override patches (by override id) with the current presets expanded.
     patches: Mutex<HashMap<String, Arc<Expanded>>>,
     /// The largest response body resolved from these inputs, to size the next one.
@@ -295,40 +325,40 @@ struct Expanded {
     audience: bool,
 }
 
+impl Expanded {
+    fn new(config: Value) -> Self {
+        Self {
+            audience: names_audience(&config),
+            config,
+        }
+    }
+}
+
 impl Inputs {
     fn current_presets(&self) -> &BTreeMap<String, Value> {
         self.current_presets
             .get_or_init(|| preset_contents(&self.presets, None))
     }
 
-    /// `config` (the base named `number`) with the current presets expanded.
-    fn expanded(&self, number: &str, config: &Value) -> Result<Arc<Expanded>, ServiceError> {
-        self.expand_once(&self.expanded, number, config)
-    }
-
-    /// The current patch of override `id` with the current presets expanded.
-    fn patch(&self, id: &str, patch: &Value) -> Result<Arc<Expanded>, ServiceError> {
-        self.expand_once(&self.patches, id, patch)
-    }
-
-    fn expand_once(
+    /// `value` with its presets expanded: with those live at a past moment when `past` gives
+    /// them, else with the current ones, once, kept in `done` under `key`.
+    fn expand(
         &self,
         done: &Mutex<HashMap<String, Arc<Expanded>>>,
         key: &str,
         value: &Value,
+        past: Option<&BTreeMap<String, Value>>,
     ) -> Result<Arc<Expanded>, ServiceError> {
+        if let Some(presets) = past {
+            return Ok(Arc::new(Expanded::new(expanded(value, presets)?)));
+        }
         let lock = || done.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(done) = lock().get(key) {
             return Ok(Arc::clone(done));
         }
-        let mut config = value.clone();
-        expand_presets(&mut config, self.current_presets()).map_err(ServiceError::Invalid)?;
-        let expanded = Arc::new(Expanded {
-            audience: names_key(&config, AUDIENCE),
-            config,
-        });
-        lock().insert(key.to_owned(), Arc::clone(&expanded));
-        Ok(expanded)
+        let made = Arc::new(Expanded::new(expanded(value, self.current_presets())?));
+        lock().insert(key.to_owned(), Arc::clone(&made));
+        Ok(made)
     }
 }
 
@@ -377,7 +407,7 @@ impl Appliance {
                 .collect(),
             datasets: self.catalog(tenant)?.1,
             current_presets: OnceLock::new(),
-            expanded: Mutex::new(HashMap::new()),
+            bases: Mutex::new(HashMap::new()),
             patches: Mutex::new(HashMap::new()),
             body_size: AtomicUsize::new(0),
         });
@@ -412,22 +442,17 @@ impl Appliance {
         template_id: &str,
         options: &ResolveOptions,
     ) -> Result<Arc<Resolved>, ServiceError> {
-        self.require(grant, Resource::Dashboards, Action::Read, template_id)?;
-        if options.preview || options.debug {
-            self.require(grant, Resource::Dashboards, Action::Update, template_id)?;
+        for action in needed_actions(options) {
+            self.require(grant, Resource::Dashboards, *action, template_id)?;
         }
-        let base = if options.preview {
-            Base::Draft
-        } else {
-            Base::Chosen
-        };
         // Generations are read before the store, so an answer computed from older data is
         // filed under an older key and never served after a change.
         let key = self.resolve_key(grant, template_id, options);
         if let Some(hit) = self.cache_get(&key) {
             return Ok(hit);
         }
-        let resolved = Arc::new(self.resolve_uncached(grant, template_id, &base, options)?);
+        let resolved =
+            Arc::new(self.resolve_uncached(grant, template_id, &Base::of(options), options)?);
         self.cache_put(key, Arc::clone(&resolved));
         Ok(resolved)
     }
@@ -441,10 +466,10 @@ impl Appliance {
         template_id: &str,
         options: &ResolveOptions,
     ) -> Option<Arc<Resolved>> {
-        let allowed = |action| grant.require(Resource::Dashboards, action, None).is_ok();
-        if !allowed(Action::Read)
-            || ((options.preview || options.debug) && !allowed(Action::Update))
-        {
+        let allowed = needed_actions(options)
+            .iter()
+            .all(|action| grant.require(Resource::Dashboards, *action, None).is_ok());
+        if !allowed {
             return None;
         }
         self.cache_get(&self.resolve_key(grant, template_id, options))
@@ -476,12 +501,7 @@ impl Appliance {
         options: &ResolveOptions,
     ) -> Result<Resolved, ServiceError> {
         self.require(grant, Resource::Dashboards, Action::Read, template_id)?;
-        let base = if options.preview {
-            Base::Draft
-        } else {
-            Base::Chosen
-        };
-        self.resolve_uncached(grant, template_id, &base, options)
+        self.resolve_uncached(grant, template_id, &Base::of(options), options)
     }
 
     pub(super) fn resolve_uncached(
@@ -536,22 +556,12 @@ impl Appliance {
                 (version.number.clone(), &version.config)
             }
         };
-        let presets = match at {
-            None => Cow::Borrowed(inputs.current_presets()),
-            Some(_) => Cow::Owned(preset_contents(&inputs.presets, at)),
-        };
-        let (mut config, mut audience) = match at {
-            None => {
-                let expanded = inputs.expanded(&number, source)?;
-                (expanded.config.clone(), expanded.audience)
-            }
-            Some(_) => {
-                let mut config = source.clone();
-                expand_presets(&mut config, &presets).map_err(ServiceError::Invalid)?;
-                let audience = names_key(&config, AUDIENCE);
-                (config, audience)
-            }
-        };
+        // A past moment's configuration takes that moment's presets; the current one's
+        // expansion is kept with the inputs.
+        let past_presets = at.map(|at| preset_contents(&inputs.presets, Some(at)));
+        let start = inputs.expand(&inputs.bases, &number, source, past_presets.as_ref())?;
+        let mut config = start.config.clone();
+        let mut audience = start.audience;
 
         // Overrides in force for this caller, lowest priority first.
         let arm_override = arm.as_ref().and_then(|(_, a)| a.override_id.clone());
@@ -578,17 +588,7 @@ impl Appliance {
         let mut applied = Vec::new();
         let mut provenance = BTreeMap::new();
         for (id, state) in &layers {
-            let patch = match at {
-                None => inputs.patch(id, &state.patch)?,
-                Some(_) => {
-                    let mut patch = state.patch.clone();
-                    expand_presets(&mut patch, &presets).map_err(ServiceError::Invalid)?;
-                    Arc::new(Expanded {
-                        audience: names_key(&patch, AUDIENCE),
-                        config: patch,
-                    })
-                }
-            };
+            let patch = inputs.expand(&inputs.patches, id, &state.patch, past_presets.as_ref())?;
             audience = audience || patch.audience;
             let changes = merge(&mut config, &patch.config);
             if options.debug {

@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::resolve::{Base, ResolveOptions, expand_presets};
+use super::resolve::{Base, ResolveOptions, expand_presets, expanded};
 use super::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::dashboards::DashboardConfig;
@@ -178,13 +178,6 @@ fn no_template(id: &str) -> ServiceError {
         kind: "template",
         id: id.to_owned(),
     }
-}
-
-/// A copy of `config` with its presets expanded.
-fn expanded(config: &Value, presets: &BTreeMap<String, Value>) -> Result<Value, ServiceError> {
-    let mut config = config.clone();
-    expand_presets(&mut config, presets).map_err(invalid)?;
-    Ok(config)
 }
 
 fn stale(what: &str, sent: u64, current: u64) -> ServiceError {
@@ -829,19 +822,11 @@ impl Appliance {
         self.require(grant, Resource::Users, Action::Read, user_id)?;
         self.author(grant, id)?;
         let member = self.member_grant(&grant.tenant, user_id)?;
-        let options = ResolveOptions {
-            debug: options.debug,
-            ..options.clone()
-        };
         Ok(std::sync::Arc::new(self.resolve_uncached(
             &member,
             id,
-            &if options.preview {
-                Base::Draft
-            } else {
-                Base::Chosen
-            },
-            &options,
+            &Base::of(options),
+            options,
         )?))
     }
 

@@ -9,6 +9,8 @@
 //!
 //! Every change is reported with its path (`panels[id=kpi].title`), for provenance.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -133,14 +135,14 @@ fn item_key<'a>(item: &'a Value, field: &str) -> Option<&'a Value> {
 
 /// A key's hash; a string and a number of the same text hash apart.
 fn key_hash(key: &Value) -> u64 {
-    match key.as_str() {
-        Some(text) => xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), 1),
-        None => xxhash_rust::xxh3::xxh3_64_with_seed(key.to_string().as_bytes(), 2),
-    }
+    let seed = if key.is_string() { 1 } else { 2 };
+    xxhash_rust::xxh3::xxh3_64_with_seed(key_text(key).as_bytes(), seed)
 }
 
-fn key_text(key: &Value) -> String {
-    key.as_str().map_or_else(|| key.to_string(), str::to_owned)
+/// A key as it reads in paths and `$order` lists: a string as it is, a number as written.
+fn key_text(key: &Value) -> Cow<'_, str> {
+    key.as_str()
+        .map_or_else(|| Cow::Owned(key.to_string()), Cow::Borrowed)
 }
 
 /// The key field of a keyed patch array: every element is an object with that field (or an
@@ -177,7 +179,7 @@ fn merge_keyed(
         .collect();
     for patch in patch_items {
         if let Some(ids) = patch.get("$order").and_then(Value::as_array) {
-            order = Some(ids.iter().map(key_text).collect());
+            order = Some(ids.iter().map(|k| key_text(k).into_owned()).collect());
             continue;
         }
         let Some(key) = item_key(patch, field) else {
@@ -187,10 +189,7 @@ fn merge_keyed(
         path.push('[');
         path.push_str(field);
         path.push('=');
-        match key.as_str() {
-            Some(text) => path.push_str(text),
-            None => path.push_str(&key.to_string()),
-        }
+        path.push_str(&key_text(key));
         path.push(']');
         let hash = key_hash(key);
         let position = keys
@@ -221,7 +220,7 @@ fn merge_keyed(
     if let Some(order) = order {
         let before: Vec<String> = items
             .iter()
-            .filter_map(|i| item_key(i, field).map(key_text))
+            .filter_map(|i| item_key(i, field).map(|k| key_text(k).into_owned()))
             .collect();
         let rank = |item: &Value| {
             item_key(item, field)
@@ -233,7 +232,7 @@ fn merge_keyed(
         items.sort_by_key(rank);
         let after: Vec<String> = items
             .iter()
-            .filter_map(|i| item_key(i, field).map(key_text))
+            .filter_map(|i| item_key(i, field).map(|k| key_text(k).into_owned()))
             .collect();
         if before != after {
             record(changes, path, ChangeOp::Reorder);
