@@ -120,59 +120,126 @@ pub struct PanelConfig {
     pub source: PanelSource,
 }
 
+/// The panel kinds, as `type` names them.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PanelKind {
+    Kpi,
+    Timeseries,
+    Table,
+    Bar,
+    HealthStatus,
+}
+
+/// A panel as written: `data_source` is read once `type` says what it holds.
+#[derive(Deserialize)]
+struct RawPanel {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    position: Position,
+    #[serde(default)]
+    refresh_interval: Option<u32>,
+    #[serde(default)]
+    display: PanelDisplay,
+    #[serde(default)]
+    visible_to: Vec<String>,
+    #[serde(rename = "type")]
+    kind: PanelKind,
+    data_source: serde_json::Value,
+}
+
+impl RawPanel {
+    fn finish(self, data: serde_json::Value) -> Result<PanelConfig, String> {
+        let source = match self.kind {
+            PanelKind::Kpi => serde_json::from_value(data).map(PanelSource::Kpi),
+            PanelKind::Timeseries => serde_json::from_value(data).map(PanelSource::Timeseries),
+            PanelKind::Table => serde_json::from_value(data).map(PanelSource::Table),
+            PanelKind::Bar => serde_json::from_value(data).map(PanelSource::Bar),
+            PanelKind::HealthStatus => serde_json::from_value(data).map(PanelSource::HealthStatus),
+        }
+        .map_err(|e| format!("panel `{}`, data_source: {e}", self.id))?;
+        Ok(PanelConfig {
+            id: self.id,
+            title: self.title,
+            description: self.description,
+            position: self.position,
+            refresh_interval: self.refresh_interval,
+            display: self.display,
+            visible_to: self.visible_to,
+            source,
+        })
+    }
+}
+
 /// `type` and `data_source` sit beside the panel's other fields. Read by hand because a
 /// derived `flatten` buffers the whole panel before reading it, which made turning a resolved
 /// dashboard into its typed form three times slower; only `data_source` is buffered here.
 impl<'de> Deserialize<'de> for PanelConfig {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Kind {
-            Kpi,
-            Timeseries,
-            Table,
-            Bar,
-            HealthStatus,
+        let mut raw = RawPanel::deserialize(deserializer)?;
+        let data = std::mem::take(&mut raw.data_source);
+        raw.finish(data).map_err(serde::de::Error::custom)
+    }
+}
+
+impl PanelConfig {
+    /// This panel with some of its members changed (`None`: removed), as reading the changed
+    /// panel whole would give it, without reading the others again. `None` when a member is
+    /// one this does not set (the kind, the data source, one it does not know) or its value
+    /// does not read: the whole panel is then to be read.
+    pub fn with_members(
+        &self,
+        members: &BTreeMap<String, Option<serde_json::Value>>,
+    ) -> Option<Self> {
+        /// A member as read, its default when removed.
+        fn read<T: serde::de::DeserializeOwned + Default>(
+            value: &Option<serde_json::Value>,
+        ) -> Option<T> {
+            match value {
+                None => Some(T::default()),
+                Some(value) => T::deserialize(value).ok(),
+            }
         }
-        #[derive(Deserialize)]
-        struct Raw {
-            id: String,
-            title: String,
-            #[serde(default)]
-            description: String,
-            position: Position,
-            #[serde(default)]
-            refresh_interval: Option<u32>,
-            #[serde(default)]
-            display: PanelDisplay,
-            #[serde(default)]
-            visible_to: Vec<String>,
-            #[serde(rename = "type")]
-            kind: Kind,
-            data_source: serde_json::Value,
+        /// A member without a default.
+        fn required<T: serde::de::DeserializeOwned>(
+            value: &Option<serde_json::Value>,
+        ) -> Option<T> {
+            T::deserialize(value.as_ref()?).ok()
         }
-        let raw = Raw::deserialize(deserializer)?;
-        let data = raw.data_source;
-        let source = match raw.kind {
-            Kind::Kpi => serde_json::from_value(data).map(PanelSource::Kpi),
-            Kind::Timeseries => serde_json::from_value(data).map(PanelSource::Timeseries),
-            Kind::Table => serde_json::from_value(data).map(PanelSource::Table),
-            Kind::Bar => serde_json::from_value(data).map(PanelSource::Bar),
-            Kind::HealthStatus => serde_json::from_value(data).map(PanelSource::HealthStatus),
+        let mut panel = self.clone();
+        for (key, value) in members {
+            match key.as_str() {
+                "id" => {
+                    if value.as_ref()?.as_str()? != self.id {
+                        return None;
+                    }
+                }
+                "title" => panel.title = required(value)?,
+                "description" => panel.description = read(value)?,
+                "position" => panel.position = required(value)?,
+                "refresh_interval" => panel.refresh_interval = read(value)?,
+                "display" => panel.display = read(value)?,
+                "visible_to" => panel.visible_to = read(value)?,
+                _ => return None,
+            }
         }
-        .map_err(|e| {
-            serde::de::Error::custom(format_args!("panel `{}`, data_source: {e}", raw.id))
-        })?;
-        Ok(Self {
-            id: raw.id,
-            title: raw.title,
-            description: raw.description,
-            position: raw.position,
-            refresh_interval: raw.refresh_interval,
-            display: raw.display,
-            visible_to: raw.visible_to,
-            source,
-        })
+        Some(panel)
+    }
+
+    /// The panel a JSON object describes, as [`Deserialize`] reads it (same result, same
+    /// errors) but without copying `data_source` on the way: it is taken out of the object
+    /// and read once `type` is known.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let serde_json::Value::Object(mut map) = value else {
+            return serde_json::from_value(value);
+        };
+        let Some(data) = map.get_mut("data_source").map(serde_json::Value::take) else {
+            return serde_json::from_value(serde_json::Value::Object(map));
+        };
+        let raw: RawPanel = serde_json::from_value(serde_json::Value::Object(map))?;
+        raw.finish(data).map_err(serde::de::Error::custom)
     }
 }
 
@@ -782,15 +849,74 @@ mod tests {
             );
             let again: PanelConfig = serde_json::from_value(written).unwrap();
             assert_eq!(again, read, "{kind}");
+            let direct = PanelConfig::from_json(panel(kind, source)).unwrap();
+            assert_eq!(direct, read, "{kind}, read without the buffer");
+        }
+    }
+
+    /// Changing members of a read panel gives what reading the changed panel gives.
+    #[test]
+    fn a_panel_with_members_changed_reads_as_the_changed_panel() {
+        let base = panel(
+            "kpi",
+            json!({"dataset": "d", "value": {"column": "v", "agg": "sum"}}),
+        );
+        let read = PanelConfig::from_json(base.clone()).unwrap();
+        let changes: Vec<(&str, Option<serde_json::Value>)> = vec![
+            ("id", Some(json!("p"))),
+            ("title", Some(json!("New title"))),
+            ("description", Some(json!("Said more"))),
+            ("description", None),
+            ("position", Some(json!({"row": 3, "col": 2}))),
+            ("refresh_interval", Some(json!(30))),
+            ("refresh_interval", None),
+            ("display", Some(json!({"unit": "%", "decimals": 1}))),
+            ("display", None),
+            ("visible_to", Some(json!(["viewer", "executive"]))),
+            ("visible_to", None),
+        ];
+        for (key, value) in changes {
+            let members = BTreeMap::from([(key.to_owned(), value.clone())]);
+            let mut changed = base.clone();
+            match &value {
+                Some(v) => changed[key] = v.clone(),
+                None => {
+                    changed.as_object_mut().unwrap().remove(key);
+                }
+            }
+            let expected = PanelConfig::from_json(changed).unwrap();
+            assert_eq!(
+                read.with_members(&members),
+                Some(expected),
+                "{key}: {value:?}"
+            );
+        }
+        // What it does not set, or cannot read, is left to reading the whole panel.
+        let refused: Vec<(&str, Option<serde_json::Value>)> = vec![
+            ("type", Some(json!("bar"))),
+            ("data_source", Some(json!({"dataset": "e"}))),
+            ("unknown", Some(json!(1))),
+            ("title", None),
+            ("title", Some(json!(5))),
+            ("position", None),
+            ("id", Some(json!("q"))),
+        ];
+        for (key, value) in refused {
+            let members = BTreeMap::from([(key.to_owned(), value.clone())]);
+            assert_eq!(read.with_members(&members), None, "{key}: {value:?}");
         }
     }
 
     #[test]
     fn a_panel_that_does_not_read_says_why() {
+        // Both readers give the same message.
         let error = |value: serde_json::Value| {
-            serde_json::from_value::<PanelConfig>(value)
+            let message = serde_json::from_value::<PanelConfig>(value.clone())
                 .unwrap_err()
-                .to_string()
+                .to_string();
+            let direct = PanelConfig::from_json(value).unwrap_err().to_string();
+            assert_eq!(direct, message);
+            message
         };
         let unknown = error(panel("pie", json!({"dataset": "d"})));
         assert!(unknown.contains("unknown variant `pie`"), "{unknown}");

@@ -10,6 +10,7 @@
 //! Every change is reported with its path (`panels[id=kpi].title`), for provenance.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -65,26 +66,7 @@ fn merge_at(target: &mut Value, patch: &Value, path: &mut String, changes: &mut 
                 return;
             };
             for (key, value) in patch_map {
-                let depth = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(key);
-                if value.is_null() {
-                    if target_map.remove(key).is_some() {
-                        record(changes, path, ChangeOp::Delete);
-                    }
-                } else {
-                    match target_map.get_mut(key) {
-                        Some(existing) => merge_at(existing, value, path, changes),
-                        None => {
-                            let mut added = Value::Null;
-                            merge_at(&mut added, value, path, changes);
-                            target_map.insert(key.clone(), added);
-                        }
-                    }
-                }
-                path.truncate(depth);
+                merge_member(target_map, key, value, path, changes);
             }
         }
         Value::Array(patch_items) => match keyed_patch_field(patch_items, target) {
@@ -118,6 +100,68 @@ fn merge_at(target: &mut Value, patch: &Value, path: &mut String, changes: &mut 
             }
         }
     }
+}
+
+/// One member of an object patch applied to the object.
+fn merge_member(
+    target_map: &mut Map<String, Value>,
+    key: &str,
+    value: &Value,
+    path: &mut String,
+    changes: &mut Vec<Change>,
+) {
+    let depth = path.len();
+    push_member(path, key);
+    if value.is_null() {
+        if target_map.remove(key).is_some() {
+            record(changes, path, ChangeOp::Delete);
+        }
+    } else {
+        match target_map.get_mut(key) {
+            Some(existing) => merge_at(existing, value, path, changes),
+            None => {
+                let mut added = Value::Null;
+                merge_at(&mut added, value, path, changes);
+                target_map.insert(key.to_owned(), added);
+            }
+        }
+    }
+    path.truncate(depth);
+}
+
+/// [`merge_member`] on a member held apart (`None` when absent).
+fn merge_slot(
+    slot: &mut Option<Value>,
+    key: &str,
+    value: &Value,
+    path: &mut String,
+    changes: &mut Vec<Change>,
+) {
+    let depth = path.len();
+    push_member(path, key);
+    if value.is_null() {
+        if slot.take().is_some() {
+            record(changes, path, ChangeOp::Delete);
+        }
+    } else {
+        merge_at(slot.get_or_insert(Value::Null), value, path, changes);
+    }
+    path.truncate(depth);
+}
+
+fn push_member(path: &mut String, key: &str) {
+    if !path.is_empty() {
+        path.push('.');
+    }
+    path.push_str(key);
+}
+
+fn push_element(path: &mut String, field: &str, key: &str) {
+    path.push('[');
+    path.push_str(field);
+    path.push('=');
+    path.push_str(key);
+    path.push(']');
 }
 
 /// A patch value as it lands where nothing was: `null` members dropped, keyed arrays built.
@@ -186,11 +230,7 @@ fn merge_keyed(
             continue;
         };
         let depth = path.len();
-        path.push('[');
-        path.push_str(field);
-        path.push('=');
-        path.push_str(&key_text(key));
-        path.push(']');
+        push_element(path, field, &key_text(key));
         let hash = key_hash(key);
         let position = keys
             .iter()
@@ -237,6 +277,185 @@ fn merge_keyed(
         if before != after {
             record(changes, path, ChangeOp::Reorder);
         }
+    }
+}
+
+/// The id-keyed array at one member of a document (a dashboard's `panels`), merged element
+/// by element and member by member, so that what no patch touches is never copied. For the
+/// patches it [takes](Self::takes), [`merge`](Self::merge) gives the same document and
+/// reports the same changes, in the same order, as [`merge`](fn@merge) on the whole document.
+#[derive(Debug)]
+pub struct KeyedElements<'a> {
+    member: &'a str,
+    base: &'a [Value],
+    /// Each base element's position, by its `id`.
+    index: &'a HashMap<String, usize>,
+    /// For each base element, the members patches touched, as they now are.
+    touched: Vec<Option<Members>>,
+    /// Elements patches added, in order.
+    added: Vec<Value>,
+}
+
+/// Members of an object as patches left them: `None` for one removed.
+pub type Members = BTreeMap<String, Option<Value>>;
+
+/// An element of the merged array.
+#[derive(Debug, PartialEq)]
+pub enum Element<'a> {
+    /// The base element at that position, untouched.
+    Base(usize, &'a Value),
+    /// The base element at that position with the members patches touched; the others are
+    /// the base element's.
+    Patched(usize, &'a Value, Members),
+    /// An element as a whole value (one a patch added).
+    Whole(Value),
+}
+
+impl Element<'_> {
+    /// One member of the element as merged.
+    pub fn member(&self, key: &str) -> Option<&Value> {
+        match self {
+            Element::Base(_, base) => base.get(key),
+            Element::Patched(_, base, members) => match members.get(key) {
+                Some(member) => member.as_ref(),
+                None => base.get(key),
+            },
+            Element::Whole(value) => value.get(key),
+        }
+    }
+
+    /// The element's members as merged, in no particular order.
+    pub fn members(&self) -> impl Iterator<Item = (&str, &Value)> {
+        let (base, touched) = match self {
+            Element::Base(_, base) => (*base, None),
+            Element::Patched(_, base, members) => (*base, Some(members)),
+            Element::Whole(value) => (value, None),
+        };
+        let kept = base
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(move |(key, _)| touched.is_none_or(|t| !t.contains_key(*key)));
+        let changed = touched
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, member)| Some((key, member.as_ref()?)));
+        kept.chain(changed)
+            .map(|(key, value)| (key.as_str(), value))
+    }
+
+    /// The element as merged.
+    pub fn into_value(self) -> Value {
+        match self {
+            Element::Base(_, base) => base.clone(),
+            Element::Patched(_, base, members) => {
+                let mut map = base.as_object().cloned().unwrap_or_default();
+                for (key, member) in members {
+                    match member {
+                        Some(value) => map.insert(key, value),
+                        None => map.remove(&key),
+                    };
+                }
+                Value::Object(map)
+            }
+            Element::Whole(value) => value,
+        }
+    }
+}
+
+impl<'a> KeyedElements<'a> {
+    /// `base` is the array at `member`; every element is an object with a string `id`,
+    /// `index` gives their positions.
+    pub fn new(member: &'a str, base: &'a [Value], index: &'a HashMap<String, usize>) -> Self {
+        Self {
+            member,
+            base,
+            index,
+            touched: vec![None; base.len()],
+            added: Vec::new(),
+        }
+    }
+
+    /// Whether `patch` is an object whose `member`, if present, is an array of objects that
+    /// each carry a string `id` and neither remove (`$delete`) nor reorder (`$order`).
+    pub fn takes(&self, patch: &Value) -> bool {
+        let Some(map) = patch.as_object() else {
+            return false;
+        };
+        match map.get(self.member) {
+            None => true,
+            Some(Value::Array(items)) => items.iter().all(|item| {
+                item.as_object().is_some_and(|o| {
+                    o.get("id").is_some_and(Value::is_string)
+                        && !o.contains_key("$delete")
+                        && !o.contains_key("$order")
+                })
+            }),
+            Some(_) => false,
+        }
+    }
+
+    /// Applies `patch` (one [taken](Self::takes)): its `member` here, element by element, the
+    /// rest of it to `rest`, the document without that member.
+    pub fn merge(&mut self, rest: &mut Map<String, Value>, patch: &Value) -> Vec<Change> {
+        debug_assert!(self.takes(patch));
+        let mut changes = Vec::new();
+        let mut path = String::new();
+        let Some(patch_map) = patch.as_object() else {
+            return changes;
+        };
+        for (key, value) in patch_map {
+            if key != self.member {
+                merge_member(rest, key, value, &mut path, &mut changes);
+                continue;
+            }
+            push_member(&mut path, key);
+            for element in value.as_array().map_or(&[][..], Vec::as_slice) {
+                let (Some(id), Some(element_map)) = (
+                    element.get("id").and_then(Value::as_str),
+                    element.as_object(),
+                ) else {
+                    continue;
+                };
+                let depth = path.len();
+                push_element(&mut path, "id", id);
+                if let Some(&i) = self.index.get(id) {
+                    let base = &self.base[i];
+                    let touched = self.touched[i].get_or_insert_with(Members::new);
+                    for (key, value) in element_map {
+                        let slot = match touched.get_mut(key) {
+                            Some(slot) => slot,
+                            None => touched
+                                .entry(key.clone())
+                                .or_insert_with(|| base.get(key).cloned()),
+                        };
+                        merge_slot(slot, key, value, &mut path, &mut changes);
+                    }
+                } else if let Some(a) = self.added.iter().position(|a| a["id"] == id) {
+                    merge_at(&mut self.added[a], element, &mut path, &mut changes);
+                } else {
+                    self.added.push(fresh(element));
+                    record(&mut changes, &path, ChangeOp::Add);
+                }
+                path.truncate(depth);
+            }
+            path.clear();
+        }
+        changes
+    }
+
+    /// The merged array, in order: the base elements, then those added.
+    pub fn finish(self) -> Vec<Element<'a>> {
+        let base = self.base;
+        self.touched
+            .into_iter()
+            .enumerate()
+            .map(|(i, touched)| match touched {
+                Some(members) => Element::Patched(i, &base[i], members),
+                None => Element::Base(i, &base[i]),
+            })
+            .chain(self.added.into_iter().map(Element::Whole))
+            .collect()
     }
 }
 
@@ -436,7 +655,92 @@ mod tests {
         })
     }
 
+    /// A document with keyed `panels` (ids `p0`…) and members sorted before and after it.
+    fn keyed_document() -> impl Strategy<Value = Value> {
+        let members = || prop::collection::btree_map("[abqz]", json_value(), 0..3);
+        (members(), prop::collection::vec(members(), 1..5)).prop_map(|(rest, panels)| {
+            let mut doc: Map<String, Value> = rest.into_iter().collect();
+            let panels = panels.into_iter().enumerate().map(|(i, members)| {
+                let mut panel: Map<String, Value> = members.into_iter().collect();
+                panel.insert("id".into(), json!(format!("p{i}")));
+                Value::Object(panel)
+            });
+            doc.insert("panels".into(), Value::Array(panels.collect()));
+            Value::Object(doc)
+        })
+    }
+
+    /// Patches the split merge takes: members, and panel elements by id (some new).
+    fn keyed_patch() -> impl Strategy<Value = Value> {
+        let members = || prop::collection::btree_map("[abqz]", json_value(), 0..3);
+        (
+            members(),
+            prop::option::of(prop::collection::vec((0..7usize, members()), 0..4)),
+        )
+            .prop_map(|(rest, panels)| {
+                let mut patch: Map<String, Value> = rest.into_iter().collect();
+                if let Some(panels) = panels {
+                    let elements = panels.into_iter().map(|(i, members)| {
+                        let mut element: Map<String, Value> = members.into_iter().collect();
+                        element.insert("id".into(), json!(format!("p{i}")));
+                        Value::Object(element)
+                    });
+                    patch.insert("panels".into(), Value::Array(elements.collect()));
+                }
+                Value::Object(patch)
+            })
+    }
+
+    #[test]
+    fn the_split_merge_leaves_removals_reorders_and_replacements_to_the_whole_merge() {
+        let base = vec![json!({"id": "a"})];
+        let index = HashMap::from([("a".to_owned(), 0)]);
+        let split = KeyedElements::new("panels", &base, &index);
+        assert!(split.takes(&json!({"currency": "INR", "panels": [{"id": "a", "title": "A"}]})));
+        for patch in [
+            json!({"panels": [{"id": "a", "$delete": true}]}),
+            json!({"panels": [{"$order": ["a"]}]}),
+            json!({"panels": [{"id": 1, "title": "number key"}]}),
+            json!({"panels": [{"key": "a"}]}),
+            json!({"panels": ["x"]}),
+            json!({"panels": null}),
+            json!({"panels": {"id": "a"}}),
+            json!(["not", "an", "object"]),
+        ] {
+            assert!(!split.takes(&patch), "{patch}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn the_split_merge_equals_the_whole_merge(
+            doc in keyed_document(),
+            patches in prop::collection::vec(keyed_patch(), 1..4),
+        ) {
+            let base = doc["panels"].as_array().unwrap().clone();
+            let index: HashMap<String, usize> = base
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p["id"].as_str().unwrap().to_owned(), i))
+                .collect();
+            let mut rest = doc.as_object().unwrap().clone();
+            rest.remove("panels");
+            let mut split = KeyedElements::new("panels", &base, &index);
+            let mut whole = doc.clone();
+            for patch in &patches {
+                prop_assert!(split.takes(patch));
+                let expected = merge(&mut whole, patch);
+                prop_assert_eq!(split.merge(&mut rest, patch), expected);
+            }
+            let panels: Vec<Value> = split
+                .finish()
+                .into_iter()
+                .map(Element::into_value)
+                .collect();
+            rest.insert("panels".into(), Value::Array(panels));
+            prop_assert_eq!(Value::Object(rest), whole);
+        }
+
         #[test]
         fn an_empty_patch_changes_nothing(target in json_value()) {
             let mut patched = target.clone();
