@@ -560,17 +560,20 @@ fn merge_by_panel(
             _ => None,
         })
         .collect();
-    typed.panels = elements
-        .into_iter()
-        .map(|element| match element {
-            Element::Base(i, _) => Some(prepared.panels[i].typed.clone()),
-            Element::Patched(i, _, ref members) => prepared.panels[i]
-                .typed
-                .with_members(members)
-                .or_else(|| PanelConfig::from_json(element.into_value()).ok()),
-            Element::Whole(value) => PanelConfig::from_json(value).ok(),
-        })
-        .collect::<Option<_>>()?;
+    // (Pushed into a list of the right size: collecting through `Option` grows it step by step.)
+    typed.panels = Vec::with_capacity(elements.len());
+    for element in elements {
+        typed.panels.push(match element {
+            Element::Base(i, _) => prepared.panels[i].typed.clone(),
+            Element::Patched(i, _, ref members) => {
+                match prepared.panels[i].typed.with_members(members) {
+                    Some(panel) => panel,
+                    None => PanelConfig::from_json(element.into_value()).ok()?,
+                }
+            }
+            Element::Whole(value) => PanelConfig::from_json(value).ok()?,
+        });
+    }
     typed.validate(datasets).ok()?;
     // The configuration without its panels ends with `"panels":[]}`: the panels go between
     // the brackets, the prepared ones as they were serialized.
