@@ -1,8 +1,9 @@
 //! Resolution speed: a 50-panel template through 4 override layers (tenant, zone, role, user)
-//! for a NORTH sales manager, on a cache miss and on a hit, in process.
+//! for a NORTH sales manager, on a cache miss and on a hit, in process; and the miss for a
+//! second manager whose own layer also removes a panel and reorders them.
 //!
 //! Run: `cargo bench --bench resolve` (criterion's means, then the percentiles of 20,000
-//! misses timed one by one).
+//! misses of each kind timed one by one).
 
 use std::hint::black_box;
 
@@ -21,7 +22,7 @@ mod common;
 
 use common::{ADMIN, PASSWORD, grant_of};
 
-fn setup() -> (tempfile::TempDir, Appliance, Grant) {
+fn setup() -> (tempfile::TempDir, Appliance, Grant, Grant) {
     let dir = tempfile::tempdir().unwrap();
     let app = common::open_demo(&dir.path().join("data"), 1_000);
     let admin = grant_of(&app, ADMIN, PASSWORD);
@@ -103,12 +104,40 @@ fn setup() -> (tempfile::TempDir, Appliance, Grant) {
         )
         .unwrap();
     }
+    // A second manager of the same zone whose own layer also removes a panel and reorders.
+    let reordering_id = app.create_user(&admin, serde_json::from_value(json!({"email": "m2@example.com", "name": "Manager 2", "password": "a manager passphrase", "role": "sales_manager", "attributes": {"zone": "NORTH"}})).unwrap()).unwrap().id;
+    let mut reorder = vec![
+        json!({"$order": ["kpi_49", "kpi_48"]}),
+        json!({"id": "kpi_0", "$delete": true}),
+    ];
+    reorder.extend(
+        (30..40).map(|i| json!({"id": format!("kpi_{i}"), "title": format!("reordering {i}")})),
+    );
+    app.create_override(
+        &admin,
+        "wide",
+        OverrideInput {
+            id: Some("reordering-user-layer".into()),
+            scope: OverrideScope {
+                kind: "user".into(),
+                value: reordering_id,
+            },
+            priority: None,
+            active: true,
+            versions: "*".into(),
+            patch: json!({"currency": "INR", "panels": reorder}),
+            reason: "bench".into(),
+            revision: None,
+        },
+    )
+    .unwrap();
     let manager = grant_of(&app, "m@example.com", "a manager passphrase");
-    (dir, app, manager)
+    let reordering = grant_of(&app, "m2@example.com", "a manager passphrase");
+    (dir, app, manager, reordering)
 }
 
 /// Times `count` cache misses one by one and prints their percentiles (criterion reports means).
-fn miss_percentiles(app: &Appliance, manager: &Grant, count: usize) {
+fn miss_percentiles(app: &Appliance, manager: &Grant, count: usize, label: &str) {
     let options = ResolveOptions::default();
     let mut times: Vec<Duration> = (0..count)
         .map(|_| {
@@ -123,7 +152,7 @@ fn miss_percentiles(app: &Appliance, manager: &Grant, count: usize) {
     times.sort();
     let at = |p: f64| times[((times.len() - 1) as f64 * p) as usize].as_secs_f64() * 1e6;
     println!(
-        "cache miss, {count} resolutions one by one: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
+        "cache miss{label}, {count} resolutions one by one: p50 {:.0} µs, p90 {:.0} µs, p99 {:.0} µs, max {:.0} µs",
         at(0.50),
         at(0.90),
         at(0.99),
@@ -132,20 +161,27 @@ fn miss_percentiles(app: &Appliance, manager: &Grant, count: usize) {
 }
 
 fn main() {
-    let (_dir, app, manager) = setup();
+    let (_dir, app, manager, reordering) = setup();
     let options = ResolveOptions::default();
-    let check = app.resolve(&manager, "wide", &options).unwrap();
-    assert_eq!(check.meta["appliedOverrides"].as_array().unwrap().len(), 4);
-    // `FLEXBOARD_BENCH_MISSES=n`: only n misses, no criterion (for callgrind's instruction counts).
+    for grant in [&manager, &reordering] {
+        let check = app.resolve(grant, "wide", &options).unwrap();
+        assert_eq!(check.meta["appliedOverrides"].as_array().unwrap().len(), 4);
+    }
+    let reordered = app.resolve(&reordering, "wide", &options).unwrap();
+    assert_eq!(reordered.config.panels[0].id, "kpi_49");
+    assert_eq!(reordered.config.panels.len(), 49);
+    // `FLEXBOARD_BENCH_MISSES=n`: only n misses, no criterion (for callgrind's instruction
+    // counts); `FLEXBOARD_BENCH_REORDER=1` for the manager whose layer removes and reorders.
     if let Some(count) = std::env::var("FLEXBOARD_BENCH_MISSES")
         .ok()
         .and_then(|n| n.parse().ok())
     {
+        let grant = match std::env::var("FLEXBOARD_BENCH_REORDER") {
+            Ok(_) => &reordering,
+            Err(_) => &manager,
+        };
         for _ in 0..count {
-            black_box(
-                app.resolve_without_cache(&manager, "wide", &options)
-                    .unwrap(),
-            );
+            black_box(app.resolve_without_cache(grant, "wide", &options).unwrap());
         }
         return;
     }
@@ -163,7 +199,16 @@ fn main() {
             )
         })
     });
+    group.bench_function("cache_miss_removing_and_reordering", |b| {
+        b.iter(|| {
+            black_box(
+                app.resolve_without_cache(&reordering, "wide", &options)
+                    .unwrap(),
+            )
+        })
+    });
     group.finish();
     c.final_summary();
-    miss_percentiles(&app, &manager, 20_000);
+    miss_percentiles(&app, &manager, 20_000, "");
+    miss_percentiles(&app, &reordering, 20_000, " (a layer removes and reorders)");
 }

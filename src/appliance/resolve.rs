@@ -509,7 +509,7 @@ fn merge_by_panel(
     let mut rest = prepared.rest.clone();
     let mut trail = Trail::new(debug);
     for (id, state, patch) in layers {
-        trail.note(id, state, split.merge(&mut rest, &patch.config));
+        trail.note(id, state, split.merge(&mut rest, &patch.config)?);
     }
     let mut rest = Value::Object(rest);
     let audience = base.audience || layers.iter().any(|(_, _, patch)| patch.audience);
@@ -1037,6 +1037,19 @@ mod tests {
                 "measure".into(),
                 json!({"panels": [{"id": first, "data_source": {"value": {"agg": "avg"}}}]}),
             ),
+            // A removal, and a reorder naming a panel another layer adds.
+            (
+                "rearrange".into(),
+                json!({"panels": [
+                    {"id": "sales_entity_table", "$delete": true},
+                    {"$order": ["sales_spares_kpi", "sales_by_channel", "sales_by_zone"]}
+                ]}),
+            ),
+            // The removal of a panel another layer adds.
+            (
+                "drop-added".into(),
+                json!({"panels": [{"id": "sales_tyres_kpi", "$delete": true}]}),
+            ),
             // Something hidden inside a panel.
             (
                 "inner".into(),
@@ -1108,8 +1121,8 @@ mod tests {
         assert_eq!(inner_filtered, (1 << (states.len() - 1)) * 2 * 2);
     }
 
-    /// Removals, reorders, and anything hidden outside the panels go to the whole merge, as
-    /// does a result that does not validate.
+    /// Anything hidden outside the panels goes to the whole merge, as does a result that does
+    /// not validate.
     #[test]
     fn the_merge_by_panel_leaves_what_it_does_not_take_to_the_whole_merge() {
         let folder = read_tenant_folder(&demo_files()).unwrap();
@@ -1122,8 +1135,6 @@ mod tests {
         let prepared = base.prepared(&folder.datasets).unwrap();
         let first = &dashboard.panels[0].id;
         for patch in [
-            json!({"panels": [{"id": first, "$delete": true}]}),
-            json!({"panels": [{"$order": [dashboard.panels[1].id, first]}]}),
             json!({"branding": {"name": "Hidden", "visible_to": ["executive"]}}),
             json!({"panels": [{"id": first, "position": {"col": 0}}]}),
         ] {

@@ -292,8 +292,18 @@ pub struct KeyedElements<'a> {
     index: &'a HashMap<String, usize>,
     /// For each base element, the members patches touched, as they now are.
     touched: Vec<Option<Members>>,
-    /// Elements patches added, in order.
-    added: Vec<Value>,
+    /// Whether each base element is still there.
+    kept: Vec<bool>,
+    /// Elements patches added (`None` once removed again).
+    added: Vec<Option<Value>>,
+    /// The elements there, in order.
+    order: Vec<Slot>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Base(usize),
+    Added(usize),
 }
 
 /// Members of an object as patches left them: `None` for one removed.
@@ -372,12 +382,14 @@ impl<'a> KeyedElements<'a> {
             base,
             index,
             touched: vec![None; base.len()],
+            kept: vec![true; base.len()],
             added: Vec::new(),
+            order: (0..base.len()).map(Slot::Base).collect(),
         }
     }
 
     /// Whether `patch` is an object whose `member`, if present, is an array of objects that
-    /// each carry a string `id` and neither remove (`$delete`) nor reorder (`$order`).
+    /// each carry a string `id` (and, if any, `"$delete": true`) or are an `$order` list.
     pub fn takes(&self, patch: &Value) -> bool {
         let Some(map) = patch.as_object() else {
             return false;
@@ -385,10 +397,12 @@ impl<'a> KeyedElements<'a> {
         match map.get(self.member) {
             None => true,
             Some(Value::Array(items)) => items.iter().all(|item| {
-                item.as_object().is_some_and(|o| {
-                    o.get("id").is_some_and(Value::is_string)
-                        && !o.contains_key("$delete")
-                        && !o.contains_key("$order")
+                item.as_object().is_some_and(|o| match o.get("$order") {
+                    Some(order) => order.is_array(),
+                    None => {
+                        o.get("id").is_some_and(Value::is_string)
+                            && o.get("$delete").is_none_or(|d| *d == Value::Bool(true))
+                    }
                 })
             }),
             Some(_) => false,
@@ -396,21 +410,30 @@ impl<'a> KeyedElements<'a> {
     }
 
     /// Applies `patch` (one [taken](Self::takes)): its `member` here, element by element, the
-    /// rest of it to `rest`, the document without that member.
-    pub fn merge(&mut self, rest: &mut Map<String, Value>, patch: &Value) -> Vec<Change> {
+    /// rest of it to `rest`, the document without that member. `None` when the array has
+    /// become empty and the patch names no element: the whole merge replaces the array then,
+    /// which this does not follow (and nothing here is to be used any more).
+    pub fn merge(&mut self, rest: &mut Map<String, Value>, patch: &Value) -> Option<Vec<Change>> {
         debug_assert!(self.takes(patch));
         let mut changes = Vec::new();
         let mut path = String::new();
-        let Some(patch_map) = patch.as_object() else {
-            return changes;
-        };
+        let patch_map = patch.as_object()?;
         for (key, value) in patch_map {
             if key != self.member {
                 merge_member(rest, key, value, &mut path, &mut changes);
                 continue;
             }
+            let items = value.as_array().map_or(&[][..], Vec::as_slice);
+            if self.order.is_empty() && !items.iter().any(|i| i.get("id").is_some()) {
+                return None;
+            }
             push_member(&mut path, key);
-            for element in value.as_array().map_or(&[][..], Vec::as_slice) {
+            let mut reorder: Option<Vec<String>> = None;
+            for element in items {
+                if let Some(ids) = element.get("$order").and_then(Value::as_array) {
+                    reorder = Some(ids.iter().map(|k| key_text(k).into_owned()).collect());
+                    continue;
+                }
                 let (Some(id), Some(element_map)) = (
                     element.get("id").and_then(Value::as_str),
                     element.as_object(),
@@ -419,42 +442,99 @@ impl<'a> KeyedElements<'a> {
                 };
                 let depth = path.len();
                 push_element(&mut path, "id", id);
-                if let Some(&i) = self.index.get(id) {
-                    let base = &self.base[i];
-                    let touched = self.touched[i].get_or_insert_with(Members::new);
-                    for (key, value) in element_map {
-                        let slot = match touched.get_mut(key) {
-                            Some(slot) => slot,
-                            None => touched
-                                .entry(key.clone())
-                                .or_insert_with(|| base.get(key).cloned()),
-                        };
-                        merge_slot(slot, key, value, &mut path, &mut changes);
+                let delete = element_map.contains_key("$delete");
+                match (self.find(id), delete) {
+                    (Some(slot), true) => {
+                        self.order.retain(|s| *s != slot);
+                        match slot {
+                            Slot::Base(i) => self.kept[i] = false,
+                            Slot::Added(a) => self.added[a] = None,
+                        }
+                        record(&mut changes, &path, ChangeOp::Remove);
                     }
-                } else if let Some(a) = self.added.iter().position(|a| a["id"] == id) {
-                    merge_at(&mut self.added[a], element, &mut path, &mut changes);
-                } else {
-                    self.added.push(fresh(element));
-                    record(&mut changes, &path, ChangeOp::Add);
+                    (None, true) => {}
+                    (Some(Slot::Base(i)), false) => {
+                        let base = &self.base[i];
+                        let touched = self.touched[i].get_or_insert_with(Members::new);
+                        for (key, value) in element_map {
+                            let slot = match touched.get_mut(key) {
+                                Some(slot) => slot,
+                                None => touched
+                                    .entry(key.clone())
+                                    .or_insert_with(|| base.get(key).cloned()),
+                            };
+                            merge_slot(slot, key, value, &mut path, &mut changes);
+                        }
+                    }
+                    (Some(Slot::Added(a)), false) => {
+                        if let Some(added) = &mut self.added[a] {
+                            merge_at(added, element, &mut path, &mut changes);
+                        }
+                    }
+                    (None, false) => {
+                        self.order.push(Slot::Added(self.added.len()));
+                        self.added.push(Some(fresh(element)));
+                        record(&mut changes, &path, ChangeOp::Add);
+                    }
                 }
                 path.truncate(depth);
             }
+            if let Some(listed) = reorder {
+                self.reorder(&listed, &path, &mut changes);
+            }
             path.clear();
         }
-        changes
+        Some(changes)
     }
 
-    /// The merged array, in order: the base elements, then those added.
-    pub fn finish(self) -> Vec<Element<'a>> {
+    /// Where the element with this id is, if it is there.
+    fn find(&self, id: &str) -> Option<Slot> {
+        match self.index.get(id) {
+            Some(&i) if self.kept[i] => Some(Slot::Base(i)),
+            _ => self
+                .added
+                .iter()
+                .position(|a| a.as_ref().is_some_and(|v| v["id"] == id))
+                .map(Slot::Added),
+        }
+    }
+
+    /// `$order`: the listed ids first, in that order; the others after them, as they were.
+    fn reorder(&mut self, listed: &[String], path: &str, changes: &mut Vec<Change>) {
+        let id = |slot: &Slot| {
+            match slot {
+                Slot::Base(i) => self.base[*i].get("id"),
+                Slot::Added(a) => self.added[*a].as_ref().and_then(|v| v.get("id")),
+            }
+            .and_then(Value::as_str)
+        };
+        let rank = |slot: &Slot| {
+            id(slot)
+                .and_then(|id| listed.iter().position(|l| l == id))
+                .unwrap_or(usize::MAX)
+        };
+        let mut ranked: Vec<(usize, Slot)> = self.order.iter().map(|s| (rank(s), *s)).collect();
+        // Stable: the unlisted keep their order.
+        ranked.sort_by_key(|(rank, _)| *rank);
+        let order: Vec<Slot> = ranked.into_iter().map(|(_, slot)| slot).collect();
+        if order != self.order {
+            self.order = order;
+            record(changes, path, ChangeOp::Reorder);
+        }
+    }
+
+    /// The merged array, in order.
+    pub fn finish(mut self) -> Vec<Element<'a>> {
         let base = self.base;
-        self.touched
-            .into_iter()
-            .enumerate()
-            .map(|(i, touched)| match touched {
-                Some(members) => Element::Patched(i, &base[i], members),
-                None => Element::Base(i, &base[i]),
+        self.order
+            .iter()
+            .filter_map(|slot| match *slot {
+                Slot::Base(i) => Some(match self.touched[i].take() {
+                    Some(members) => Element::Patched(i, &base[i], members),
+                    None => Element::Base(i, &base[i]),
+                }),
+                Slot::Added(a) => self.added[a].take().map(Element::Whole),
             })
-            .chain(self.added.into_iter().map(Element::Whole))
             .collect()
     }
 }
@@ -670,36 +750,47 @@ mod tests {
         })
     }
 
-    /// Patches the split merge takes: members, and panel elements by id (some new).
+    /// Patches the split merge takes: members, and panel elements by id (some new), some
+    /// removing their element, some `$order` lists.
     fn keyed_patch() -> impl Strategy<Value = Value> {
         let members = || prop::collection::btree_map("[abqz]", json_value(), 0..3);
+        let element = prop_oneof![
+            4 => (0..7usize, members()).prop_map(|(i, members)| {
+                let mut element: Map<String, Value> = members.into_iter().collect();
+                element.insert("id".into(), json!(format!("p{i}")));
+                Value::Object(element)
+            }),
+            1 => (0..7usize).prop_map(|i| json!({"id": format!("p{i}"), "$delete": true})),
+            1 => prop::collection::vec(0..7usize, 0..4)
+                .prop_map(|ids| json!({"$order": ids.iter().map(|i| format!("p{i}")).collect::<Vec<_>>()})),
+        ];
         (
             members(),
-            prop::option::of(prop::collection::vec((0..7usize, members()), 0..4)),
+            prop::option::of(prop::collection::vec(element, 0..5)),
         )
             .prop_map(|(rest, panels)| {
                 let mut patch: Map<String, Value> = rest.into_iter().collect();
                 if let Some(panels) = panels {
-                    let elements = panels.into_iter().map(|(i, members)| {
-                        let mut element: Map<String, Value> = members.into_iter().collect();
-                        element.insert("id".into(), json!(format!("p{i}")));
-                        Value::Object(element)
-                    });
-                    patch.insert("panels".into(), Value::Array(elements.collect()));
+                    patch.insert("panels".into(), Value::Array(panels));
                 }
                 Value::Object(patch)
             })
     }
 
     #[test]
-    fn the_split_merge_leaves_removals_reorders_and_replacements_to_the_whole_merge() {
+    fn the_split_merge_leaves_replacements_to_the_whole_merge() {
         let base = vec![json!({"id": "a"})];
         let index = HashMap::from([("a".to_owned(), 0)]);
-        let split = KeyedElements::new("panels", &base, &index);
-        assert!(split.takes(&json!({"currency": "INR", "panels": [{"id": "a", "title": "A"}]})));
+        let mut split = KeyedElements::new("panels", &base, &index);
         for patch in [
-            json!({"panels": [{"id": "a", "$delete": true}]}),
-            json!({"panels": [{"$order": ["a"]}]}),
+            json!({"currency": "INR", "panels": [{"id": "a", "title": "A"}]}),
+            json!({"panels": [{"id": "b", "$delete": true}, {"$order": ["b", "a"]}]}),
+        ] {
+            assert!(split.takes(&patch), "{patch}");
+        }
+        for patch in [
+            json!({"panels": [{"id": "a", "$delete": false}]}),
+            json!({"panels": [{"$order": "a"}]}),
             json!({"panels": [{"id": 1, "title": "number key"}]}),
             json!({"panels": [{"key": "a"}]}),
             json!({"panels": ["x"]}),
@@ -709,6 +800,13 @@ mod tests {
         ] {
             assert!(!split.takes(&patch), "{patch}");
         }
+        // Once every element is gone, a patch naming none replaces the array in the whole merge.
+        let mut rest = Map::new();
+        let removal = json!({"panels": [{"id": "a", "$delete": true}]});
+        assert!(split.merge(&mut rest, &removal).is_some());
+        let order_only = json!({"panels": [{"$order": ["a"]}]});
+        assert!(split.takes(&order_only));
+        assert!(split.merge(&mut rest, &order_only).is_none());
     }
 
     proptest! {
@@ -730,7 +828,11 @@ mod tests {
             for patch in &patches {
                 prop_assert!(split.takes(patch));
                 let expected = merge(&mut whole, patch);
-                prop_assert_eq!(split.merge(&mut rest, patch), expected);
+                match split.merge(&mut rest, patch) {
+                    Some(changes) => prop_assert_eq!(changes, expected),
+                    // Emptied, and replaced in the whole merge: nothing left to compare.
+                    None => return Ok(()),
+                }
             }
             let panels: Vec<Value> = split
                 .finish()
