@@ -516,38 +516,10 @@ fn merge_by_panel(
     if audience && has_hidden(&rest, grant) {
         return None;
     }
-    // As `permission_filter` walks the panel list: the panels not meant for the caller go
-    // first, then what is hidden inside the others.
     let mut elements = split.finish();
     let mut filtered = Vec::new();
     if audience {
-        let path = |element: &Element| {
-            let id = element.member("id").and_then(Value::as_str);
-            format!("panels[id={}]", id.unwrap_or_default())
-        };
-        elements.retain(|element| {
-            let keep = roles_allow(grant, element.member(AUDIENCE));
-            if !keep {
-                filtered.push(path(element));
-            }
-            keep
-        });
-        for element in &mut elements {
-            let may_hide = match element {
-                Element::Base(i, _) => prepared.panels[*i].audience,
-                Element::Patched(i, _, members) => {
-                    prepared.panels[*i].audience || members.values().flatten().any(names_audience)
-                }
-                Element::Whole(_) => true,
-            };
-            if !may_hide || !element.members().any(|(_, v)| has_hidden(v, grant)) {
-                continue;
-            }
-            let here = path(element);
-            let mut value = std::mem::replace(element, Element::Whole(Value::Null)).into_value();
-            permission_filter(&mut value, grant, &here, &mut filtered);
-            *element = Element::Whole(value);
-        }
+        filter_panels(&mut elements, prepared, grant, &mut filtered);
     }
     rest.as_object_mut()?
         .insert("panels".to_owned(), Value::Array(Vec::new()));
@@ -600,6 +572,43 @@ fn merge_by_panel(
         filtered,
         trail,
     })
+}
+
+/// What `permission_filter` does to the panel list, on the merged elements: the panels not
+/// meant for the caller go first, then what is hidden inside the others (read whole then).
+fn filter_panels(
+    elements: &mut Vec<Element>,
+    prepared: &Prepared,
+    grant: &Grant,
+    filtered: &mut Vec<String>,
+) {
+    let path = |element: &Element| {
+        let id = element.member("id").and_then(Value::as_str);
+        format!("panels[id={}]", id.unwrap_or_default())
+    };
+    elements.retain(|element| {
+        let keep = roles_allow(grant, element.member(AUDIENCE));
+        if !keep {
+            filtered.push(path(element));
+        }
+        keep
+    });
+    for element in elements {
+        let may_hide = match element {
+            Element::Base(i, _) => prepared.panels[*i].audience,
+            Element::Patched(i, _, members) => {
+                prepared.panels[*i].audience || members.values().flatten().any(names_audience)
+            }
+            Element::Whole(_) => true,
+        };
+        if !may_hide || !element.members().any(|(_, v)| has_hidden(v, grant)) {
+            continue;
+        }
+        let here = path(element);
+        let mut value = std::mem::replace(element, Element::Whole(Value::Null)).into_value();
+        permission_filter(&mut value, grant, &here, filtered);
+        *element = Element::Whole(value);
+    }
 }
 
 impl Inputs {
