@@ -563,6 +563,7 @@ impl Appliance {
                     .collect();
                 Ok(Grant {
                     actor: key.id.clone(),
+                    email: String::new(),
                     tenant: tenant.id,
                     role: None,
                     super_admin: false,
@@ -590,6 +591,7 @@ impl Appliance {
         };
         Ok(Some(Grant {
             actor: user.id.clone(),
+            email: user.email.clone(),
             tenant: tenant.to_owned(),
             role: membership.as_ref().map(|m| m.role.clone()),
             super_admin: user.super_admin,

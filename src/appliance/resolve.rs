@@ -311,6 +311,17 @@ pub(super) struct Inputs {
     body_size: AtomicUsize,
 }
 
+/// The caller's context for override matching.
+fn context(grant: &Grant) -> Context {
+    Context {
+        tenant: grant.tenant.clone(),
+        user: grant.actor.clone(),
+        email: grant.email.clone(),
+        role: grant.role.clone(),
+        attributes: grant.attributes.clone(),
+    }
+}
+
 /// A base configuration or an override's patch with its presets expanded.
 #[derive(Debug)]
 struct Expanded {
@@ -695,22 +706,6 @@ impl Appliance {
         Ok(inputs)
     }
 
-    /// The caller's context for override matching.
-    pub(super) fn context(&self, grant: &Grant) -> Result<Context, ServiceError> {
-        let email = self
-            .store
-            .user(&grant.actor)?
-            .map(|u| u.email)
-            .unwrap_or_default();
-        Ok(Context {
-            tenant: grant.tenant.clone(),
-            user: grant.actor.clone(),
-            email,
-            role: grant.role.clone(),
-            attributes: grant.attributes.clone(),
-        })
-    }
-
     /// The dashboard `template_id` as `grant` should see it, from the cache when nothing it
     /// depends on has changed.
     pub fn resolve(
@@ -753,7 +748,7 @@ impl Appliance {
     }
 
     /// Everything a resolution depends on: the tenant's and template's generations, who is
-    /// asking (role and attributes included) and the options.
+    /// asking (role and attributes included; the actor's email never changes) and the options.
     fn resolve_key(&self, grant: &Grant, template_id: &str, options: &ResolveOptions) -> String {
         format!(
             "{}\u{0}{template_id}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}",
@@ -795,7 +790,7 @@ impl Appliance {
         };
         let inputs = self.inputs(&grant.tenant, template_id)?;
         let template = &inputs.template;
-        let context = self.context(grant)?;
+        let context = context(grant);
         let at = options.as_of;
         let versions = &inputs.versions;
         let experiments = &inputs.experiments;
@@ -972,6 +967,7 @@ mod tests {
     fn grant(role: &str) -> Grant {
         Grant {
             actor: "u1".into(),
+            email: "u1@example.com".into(),
             tenant: "t1".into(),
             role: Some(role.into()),
             super_admin: false,

@@ -149,6 +149,8 @@ pub fn check_role_name(name: &str) -> Result<(), String> {
 pub struct Grant {
     /// A user id, or an API key id.
     pub actor: String,
+    /// The user's email (overrides may name a user by it); empty for an API key.
+    pub email: String,
     pub tenant: String,
     /// The membership's role; `None` for API keys and for a super-admin without membership.
     pub role: Option<String>,
@@ -321,6 +323,7 @@ mod tests {
         });
         Grant {
             actor: "US-1".into(),
+            email: "us-1@example.com".into(),
             tenant: "WK-1".into(),
             role: Some(role.into()),
             super_admin: false,

@@ -457,13 +457,31 @@ impl<'a> KeyedElements<'a> {
                         let base = &self.base[i];
                         let touched = self.touched[i].get_or_insert_with(Members::new);
                         for (key, value) in element_map {
-                            let slot = match touched.get_mut(key) {
-                                Some(slot) => slot,
-                                None => touched
-                                    .entry(key.clone())
-                                    .or_insert_with(|| base.get(key).cloned()),
+                            if let Some(slot) = touched.get_mut(key) {
+                                merge_slot(slot, key, value, &mut path, &mut changes);
+                                continue;
+                            }
+                            let current = base.get(key);
+                            // A scalar replaces and `null` removes: the base member is compared
+                            // in place, and nothing is copied unless it changes.
+                            let op = match value {
+                                Value::Object(_) | Value::Array(_) => {
+                                    let slot =
+                                        touched.entry(key.clone()).or_insert(current.cloned());
+                                    merge_slot(slot, key, value, &mut path, &mut changes);
+                                    continue;
+                                }
+                                Value::Null if current.is_some() => ChangeOp::Delete,
+                                Value::Null => continue,
+                                _ if current == Some(value) => continue,
+                                _ => ChangeOp::Set,
                             };
-                            merge_slot(slot, key, value, &mut path, &mut changes);
+                            let member = (op == ChangeOp::Set).then(|| value.clone());
+                            touched.insert(key.clone(), member);
+                            let depth = path.len();
+                            push_member(&mut path, key);
+                            record(&mut changes, &path, op);
+                            path.truncate(depth);
                         }
                     }
                     (Some(Slot::Added(a)), false) => {
@@ -530,8 +548,8 @@ impl<'a> KeyedElements<'a> {
             .iter()
             .filter_map(|slot| match *slot {
                 Slot::Base(i) => Some(match self.touched[i].take() {
-                    Some(members) => Element::Patched(i, &base[i], members),
-                    None => Element::Base(i, &base[i]),
+                    Some(members) if !members.is_empty() => Element::Patched(i, &base[i], members),
+                    _ => Element::Base(i, &base[i]),
                 }),
                 Slot::Added(a) => self.added[a].take().map(Element::Whole),
             })

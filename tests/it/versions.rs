@@ -693,3 +693,47 @@ async fn an_audience_named_only_by_an_override_still_hides_its_panel() {
     );
     server.stop().await;
 }
+
+/// A user override may name its user by email (any case): it reaches that user, whether they
+/// ask themselves or an admin views the dashboard as them, and nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_override_named_by_email_reaches_that_user_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let (ed, _) = author(&server).await;
+    let manager = server.login_as(MANAGER).await;
+    let executive = server.login_as("executive@acme.example").await;
+    let (status, body) = server
+        .call(
+            "POST",
+            &format!("/api/v1/templates/{SALES}/overrides"),
+            Some(&ed),
+            Some(json!({"id": "nikhil-title", "scope": {"type": "user", "value": MANAGER.to_uppercase()}, "patch": {"panels": [{"id": "sales_overall_kpi", "title": "Nikhil's sales"}]}, "reason": "named by email"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let path = format!("/api/v1/dashboards/{SALES}");
+    let title = |body: &Value| panel(body, "sales_overall_kpi")["title"].clone();
+    let (status, own) = server.call("GET", &path, Some(&manager), None).await;
+    assert_eq!(status, 200, "{own}");
+    assert_eq!(title(&own), "Nikhil's sales");
+    assert!(
+        own["meta"]["appliedOverrides"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("nikhil-title"))
+    );
+    let as_manager = format!(
+        "{path}?as_user={}",
+        manager.me["user"]["id"].as_str().unwrap()
+    );
+    let (status, viewed) = server
+        .call("GET", &as_manager, Some(&server.admin), None)
+        .await;
+    assert_eq!(status, 200, "{viewed}");
+    assert_eq!(title(&viewed), "Nikhil's sales");
+    let (status, other) = server.call("GET", &path, Some(&executive), None).await;
+    assert_eq!(status, 200, "{other}");
+    assert_eq!(title(&other), "Overall sales");
+    server.stop().await;
+}
