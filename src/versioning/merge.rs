@@ -8,6 +8,10 @@
 //! - any other array, and any other value, replaces.
 //!
 //! Every change is reported with its path (`panels[id=kpi].title`), for provenance.
+//!
+//! [`KeyedElements`] applies the same rules to one keyed array held apart from its document,
+//! copying only what patches touch (the resolution's fast path); it is tested against
+//! [`merge`] on whole documents.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -110,26 +114,24 @@ fn merge_member(
     path: &mut String,
     changes: &mut Vec<Change>,
 ) {
-    let depth = path.len();
-    push_member(path, key);
-    if value.is_null() {
-        if target_map.remove(key).is_some() {
-            record(changes, path, ChangeOp::Delete);
+    match target_map.get_mut(key) {
+        Some(existing) if !value.is_null() => {
+            let depth = path.len();
+            push_member(path, key);
+            merge_at(existing, value, path, changes);
+            path.truncate(depth);
         }
-    } else {
-        match target_map.get_mut(key) {
-            Some(existing) => merge_at(existing, value, path, changes),
-            None => {
-                let mut added = Value::Null;
-                merge_at(&mut added, value, path, changes);
-                target_map.insert(key.to_owned(), added);
+        _ => {
+            let mut slot = target_map.remove(key);
+            merge_slot(&mut slot, key, value, path, changes);
+            if let Some(member) = slot {
+                target_map.insert(key.to_owned(), member);
             }
         }
     }
-    path.truncate(depth);
 }
 
-/// [`merge_member`] on a member held apart (`None` when absent).
+/// One member of an object patch applied to that member held apart (`None` when absent).
 fn merge_slot(
     slot: &mut Option<Value>,
     key: &str,
