@@ -299,7 +299,7 @@ pub(super) struct Inputs {
     experiments: Vec<ExperimentRecord>,
     presets: Vec<PresetRecord>,
     overrides: Vec<crate::store::OverrideRecord>,
-    datasets: Arc<Vec<crate::catalog::DatasetDef>>,
+    datasets: super::data::Catalog,
     /// The current presets by id, gathered on first use.
     current_presets: OnceLock<BTreeMap<String, Value>>,
     /// Base configurations (by version number, `draft` for the draft) with the current
@@ -453,6 +453,11 @@ struct Merged {
 /// The layers that apply, lowest priority first, with their expanded patches.
 type Layers<'a> = [(&'a str, &'a OverrideState, Arc<Expanded>)];
 
+/// Whether the base or an applied layer names an audience: without one, nothing is hidden.
+fn names_audience_in(base: &Expanded, layers: &Layers<'_>) -> bool {
+    base.audience || layers.iter().any(|(_, _, patch)| patch.audience)
+}
+
 /// The merge on the whole configuration: any base, any patch, and the errors to report.
 fn merge_whole(
     template_id: &str,
@@ -476,7 +481,7 @@ fn merge_whole(
         });
     }
     let mut filtered = Vec::new();
-    let audience = base.audience || layers.iter().any(|(_, _, patch)| patch.audience);
+    let audience = names_audience_in(base, layers);
     if audience && has_hidden(&config, grant) {
         permission_filter(&mut config, grant, "", &mut filtered);
     }
@@ -497,9 +502,10 @@ fn merge_whole(
 
 /// The same merge panel by panel, from the prepared base: only the panels an override or
 /// the permission filter changes are copied, read and serialized. `None` (and anything it
-/// wrote to `body` is to be cut) when a layer needs the whole configuration (a removal, a
-/// reorder, a replaced panel list), when something outside the panels is hidden from the
-/// caller, or when the result does not read or validate: [`merge_whole`] then answers.
+/// wrote to `body` is to be cut) when a layer needs the whole configuration (a replaced
+/// panel list, or one naming no panel once all are removed), when something outside the
+/// panels is hidden from the caller, or when the result does not read or validate:
+/// [`merge_whole`] then answers.
 fn merge_by_panel(
     base: &Expanded,
     prepared: &Prepared,
@@ -523,7 +529,7 @@ fn merge_by_panel(
         trail.note(id, state, split.merge(&mut rest, &patch.config)?);
     }
     let mut rest = Value::Object(rest);
-    let audience = base.audience || layers.iter().any(|(_, _, patch)| patch.audience);
+    let audience = names_audience_in(base, layers);
     if audience && has_hidden(&rest, grant) {
         return None;
     }
@@ -535,17 +541,15 @@ fn merge_by_panel(
     rest.as_object_mut()?
         .insert("panels".to_owned(), Value::Array(Vec::new()));
     let mut typed: DashboardConfig = serde_json::from_value(rest).ok()?;
-    // Each panel's prepared form where no layer touched it.
-    let reused: Vec<Option<usize>> = elements
-        .iter()
-        .map(|e| match e {
-            Element::Base(i, _) => Some(*i),
-            _ => None,
-        })
-        .collect();
-    // (Pushed into a list of the right size: collecting through `Option` grows it step by step.)
+    // Each panel's prepared form where no layer touched it. (Pushed into lists of the right
+    // size: collecting through `Option` grows them step by step.)
+    let mut reused: Vec<Option<usize>> = Vec::with_capacity(elements.len());
     typed.panels = Vec::with_capacity(elements.len());
     for element in elements {
+        reused.push(match element {
+            Element::Base(i, _) => Some(i),
+            _ => None,
+        });
         typed.panels.push(match element {
             Element::Base(i, _) => prepared.panels[i].typed.clone(),
             Element::Patched(i, _, ref members) => {
