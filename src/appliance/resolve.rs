@@ -86,53 +86,138 @@ fn preset_contents(presets: &[PresetRecord], at: Option<DateTime<Utc>>) -> BTree
         .collect()
 }
 
-/// Replaces every `{"$preset": id}` by the preset's content; inside an array, a preset whose
-/// content is an array is spliced in.
+/// How many presets may nest inside one another (`a` naming `b` naming `c` is three).
+pub const PRESET_DEPTH: usize = 8;
+/// How many JSON values one expansion may produce. Presets that fan out (each naming several
+/// others) would otherwise multiply into an answer no memory holds; the largest real
+/// dashboard (60 panels with presets) stays far below it.
+pub const PRESET_NODES: usize = 200_000;
+
+/// The preset a value stands for: an object whose only member is `"$preset": "<id>"`.
+fn preset_reference(value: &Value) -> Option<&str> {
+    value
+        .as_object()
+        .filter(|o| o.len() == 1)?
+        .get("$preset")?
+        .as_str()
+}
+
+/// One expansion: the chain of presets being expanded (to name a cycle) and the values made
+/// so far (to stop fan-out).
+struct PresetExpansion<'a> {
+    presets: &'a BTreeMap<String, Value>,
+    chain: Vec<&'a str>,
+    nodes: usize,
+}
+
+impl<'a> PresetExpansion<'a> {
+    /// The expanded content of preset `id`, refused when it names itself through the chain,
+    /// nests too deep or grows past the budget.
+    fn content(&mut self, id: &str) -> Result<Value, String> {
+        let (key, content) = self
+            .presets
+            .get_key_value(id)
+            .ok_or_else(|| format!("preset `{id}` does not exist"))?;
+        if self.chain.contains(&key.as_str()) {
+            let mut cycle: Vec<&str> = self.chain.clone();
+            cycle.push(key);
+            let from = cycle.iter().position(|p| *p == key).unwrap_or(0);
+            return Err(format!(
+                "presets form a cycle: {}",
+                cycle[from..].join(" → ")
+            ));
+        }
+        if self.chain.len() >= PRESET_DEPTH {
+            return Err(format!(
+                "presets nest more than {PRESET_DEPTH} deep: {} → {key}",
+                self.chain.join(" → ")
+            ));
+        }
+        self.chain.push(key);
+        let expanded = match preset_reference(content) {
+            Some(next) => self.content(next),
+            None => {
+                let mut copy = content.clone();
+                self.walk(&mut copy).map(|()| copy)
+            }
+        };
+        self.chain.pop();
+        expanded
+    }
+
+    fn count(&mut self) -> Result<(), String> {
+        self.nodes += 1;
+        if self.nodes > PRESET_NODES {
+            let within = match self.chain.last() {
+                Some(id) => format!(" (while expanding preset `{id}`)"),
+                None => String::new(),
+            };
+            return Err(format!(
+                "expanding presets makes more than {PRESET_NODES} values{within}; presets that name other presets many times multiply"
+            ));
+        }
+        Ok(())
+    }
+
+    fn walk(&mut self, value: &mut Value) -> Result<(), String> {
+        self.count()?;
+        match value {
+            Value::Array(items) => {
+                if !items.iter().any(|item| preset_reference(item).is_some()) {
+                    return items.iter_mut().try_for_each(|item| self.walk(item));
+                }
+                let mut out = Vec::with_capacity(items.len());
+                for mut item in items.drain(..) {
+                    match preset_reference(&item) {
+                        // Inside an array, a preset whose content is an array is spliced in.
+                        Some(id) => match self.content(id)? {
+                            Value::Array(spliced) => out.extend(spliced),
+                            single => out.push(single),
+                        },
+                        None => {
+                            self.walk(&mut item)?;
+                            out.push(item);
+                        }
+                    }
+                }
+                *items = out;
+            }
+            Value::Object(map) => {
+                for child in map.values_mut() {
+                    match preset_reference(child) {
+                        Some(id) => {
+                            let id = id.to_owned();
+                            *child = self.content(&id)?;
+                        }
+                        None => self.walk(child)?,
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Replaces every `{"$preset": id}` by the preset's content (itself expanded); inside an
+/// array, a preset whose content is an array is spliced in. A preset that names itself,
+/// directly or through others, nesting deeper than [`PRESET_DEPTH`] and expansions larger
+/// than [`PRESET_NODES`] values are refused with a message naming the presets.
 pub(super) fn expand_presets(
     value: &mut Value,
     presets: &BTreeMap<String, Value>,
 ) -> Result<(), String> {
-    let lookup = |v: &Value| -> Option<Result<Value, String>> {
-        let id = v
-            .as_object()
-            .filter(|o| o.len() == 1)?
-            .get("$preset")?
-            .as_str()?;
-        Some(
-            presets
-                .get(id)
-                .cloned()
-                .ok_or_else(|| format!("preset `{id}` does not exist")),
-        )
+    let mut expansion = PresetExpansion {
+        presets,
+        chain: Vec::new(),
+        nodes: 0,
     };
-    match value {
-        Value::Array(items) => {
-            let mut out = Vec::with_capacity(items.len());
-            for item in items.drain(..) {
-                match lookup(&item) {
-                    Some(content) => match content? {
-                        Value::Array(spliced) => out.extend(spliced),
-                        single => out.push(single),
-                    },
-                    None => out.push(item),
-                }
-            }
-            for item in &mut out {
-                expand_presets(item, presets)?;
-            }
-            *items = out;
-        }
-        Value::Object(map) => {
-            for (_, child) in map.iter_mut() {
-                if let Some(content) = lookup(child) {
-                    *child = content?;
-                }
-                expand_presets(child, presets)?;
-            }
-        }
-        _ => {}
+    if let Some(id) = preset_reference(value) {
+        let id = id.to_owned();
+        *value = expansion.content(&id)?;
+        return Ok(());
     }
-    Ok(())
+    expansion.walk(value)
 }
 
 /// A copy of `config` with its presets expanded.
@@ -967,6 +1052,71 @@ mod tests {
     use crate::dashboards::files::read_tenant_folder;
     use crate::demo::demo_files;
     use crate::versioning::OverrideScope;
+
+    /// Expands `value` with `presets` (id → content), as a resolution would with stored ones.
+    fn expand(value: Value, presets: &[(&str, Value)]) -> Result<Value, String> {
+        let presets: BTreeMap<String, Value> = presets
+            .iter()
+            .map(|(id, content)| ((*id).to_owned(), content.clone()))
+            .collect();
+        let mut value = value;
+        expand_presets(&mut value, &presets).map(|()| value)
+    }
+
+    #[test]
+    fn stored_presets_that_cycle_are_named_instead_of_overflowing_the_stack() {
+        let check = |presets: &[(&str, Value)], expect: &str| {
+            let error = expand(json!({"panels": [{"$preset": "a"}]}), presets).unwrap_err();
+            assert!(error.contains(expect), "{error}");
+        };
+        check(&[("a", json!({"k": {"$preset": "a"}}))], "cycle: a → a");
+        check(&[("a", json!([{"$preset": "a"}]))], "cycle: a → a");
+        check(&[("a", json!({"$preset": "a"}))], "cycle: a → a");
+        check(
+            &[
+                ("a", json!({"x": {"$preset": "b"}})),
+                ("b", json!([{"$preset": "a"}])),
+            ],
+            "cycle: a → b → a",
+        );
+    }
+
+    #[test]
+    fn preset_expansion_has_a_depth_and_a_size_budget() {
+        let chain: Vec<(String, Value)> = (0..=PRESET_DEPTH)
+            .map(|i| {
+                (
+                    format!("p{i}"),
+                    json!({"next": {"$preset": format!("p{}", i + 1)}}),
+                )
+            })
+            .chain(std::iter::once((
+                format!("p{}", PRESET_DEPTH + 1),
+                json!(1),
+            )))
+            .collect();
+        let chain: Vec<(&str, Value)> =
+            chain.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let error = expand(json!({"$preset": "p0"}), &chain).unwrap_err();
+        assert!(error.contains("nest more than"), "{error}");
+        // Levels of ten: six make a million values, refused long before they are made (nine
+        // would also pass the depth).
+        let mut fan: Vec<(String, Value)> = vec![("f0".into(), json!({"v": 1}))];
+        for level in 1..=9 {
+            let refs: Vec<Value> = (0..10)
+                .map(|_| json!({"$preset": format!("f{}", level - 1)}))
+                .collect();
+            fan.push((format!("f{level}"), json!(refs)));
+        }
+        let fan: Vec<(&str, Value)> = fan.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        let error = expand(json!({"$preset": "f6"}), &fan).unwrap_err();
+        assert!(error.contains("values"), "{error}");
+        let error = expand(json!({"$preset": "f9"}), &fan).unwrap_err();
+        assert!(error.contains("nest more than"), "{error}");
+        // Within the budget the same presets expand, arrays spliced in.
+        let small = expand(json!({"list": [{"$preset": "f1"}, 2]}), &fan).unwrap();
+        assert_eq!(small["list"].as_array().unwrap().len(), 11);
+    }
 
     fn grant(role: &str) -> Grant {
         Grant {

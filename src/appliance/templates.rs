@@ -24,6 +24,9 @@ use crate::versioning::compat::{Bump, Compatibility, bumped, compare};
 use crate::versioning::merge::merge;
 use crate::versioning::{OverrideScope, VersionState};
 
+/// Presets by id, as expansion takes them.
+type Presets = BTreeMap<String, Value>;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
@@ -1030,6 +1033,79 @@ impl Appliance {
         Ok(self.store.presets(&grant.tenant)?)
     }
 
+    /// Checks that with preset `id` holding `content` every preset still expands (no cycle,
+    /// depth or size past the limits) and so does everything that may use it: each template's
+    /// draft and live versions (which must stay valid dashboards) and each override's patch.
+    /// A preset is refused at write time rather than found broken at the next resolution.
+    fn check_presets_in_use(
+        &self,
+        grant: &Grant,
+        id: &str,
+        content: &Value,
+    ) -> Result<(), ServiceError> {
+        let before = self.preset_map(&grant.tenant)?;
+        let mut after = before.clone();
+        after.insert(id.to_owned(), content.clone());
+        expanded(&json!({ "$preset": id }), &after)
+            .map_err(|e| invalid(format!("preset `{id}`: {e}")))?;
+        let datasets: Vec<_> = self
+            .store
+            .datasets(&grant.tenant)?
+            .into_iter()
+            .map(|d| d.definition)
+            .collect();
+        let expands = |config: &Value, presets: &BTreeMap<String, Value>| {
+            expanded(config, presets).map_err(|e| e.to_string())
+        };
+        let dashboard = |config: &Value, presets: &BTreeMap<String, Value>| {
+            let mut typed: DashboardConfig =
+                serde_json::from_value(expands(config, presets)?).map_err(|e| e.to_string())?;
+            typed.validate(&datasets).map_err(|e| e.to_string())
+        };
+        // Only what this change breaks is refused: something already broken before it (say,
+        // by a dataset change) does not block fixing an unrelated preset.
+        let unbroken = |what: String,
+                        check: &dyn Fn(&Presets) -> Result<(), String>|
+         -> Result<(), ServiceError> {
+            match check(&after) {
+                Err(message) if check(&before).is_ok() => Err(invalid(format!(
+                    "with this preset {what} would break: {message}"
+                ))),
+                _ => Ok(()),
+            }
+        };
+        for name in before.keys().filter(|name| *name != id) {
+            let reference = json!({ "$preset": name });
+            unbroken(format!("preset `{name}`"), &|p| {
+                expands(&reference, p).map(|_| ())
+            })?;
+        }
+        for template in self.store.templates(&grant.tenant)? {
+            unbroken(format!("the draft of `{}`", template.id), &|p| {
+                dashboard(&template.draft, p)
+            })?;
+            for version in self.store.versions(&grant.tenant, &template.id)? {
+                if matches!(
+                    version.state,
+                    VersionState::Review | VersionState::Published | VersionState::Deprecated
+                ) {
+                    unbroken(
+                        format!("version {} of `{}`", version.number, template.id),
+                        &|p| dashboard(&version.config, p),
+                    )?;
+                }
+            }
+        }
+        for record in self.store.overrides(&grant.tenant)? {
+            if !record.current.deleted {
+                unbroken(format!("override `{}`", record.id), &|p| {
+                    expands(&record.current.patch, p).map(|_| ())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// Creates (no `revision`) or changes (the `revision` edited) a preset.
     pub fn put_preset(
         &self,
@@ -1046,6 +1122,7 @@ impl Appliance {
                 input.kind
             )));
         }
+        self.check_presets_in_use(grant, id, &input.content)?;
         let record = self.store.write(|tx| {
             let now = Utc::now();
             let existing = tx.preset(&grant.tenant, id)?;
