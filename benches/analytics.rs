@@ -280,7 +280,7 @@ fn main() {
             &def,
             parquet,
             Format::Parquet,
-            limits.threads,
+            &ingest::ImportLimits::unbounded(limits.threads),
             &mut |_| {},
         )
         .unwrap();

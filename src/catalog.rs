@@ -290,6 +290,14 @@ impl DatasetDef {
             message,
         };
         check_name(&rollup.name)?;
+        // Its table is `__rollup__<dataset>__<rollup>`: with no `__` in rollup names that name
+        // splits one way only, so dataset `a__b` with rollup `c` and dataset `a` with rollup
+        // `b__c` cannot share a table.
+        if rollup.name.contains("__") {
+            return Err(fail(
+                "a rollup name may not contain `__` (it separates the dataset from the rollup in the table's name)".into(),
+            ));
+        }
         if rollup.measures.is_empty() {
             return Err(fail("a rollup needs at least one measure".into()));
         }

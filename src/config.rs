@@ -31,7 +31,7 @@ pub struct Config {
     pub demo_seed: u64,
 
     /// Start with an empty data directory instead of creating the demo workspace.
-    #[arg(long, env = "FLEXBOARD_NO_DEMO")]
+    #[arg(long, env = "FLEXBOARD_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_demo: bool,
 
     /// Memory limit of each tenant's DuckDB database, e.g. `2GB`.
@@ -68,22 +68,73 @@ pub struct Config {
     )]
     pub admin_password: Option<String>,
 
+    /// Memory for cached panel results (`128MB`, `1GB`); raw series weigh the most.
+    #[arg(long, env = "FLEXBOARD_RESULT_CACHE_SIZE", default_value = "128MB", value_parser = parse_size)]
+    pub result_cache_size: usize,
+
+    /// Memory for cached resolved dashboards (`64MB`).
+    #[arg(long, env = "FLEXBOARD_RESOLVE_CACHE_SIZE", default_value = "64MB", value_parser = parse_size)]
+    pub resolve_cache_size: usize,
+
+    /// A client has this long to send a request's headers, and a kept-alive connection that
+    /// sends no new request for this long is closed (`30s`).
+    #[arg(long, env = "FLEXBOARD_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// A request body that sends nothing for this long is broken off (`60s`).
+    #[arg(long, env = "FLEXBOARD_BODY_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+
+    /// Connections served at once; more are answered `503` and closed.
+    #[arg(long, env = "FLEXBOARD_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// The largest file one import through the API may send (`4GB`).
+    #[arg(long, env = "FLEXBOARD_IMPORT_MAX_SIZE", default_value = "4GB", value_parser = parse_size)]
+    pub import_max_size: usize,
+
+    /// The most rows one imported file may hold.
+    #[arg(long, env = "FLEXBOARD_IMPORT_MAX_ROWS", default_value_t = 200_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub import_max_rows: u64,
+
+    /// An import through the API still running after this long is stopped, with nothing
+    /// imported (`30m`).
+    #[arg(long, env = "FLEXBOARD_IMPORT_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub import_timeout: Duration,
+
+    /// Disk each workspace may fill: its database, its rollups and files being imported
+    /// (`20GB`). An import that would pass it is refused.
+    #[arg(long, env = "FLEXBOARD_TENANT_DISK_QUOTA", default_value = "20GB", value_parser = parse_size)]
+    pub tenant_disk_quota: usize,
+
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as CIDRs or addresses separated by
+    /// commas (`127.0.0.1,10.0.0.0/8`). Without it every request's address is the TCP peer's,
+    /// and behind a proxy all sign-ins would share the proxy's throttling counters.
+    #[arg(long, env = "FLEXBOARD_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Mark cookies `Secure` and name the session cookie `__Host-…`: set this when users reach
     /// Flexboard over HTTPS (through a TLS-terminating proxy).
-    #[arg(long, env = "FLEXBOARD_SECURE_COOKIES")]
+    #[arg(long, env = "FLEXBOARD_SECURE_COOKIES", value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
+}
+
+/// A number and its unit (`90s` → 90, `s`); `example` says in the error what was expected.
+fn number_and_unit<'t>(text: &'t str, example: &str) -> Result<(u64, &'t str), String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not {example}"))?;
+    Ok((number, unit))
 }
 
 /// A duration such as `90s`, `30m`, `8h` or `7d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 90s, 30m, 8h or 7d"))?;
+    let (number, unit) = number_and_unit(text, "a duration like 90s, 30m, 8h or 7d")?;
     let seconds = match unit {
         "s" => 1,
         "m" => 60,
@@ -95,6 +146,36 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("a duration must be longer than zero".into());
     }
     Ok(Duration::from_secs(number.saturating_mul(seconds)))
+}
+
+/// A network (`10.0.0.0/8`, `fd00::/8`) or a single address.
+pub fn parse_network(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an address or a network like 10.0.0.0/8"))
+}
+
+/// A size such as `512KB`, `64MB` or `2GB` (powers of 1024; `MiB` and `MB` mean the same), or a
+/// number of bytes.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let (number, unit) = number_and_unit(text, "a size like 512KB, 64MB or 2GB")?;
+    let scale: u64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "KB" | "KIB" | "K" => 1 << 10,
+        "MB" | "MIB" | "M" => 1 << 20,
+        "GB" | "GIB" | "G" => 1 << 30,
+        "TB" | "TIB" | "T" => 1 << 40,
+        _ => return Err(format!("`{text}`: the unit must be B, KB, MB, GB or TB")),
+    };
+    if number == 0 {
+        return Err("a size must be larger than zero".into());
+    }
+    number
+        .checked_mul(scale)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("`{text}` is too large"))
 }
 
 impl Config {
@@ -114,6 +195,16 @@ impl Config {
             admin_email: None,
             admin_password: None,
             secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            import_max_size: 4 << 30,
+            import_max_rows: 200_000_000,
+            import_timeout: Duration::from_secs(30 * 60),
+            tenant_disk_quota: 20 << 30,
+            result_cache_size: 128 << 20,
+            resolve_cache_size: 64 << 20,
         }
     }
 }
@@ -131,5 +222,15 @@ mod tests {
         assert!(parse_duration("0m").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("5 weeks").is_err());
+    }
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_size("64MB"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("0MB").is_err());
+        assert!(parse_size("12 parsecs").is_err());
+        assert!(parse_size("99999999999999TB").is_err());
     }
 }

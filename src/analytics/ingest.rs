@@ -86,6 +86,36 @@ pub enum ImportError {
     },
     #[error("{total} value(s) do not fit their columns; nothing was imported. {}", describe(.values))]
     BadValues { total: u64, values: Vec<BadValue> },
+    #[error(
+        "the file holds {rows} rows and an import may hold at most {max} (--import-max-rows); split it"
+    )]
+    TooManyRows { rows: u64, max: u64 },
+    #[error("the import ran longer than {} s (--import-timeout) and was stopped; nothing was imported", .0.as_secs())]
+    TimedOut(std::time::Duration),
+}
+
+/// What one import may take. The API's imports run with every bound set; the command line,
+/// run by the operator on the host, with none but the threads.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportLimits {
+    pub threads: u16,
+    /// Rows one file may hold.
+    pub max_rows: Option<u64>,
+    /// The whole import (reading, checking, appending, refreshing) stops at this time.
+    pub timeout: Option<std::time::Duration>,
+    /// Disk the checking database may spill to while it reads the file.
+    pub scratch_disk: Option<u64>,
+}
+
+impl ImportLimits {
+    pub fn unbounded(threads: u16) -> Self {
+        Self {
+            threads,
+            max_rows: None,
+            timeout: None,
+            scratch_disk: None,
+        }
+    }
 }
 
 fn list(names: &[String]) -> String {
@@ -165,38 +195,79 @@ pub fn import(
     dataset: &DatasetDef,
     file: &Path,
     format: Format,
-    threads: u16,
+    limits: &ImportLimits,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ImportSummary, AnalyticsError> {
+    let deadline = limits.timeout.map(|t| Instant::now() + t);
+    let result = import_by(db, dataset, file, format, limits, deadline, progress);
+    // However the interrupted statement reported it, a passed deadline is the reason.
+    match (result, limits.timeout) {
+        (Err(_), Some(timeout)) if deadline.is_some_and(|d| Instant::now() >= d) => {
+            Err(ImportError::TimedOut(timeout).into())
+        }
+        (result, _) => result,
+    }
+}
+
+fn import_by(
+    db: &TenantDb,
+    dataset: &DatasetDef,
+    file: &Path,
+    format: Format,
+    limits: &ImportLimits,
+    deadline: Option<Instant>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportSummary, AnalyticsError> {
     let read_started = Instant::now();
     progress(Progress::Reading);
-    let scratch_dir = file.parent().unwrap_or(file);
-    let scratch = Connection::open_in_memory_with_flags(
-        Config::default()
-            .threads(i64::from(threads.max(1)))?
-            .max_memory("1GB")?
-            .enable_autoload_extension(false)?
-            .with("autoinstall_known_extensions", "false")?
-            .with("temp_directory", scratch_dir.to_string_lossy())?,
-    )?;
-    // The absolute path, as the tenant database's allowed folder is written.
+    // The absolute path, as the databases' allowed folder is written.
     let file = std::fs::canonicalize(file).map_err(|e| ImportError::Read {
         format,
-        message: format!("{}: {e}", file.display()),
+        message: format!("the staged file cannot be opened: {}", e.kind()),
     })?;
     let file = file.as_path();
-    let path = sql::literal(&file.to_string_lossy());
+    let scratch_dir = file.parent().unwrap_or(file);
+    let mut config = Config::default()
+        .threads(i64::from(limits.threads.max(1)))?
+        .max_memory("1GB")?
+        .enable_autoload_extension(false)?
+        .with("autoinstall_known_extensions", "false")?
+        .with("temp_directory", scratch_dir.to_string_lossy())?;
+    if let Some(bytes) = limits.scratch_disk {
+        config = config.with("max_temp_directory_size", format!("{bytes}B"))?;
+    }
+    let scratch = Connection::open_in_memory_with_flags(config)?;
+    // The checking database is sandboxed like the tenant's: it may read the imports folder
+    // only, load nothing, and change none of this.
+    scratch.execute_batch(&format!(
+        "SET GLOBAL allowed_directories = [{}]; SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true;",
+        sql::literal(&format!("{}/", scratch_dir.display()))
+    ))?;
+    let _armed = deadline.map(|d| super::watchdog::arm(d, scratch.interrupt_handle()));
+    let path_text = file.to_string_lossy().into_owned();
+    let path = sql::literal(&path_text);
     let reader = match format {
         Format::Csv => format!("read_csv({path}, header = true, all_varchar = true)"),
         Format::Parquet => format!("read_parquet({path})"),
         Format::Json => format!("read_json({path}, format = 'auto')"),
     };
+    // A Parquet file says how many rows it holds: refuse too many before decompressing any.
+    if let (Format::Parquet, Some(max)) = (format, limits.max_rows) {
+        let rows: Option<i64> = scratch
+            .query_row(
+                &format!("SELECT CAST(sum(num_rows) AS BIGINT) FROM parquet_file_metadata({path})"),
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| read_error(format, &e, &path_text))?;
+        let rows = u64::try_from(rows.unwrap_or_default()).unwrap_or_default();
+        if rows > max {
+            return Err(ImportError::TooManyRows { rows, max }.into());
+        }
+    }
     scratch
         .execute_batch(&format!("CREATE TABLE staged AS SELECT * FROM {reader}"))
-        .map_err(|e| ImportError::Read {
-            format,
-            message: e.to_string(),
-        })?;
+        .map_err(|e| read_error(format, &e, &path_text))?;
 
     let mut present = Vec::new();
     {
@@ -241,6 +312,11 @@ pub fn import(
     if total == 0 {
         return Err(ImportError::Empty.into());
     }
+    if let Some(max) = limits.max_rows
+        && total > max
+    {
+        return Err(ImportError::TooManyRows { rows: total, max }.into());
+    }
 
     progress(Progress::Validating { rows: total });
     check_values(&scratch, dataset)?;
@@ -261,7 +337,7 @@ pub fn import(
         .collect();
     let write_started = Instant::now();
     let mut append_ms = 0;
-    let refreshed = db.write(|conn| {
+    let refreshed = db.write_until(deadline, |conn| {
         let append_started = Instant::now();
         // The tenant database reads the same staged file with the same reader; every value
         // was checked above, so each cast succeeds.
@@ -315,16 +391,29 @@ pub fn import(
     })
 }
 
+/// A reader's failure, without the server's path to the staged file.
+fn read_error(format: Format, error: &duckdb::Error, path: &str) -> ImportError {
+    ImportError::Read {
+        format,
+        message: error.to_string().replace(path, "the uploaded file"),
+    }
+}
+
 /// Fails with the first values (by row) that do not convert to their column's type.
 fn check_values(scratch: &Connection, dataset: &DatasetDef) -> Result<(), AnalyticsError> {
     let mut bad = Vec::new();
     let mut total = 0u64;
     for column in &dataset.columns {
         let c = sql::column(column);
-        let condition = format!(
-            "{c} IS NOT NULL AND TRY_CAST({c} AS {}) IS NULL",
-            column.column_type.sql_type()
-        );
+        let sql_type = column.column_type.sql_type();
+        let mut condition = format!("{c} IS NOT NULL AND TRY_CAST({c} AS {sql_type}) IS NULL");
+        // Dates outside the years 1 to 9999 cast, but no bucket, range or rollup partition
+        // can hold them: refused like any value that does not fit.
+        if matches!(column.column_type, ColumnType::Date | ColumnType::Timestamp) {
+            condition = format!(
+                "{c} IS NOT NULL AND (TRY_CAST({c} AS {sql_type}) IS NULL OR year(TRY_CAST({c} AS {sql_type})) NOT BETWEEN 1 AND 9999)"
+            );
+        }
         let count: i64 = scratch.query_row(
             &format!("SELECT count(*) FROM staged WHERE {condition}"),
             [],
@@ -368,12 +457,21 @@ fn touched(scratch: &Connection, dataset: &DatasetDef) -> Result<Touched, Analyt
         [],
         |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
     )?;
-    let parse = |text: Option<String>| {
-        text.and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S%.f").ok())
+    // A time that does not read back would make the refresh skip its buckets and the rollups
+    // drift from the rows: fail instead (values are checked to years 1 to 9999 before this).
+    let parse = |text: Option<String>| -> Result<Option<NaiveDateTime>, AnalyticsError> {
+        text.map(|t| {
+            NaiveDateTime::parse_from_str(&t, "%Y-%m-%d %H:%M:%S%.f").map_err(|_| {
+                AnalyticsError::Invalid(format!(
+                    "the time `{t}` cannot be placed in a rollup bucket; nothing was imported"
+                ))
+            })
+        })
+        .transpose()
     };
     Ok(Touched {
-        min: parse(min),
-        max: parse(max),
+        min: parse(min)?,
+        max: parse(max)?,
         nulls: nulls > 0,
     })
 }

@@ -166,8 +166,19 @@ impl TenantDb {
         &self,
         work: impl FnOnce(&Connection) -> Result<T, AnalyticsError>,
     ) -> Result<T, AnalyticsError> {
+        self.write_until(None, work)
+    }
+
+    /// [`write`](Self::write), interrupted (and rolled back) when it is still running at
+    /// `deadline`.
+    pub fn write_until<T>(
+        &self,
+        deadline: Option<Instant>,
+        work: impl FnOnce(&Connection) -> Result<T, AnalyticsError>,
+    ) -> Result<T, AnalyticsError> {
         let _writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let connection = self.pool.get()?;
+        let _armed = deadline.map(|d| watchdog::arm(d, connection.interrupt_handle()));
         connection.execute_batch("BEGIN TRANSACTION")?;
         match work(&connection) {
             Ok(value) => {

@@ -22,6 +22,9 @@ use crate::dashboards::{
 
 /// Raw time series stop at this many points; a wider range should use a bucket.
 pub const MAX_RAW_POINTS: usize = 50_000;
+/// The raw-point limit of callers who only read dashboards: enough for any chart a screen
+/// shows, small enough that a reader varying the range cannot fill memory with raw series.
+pub const READER_RAW_POINTS: usize = 5_000;
 /// Page size of a table panel that sets none.
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 pub use crate::dashboards::MAX_PAGE_SIZE;
@@ -37,6 +40,8 @@ pub struct PanelRequest {
     pub page_size: Option<u32>,
     /// Time series only: return raw points whatever the range.
     pub disable_aggregation: bool,
+    /// Raw points at most (the default [`MAX_RAW_POINTS`]); readers get [`READER_RAW_POINTS`].
+    pub raw_point_limit: Option<usize>,
     /// A preset, period or fiscal year, resolved into `range` against the dataset's fiscal
     /// year and the clock before the query runs.
     pub window: Option<Window>,
@@ -179,7 +184,7 @@ pub struct TimeseriesData {
     /// `raw`, `minute`, `ten_minutes`, `hour`, … as chosen for the range.
     pub bucket: Grain,
     pub series: Vec<Series>,
-    /// True when raw points were cut at [`MAX_RAW_POINTS`].
+    /// True when raw points were cut at the caller's limit ([`MAX_RAW_POINTS`] at most).
     pub truncated: bool,
 }
 
@@ -418,8 +423,12 @@ fn timeseries(
         ),
         params: sql.params,
     };
+    let raw_limit = request
+        .raw_point_limit
+        .unwrap_or(MAX_RAW_POINTS)
+        .min(MAX_RAW_POINTS);
     if grain == Grain::Raw {
-        sql.push(&format!(" LIMIT {}", MAX_RAW_POINTS + 1));
+        sql.push(&format!(" LIMIT {}", raw_limit + 1));
     }
 
     let first_value = if label.is_some() { 2 } else { 1 };
@@ -439,7 +448,7 @@ fn timeseries(
     let mut truncated = false;
     run.each(&sql, origin, |row| {
         count += 1;
-        if grain == Grain::Raw && count > MAX_RAW_POINTS {
+        if grain == Grain::Raw && count > raw_limit {
             truncated = true;
             return Ok(());
         }

@@ -185,6 +185,72 @@ fn role_exists(tx: &Tx<'_>, tenant: &str, role: &str) -> Result<bool, StoreError
     Ok(policy::built_in_role(role).is_some() || tx.role(tenant, role)?.is_some())
 }
 
+/// A role's permissions as this transaction sees them; nothing for an unknown role.
+fn role_permissions_in(
+    tx: &Tx<'_>,
+    tenant: &str,
+    role: &str,
+) -> Result<Vec<Permission>, StoreError> {
+    if let Some(permissions) = policy::built_in_role(role) {
+        return Ok(permissions);
+    }
+    Ok(tx
+        .role(tenant, role)?
+        .map(|r| r.permissions)
+        .unwrap_or_default())
+}
+
+/// "Grant at most what you hold": the caller may give (or change, or take away) a membership
+/// of `role` with `attributes` only when it holds every permission of that role, and, when it
+/// reads only its own rows, only with its own attributes (else it could hand out rows it may
+/// not read itself).
+fn check_delegation(
+    tx: &Tx<'_>,
+    grant: &Grant,
+    role: &str,
+    attributes: &BTreeMap<String, String>,
+) -> Result<(), ServiceError> {
+    let permissions = role_permissions_in(tx, &grant.tenant, role)?;
+    grant
+        .holds_all(&permissions)
+        .map_err(|denied| ServiceError::Forbidden(format!("role `{role}`: {denied}")))?;
+    let reads_data = permissions
+        .iter()
+        .any(|p| matches!(p.resource, Resource::Data | Resource::Any));
+    let own_rows_only = !matches!(
+        grant.scope(Resource::Data, Action::Read),
+        Some(Scope::Tenant | Scope::All)
+    );
+    if reads_data && own_rows_only && attributes != &grant.attributes {
+        return Err(ServiceError::Forbidden(
+            "you read only your own rows, so the people you manage get exactly your attributes"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses to leave the workspace without a tenant admin. (A super-admin may: it administers
+/// every workspace, and the demo has no tenant admin to begin with.)
+fn keep_an_admin(tx: &Tx<'_>, grant: &Grant, leaving: &str) -> Result<(), ServiceError> {
+    if grant.super_admin {
+        return Ok(());
+    }
+    let tenant = grant.tenant.as_str();
+    let admins = tx
+        .members(tenant)?
+        .into_iter()
+        .filter(|m| m.role == policy::TENANT_ADMIN && m.user != leaving)
+        .count();
+    if admins == 0 {
+        return Err(ServiceError::Conflict(
+            "this is the workspace's last tenant admin; make someone else tenant admin first"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
 impl Appliance {
     fn user_view(&self, grant: &Grant, user: &UserRecord) -> Result<UserView, ServiceError> {
         let memberships = self
@@ -255,7 +321,10 @@ impl Appliance {
             created_at: now,
             updated_at: now,
         };
-        self.store.write(|tx| {
+        self.write_checked(grant, &new.email, |tx| {
+            if let Some(role) = &new.role {
+                check_delegation(tx, grant, role, &new.attributes)?;
+            }
             if tx.user_by_email(&user.email)?.is_some() {
                 return Err(ServiceError::Conflict(format!(
                     "a user with email {} already exists",
@@ -388,7 +457,7 @@ impl Appliance {
         self.require(grant, Resource::Memberships, Action::Update, user_id)?;
         check_attributes(&attributes)?;
         let membership = self.write_checked(grant, user_id, |tx| {
-            let mut user = tx
+            let user = tx
                 .user(user_id)?
                 .ok_or_else(|| not_found("user", user_id))?;
             let before = tx.membership(&grant.tenant, user_id)?;
@@ -405,6 +474,14 @@ impl Appliance {
             if !role_exists(tx, &grant.tenant, role)? {
                 return Err(invalid(format!("this workspace has no role `{role}`")));
             }
+            // Neither the new membership nor the one it replaces may exceed the caller's own.
+            check_delegation(tx, grant, role, &attributes)?;
+            if let Some(before) = &before {
+                check_delegation(tx, grant, &before.role, &before.attributes)?;
+                if before.role == policy::TENANT_ADMIN && role != policy::TENANT_ADMIN {
+                    keep_an_admin(tx, grant, user_id)?;
+                }
+            }
             let membership = MembershipRecord {
                 tenant: grant.tenant.clone(),
                 user: user_id.to_owned(),
@@ -413,10 +490,11 @@ impl Appliance {
                 updated_at: Utc::now(),
             };
             tx.put_membership(&membership)?;
+            // Only the sessions working in this workspace end; the person's other workspaces
+            // are untouched (their grants are read afresh after every write anyway).
             if before.is_some() {
-                user.epoch += 1;
-                tx.put_user(&user)?;
-                tx.remove_sessions_of(user_id, |_| true)?;
+                let tenant = grant.tenant.as_str();
+                tx.remove_sessions_of(user_id, |s| s.tenant.as_deref() == Some(tenant))?;
             }
             let mut event =
                 AuditEvent::new(&grant.actor, Some(&grant.tenant), "membership.put", user_id)
@@ -435,17 +513,25 @@ impl Appliance {
         if user_id == grant.actor {
             return Err(invalid("you cannot remove yourself from the workspace"));
         }
-        self.store.write(|tx| {
+        self.write_checked(grant, user_id, |tx| {
             let before = tx
                 .membership(&grant.tenant, user_id)?
                 .ok_or_else(|| not_found("member", user_id))?;
-            let mut user = tx
+            let user = tx
                 .user(user_id)?
                 .ok_or_else(|| not_found("user", user_id))?;
+            if user.super_admin && !grant.super_admin {
+                return Err(ServiceError::Forbidden(
+                    "only a super-admin can change a super-admin".into(),
+                ));
+            }
+            check_delegation(tx, grant, &before.role, &before.attributes)?;
+            if before.role == policy::TENANT_ADMIN {
+                keep_an_admin(tx, grant, user_id)?;
+            }
             tx.remove_membership(&grant.tenant, user_id)?;
-            user.epoch += 1;
-            tx.put_user(&user)?;
-            tx.remove_sessions_of(user_id, |_| true)?;
+            let tenant = grant.tenant.as_str();
+            tx.remove_sessions_of(user_id, |s| s.tenant.as_deref() == Some(tenant))?;
             tx.audit(
                 AuditEvent::new(
                     &grant.actor,
@@ -521,6 +607,9 @@ impl Appliance {
                 "a workspace role cannot reach other workspaces: scope `all`, resource `tenants` and `*` are reserved to super-admins",
             ));
         }
+        grant
+            .holds_all(&permissions)
+            .map_err(|denied| self.deny(grant, name, denied))?;
         let role = RoleRecord {
             tenant: grant.tenant.clone(),
             name: name.to_owned(),
@@ -528,8 +617,15 @@ impl Appliance {
             permissions,
             updated_at: Utc::now(),
         };
-        self.store.write(|tx| {
+        self.write_checked(grant, name, |tx| {
             let before = tx.role(&grant.tenant, name)?;
+            // Changing a role that holds more than the caller would take from its holders what
+            // the caller could never give back.
+            if let Some(before) = &before {
+                grant
+                    .holds_all(&before.permissions)
+                    .map_err(|denied| ServiceError::Forbidden(denied.0))?;
+            }
             tx.put_role(&role)?;
             let action = if before.is_some() {
                 "role.update"
@@ -611,6 +707,16 @@ impl Appliance {
                 policy::API_KEY_SCOPES.join(", ")
             )));
         }
+        // A key never holds more than its creator (and `grant` narrows it to the creator's
+        // current access at every use).
+        let wanted: Vec<Permission> = scopes
+            .iter()
+            .filter_map(|s| policy::api_key_scope(s))
+            .flatten()
+            .collect();
+        grant
+            .holds_all(&wanted)
+            .map_err(|denied| self.deny(grant, &name, denied))?;
         let id = token::random_id("AK-", 10);
         let secret = token::secret();
         let key = ApiKeyRecord {
@@ -669,9 +775,10 @@ impl Appliance {
         match caller {
             Caller::User { user, .. } if user.super_admin => Ok(user),
             other => {
-                let event = AuditEvent::new(other.actor(), None, "access.deny", target)
-                    .reason("tenant administration needs a super-admin");
-                self.store.audit(vec![event])?;
+                self.record_refusal(
+                    AuditEvent::new(other.actor(), None, "access.deny", target)
+                        .reason("tenant administration needs a super-admin"),
+                );
                 Err(ServiceError::Forbidden(
                     "only a super-admin can administer workspaces".into(),
                 ))

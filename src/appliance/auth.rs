@@ -337,14 +337,14 @@ impl Appliance {
                     Some(u) if u.disabled && matches => "account disabled",
                     Some(_) => "wrong password",
                 };
-                self.store.audit(vec![
+                self.record_refusal(
                     AuditEvent::new("anonymous", None, "auth.login_failed", &email)
                         .reason(format!("{why} (from {address})")),
-                ])?;
+                );
                 return Err(ServiceError::InvalidCredentials);
             }
         };
-        self.throttle.success(&email);
+        self.throttle.success(&email, address);
         let tenant = self
             .accessible_tenants(&user)?
             .into_iter()
@@ -555,11 +555,25 @@ impl Appliance {
             }
             Caller::Key { key } => {
                 let tenant = self.active_tenant(&key.tenant)?;
+                // A key never does more than its creator may do now: each scope is narrowed to
+                // the creator's current access (and their attributes), and a key whose creator
+                // left, was disabled or lost the permission grants nothing of it.
+                let creator = match self.store.user(&key.created_by)? {
+                    Some(user) if !user.disabled => self.user_grant(&tenant.id, &user)?,
+                    _ => None,
+                };
                 let permissions = key
                     .scopes
                     .iter()
                     .filter_map(|s| policy::api_key_scope(s))
                     .flatten()
+                    .filter_map(|p| {
+                        let held = creator.as_ref()?.scope(p.resource, p.action)?;
+                        Some(Permission {
+                            scope: p.scope.min(held),
+                            ..p
+                        })
+                    })
                     .collect();
                 Ok(Grant {
                     actor: key.id.clone(),
@@ -568,7 +582,7 @@ impl Appliance {
                     role: None,
                     super_admin: false,
                     permissions,
-                    attributes: BTreeMap::new(),
+                    attributes: creator.map(|c| c.attributes).unwrap_or_default(),
                 })
             }
         }
@@ -769,6 +783,7 @@ impl Appliance {
         caller: &Caller,
         current: &str,
         new: &str,
+        address: IpAddr,
     ) -> Result<(), ServiceError> {
         let Caller::User {
             user,
@@ -778,11 +793,18 @@ impl Appliance {
         else {
             return Err(ServiceError::Forbidden("API keys have no password".into()));
         };
+        // A stolen session must not become a way to guess the password: the same counters
+        // as sign-in, under the account's email.
+        if let Err(retry_after) = self.throttle.check(&user.email, address) {
+            return Err(ServiceError::Throttled { retry_after });
+        }
         if !self.with_hash_memory(|m| password::verify_in(m, current, &user.password_hash)) {
+            self.throttle.failure(&user.email, address);
             return Err(ServiceError::Invalid(
                 "the current password is wrong".into(),
             ));
         }
+        self.throttle.success(&user.email, address);
         password::check_policy(new).map_err(|e| ServiceError::Invalid(e.to_string()))?;
         let hash = self.with_hash_memory(|m| password::hash_in(m, new));
         self.store.write(|tx| {

@@ -7,9 +7,10 @@
 //! every change of a dataset definition) and the data generation, so an import, a policy change
 //! or another caller never meets a stale or foreign result.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::Utc;
 use serde::Serialize;
@@ -20,7 +21,7 @@ use crate::analytics::panels::{QueryExplain, panel_data};
 use crate::analytics::{PanelData, PanelRequest, TenantDb, periods, sql};
 use crate::audit::AuditEvent;
 use crate::catalog::DatasetDef;
-use crate::identity::policy::{Action, Denied, Grant, Resource};
+use crate::identity::policy::{Action, Denied, Grant, Resource, Scope};
 use crate::store::DatasetRecord;
 
 /// A panel's answer: its data and the statements behind it (for `?debug=true`).
@@ -47,7 +48,9 @@ pub struct DashboardData {
 pub struct DatasetView {
     #[serde(flatten)]
     pub definition: DatasetDef,
-    pub rows: u64,
+    /// The table's rows; left out for readers limited to their own rows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<u64>,
     pub rollup_state: Vec<RollupState>,
 }
 
@@ -166,6 +169,13 @@ impl Appliance {
             filters.extend(row_filters);
         }
         let mut request = request.clone();
+        if request.disable_aggregation
+            && grant
+                .require(Resource::Dashboards, Action::Update, None)
+                .is_err()
+        {
+            request.raw_point_limit = Some(crate::analytics::panels::READER_RAW_POINTS);
+        }
         if let Some(window) = request.window.take() {
             request.range =
                 periods::resolve(window, Utc::now().naive_utc(), dataset.fiscal_year_start);
@@ -188,14 +198,14 @@ impl Appliance {
             "page": request.page,
             "page_size": request.page_size,
             "raw": request.disable_aggregation,
+            "raw_limit": request.raw_point_limit,
         })
         .to_string();
         let cached = self
             .results
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
-            .cloned();
+            .get(&key);
         if let Some((data, explain)) = cached {
             let explain = explain
                 .into_iter()
@@ -212,10 +222,16 @@ impl Appliance {
             })
         })?;
         let data = Arc::new(data);
+        // In memory a value takes about twice its JSON form (a point's time is a string, its
+        // value an option, each with its own header).
+        let bytes = key.len()
+            + 2 * super::cache::json_size(&*data)
+            + super::cache::json_size(&explain)
+            + 512;
         self.results
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .put(key, (Arc::clone(&data), explain.clone()));
+            .put(key, (Arc::clone(&data), explain.clone()), bytes);
         Ok(PanelAnswer { data, explain })
     }
 
@@ -246,12 +262,46 @@ impl Appliance {
     }
 
     /// The tenant's datasets with their row counts and rollup states.
+    /// Anyone who reads data, even only their own rows, sees the catalog (a reader limited to
+    /// their rows sees it without row counts and row policies).
     pub fn datasets(&self, grant: &Grant) -> Result<Vec<DatasetView>, ServiceError> {
-        self.require(grant, Resource::Data, Action::Read, "datasets")?;
+        if grant.scope(Resource::Data, Action::Read).is_none() {
+            return Err(self.deny(
+                grant,
+                "datasets",
+                Denied("your role does not allow reading data".into()),
+            ));
+        }
+        self.dataset_views(grant, None)
+    }
+
+    /// The catalog as the caller may see it: a reader limited to their own rows sees neither
+    /// the table's total row count nor the row policies that limit them.
+    fn dataset_views(
+        &self,
+        grant: &Grant,
+        only: Option<&str>,
+    ) -> Result<Vec<DatasetView>, ServiceError> {
+        let whole = matches!(
+            grant.scope(Resource::Data, Action::Read),
+            Some(Scope::Tenant | Scope::All)
+        ) || grant.require(Resource::Data, Action::Update, None).is_ok();
         let db = self.database(&grant.tenant)?;
         let mut views = Vec::new();
         for record in self.store.datasets(&grant.tenant)? {
-            let definition = record.definition;
+            if only.is_some_and(|name| name != record.definition.name) {
+                continue;
+            }
+            let mut definition = record.definition;
+            if !whole {
+                definition.row_policies.clear();
+                views.push(DatasetView {
+                    rollup_state: Vec::new(),
+                    rows: None,
+                    definition,
+                });
+                continue;
+            }
             let rows = db.with_connection(|conn| {
                 Ok(conn.query_row(
                     &format!("SELECT count(*) FROM {}", sql::ident(&definition.name)),
@@ -269,7 +319,7 @@ impl Appliance {
                 .collect();
             views.push(DatasetView {
                 definition,
-                rows: u64::try_from(rows).unwrap_or_default(),
+                rows: Some(u64::try_from(rows).unwrap_or_default()),
                 rollup_state,
             });
         }
@@ -321,9 +371,11 @@ impl Appliance {
         let db = self.database(&grant.tenant)?;
         db.write(|conn| {
             conn.execute_batch(&sql::create_table(&definition))?;
+            // The table change and the store record are two commits: `IF NOT EXISTS` lets a
+            // retry after a failure between them reuse what the first attempt added.
             for column in &added {
                 conn.execute_batch(&format!(
-                    "ALTER TABLE {} ADD COLUMN {} {}",
+                    "ALTER TABLE {} ADD COLUMN IF NOT EXISTS {} {}",
                     sql::ident(&definition.name),
                     sql::column(column),
                     column.column_type.sql_type()
@@ -363,38 +415,89 @@ impl Appliance {
         // Resolutions validate against the catalog, and cached panel results name it by this
         // generation: both are recomputed from the new definition.
         self.bump(&grant.tenant, None);
-        self.datasets(grant)?
+        // The change is made: answer with it even when the caller (a `data:write` key, say)
+        // may not read the catalog.
+        self.dataset_views(grant, Some(&definition.name))?
             .into_iter()
-            .find(|d| d.definition.name == definition.name)
+            .next()
             .ok_or_else(|| ServiceError::NotFound {
                 kind: "dataset",
                 id: definition.name,
             })
     }
 
-    /// A fresh path under the tenant's imports folder for a file about to be imported.
-    pub fn staging_path(&self, tenant: &str, format: Format) -> Result<PathBuf, ServiceError> {
-        Ok(ingest::staged_path(
-            &self.data_dir.tenant_db(tenant),
+    /// Starts an import through the API, before a byte of the file is read: the caller may
+    /// import into this dataset, the dataset exists, no other import of the workspace runs
+    /// (one at a time: a second gets `Busy`), and the workspace is under its disk quota. The
+    /// answer names the staging file and how many bytes it may take; its slot is held until it
+    /// is dropped.
+    pub fn begin_import(
+        &self,
+        grant: &Grant,
+        dataset: &str,
+        format: Format,
+    ) -> Result<StagedImport, ServiceError> {
+        self.require(grant, Resource::Data, Action::Create, dataset)?;
+        self.dataset_def(&grant.tenant, dataset)?;
+        let slot = ImportSlot::take(&self.import_slots, &grant.tenant).ok_or_else(|| {
+            ServiceError::Busy(
+                "an import into this workspace is already running; try again when it has finished"
+                    .into(),
+            )
+        })?;
+        let used = disk_usage(
+            self.data_dir
+                .tenant_db(&grant.tenant)
+                .parent()
+                .unwrap_or_else(|| Path::new(".")),
+        );
+        let quota = self.imports.tenant_quota;
+        if used >= quota {
+            return Err(ServiceError::QuotaExceeded(format!(
+                "this workspace uses {} MiB of its {} MiB disk quota (--tenant-disk-quota); nothing more can be imported",
+                used >> 20,
+                quota >> 20
+            )));
+        }
+        let path = ingest::staged_path(&self.data_dir.tenant_db(&grant.tenant), format)?;
+        Ok(StagedImport {
+            path,
             format,
-        )?)
+            max_bytes: self.imports.max_size,
+            quota_left: quota - used,
+            _slot: slot,
+        })
     }
 
-    /// Imports a staged file into a dataset (see [`ingest::import`]) and records it in the
-    /// audit ledger. The staged file is removed afterwards, whatever the outcome.
+    /// Imports a staged file into a dataset (see [`ingest::import`]) within the configured
+    /// bounds and records it in the audit ledger. The staged file is removed afterwards,
+    /// whatever the outcome.
     pub fn import_staged(
         &self,
         grant: &Grant,
         dataset: &str,
-        staged: &Path,
-        format: Format,
+        staged: StagedImport,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportSummary, ServiceError> {
-        let result = self.import_inner(grant, dataset, staged, format, progress);
-        if let Err(error) = std::fs::remove_file(staged)
+        let limits = ingest::ImportLimits {
+            threads: self.limits.threads,
+            max_rows: Some(self.imports.max_rows),
+            timeout: Some(self.imports.timeout),
+            // Reading the file may spill to disk, within what the quota leaves.
+            scratch_disk: Some(staged.quota_left.max(64 << 20)),
+        };
+        let result = self.import_inner(
+            grant,
+            dataset,
+            &staged.path,
+            staged.format,
+            &limits,
+            progress,
+        );
+        if let Err(error) = std::fs::remove_file(&staged.path)
             && error.kind() != std::io::ErrorKind::NotFound
         {
-            tracing::warn!(path = %staged.display(), %error, "could not remove a staged import");
+            tracing::warn!(path = %staged.path.display(), %error, "could not remove a staged import");
         }
         result
     }
@@ -405,19 +508,13 @@ impl Appliance {
         dataset: &str,
         staged: &Path,
         format: Format,
+        limits: &ingest::ImportLimits,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<ImportSummary, ServiceError> {
         self.require(grant, Resource::Data, Action::Create, dataset)?;
         let definition = self.dataset_def(&grant.tenant, dataset)?;
         let db: Arc<TenantDb> = self.database(&grant.tenant)?;
-        let summary = ingest::import(
-            &db,
-            &definition,
-            staged,
-            format,
-            self.limits.threads,
-            progress,
-        )?;
+        let summary = ingest::import(&db, &definition, staged, format, limits, progress)?;
         self.store.audit(vec![
             AuditEvent::new(&grant.actor, Some(&grant.tenant), "data.import", dataset)
                 .after(&summary),
@@ -432,6 +529,70 @@ impl Appliance {
         );
         Ok(summary)
     }
+}
+
+/// What imports through the API may take (from the configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct ImportBounds {
+    pub max_size: u64,
+    pub max_rows: u64,
+    pub timeout: std::time::Duration,
+    pub tenant_quota: u64,
+}
+
+/// A workspace's one import slot, given back when dropped.
+struct ImportSlot {
+    slots: Arc<Mutex<HashSet<String>>>,
+    tenant: String,
+}
+
+impl ImportSlot {
+    fn take(slots: &Arc<Mutex<HashSet<String>>>, tenant: &str) -> Option<Self> {
+        let taken = slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(tenant.to_owned());
+        taken.then(|| Self {
+            slots: Arc::clone(slots),
+            tenant: tenant.to_owned(),
+        })
+    }
+}
+
+impl Drop for ImportSlot {
+    fn drop(&mut self) {
+        self.slots
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.tenant);
+    }
+}
+
+/// An import under way: where its file is staged and what it may take.
+pub struct StagedImport {
+    pub path: PathBuf,
+    pub format: Format,
+    /// The file may hold at most this many bytes (`--import-max-size`)...
+    pub max_bytes: u64,
+    /// ...and at most what the workspace's disk quota leaves.
+    pub quota_left: u64,
+    _slot: ImportSlot,
+}
+
+/// Bytes of the files under `dir` (a workspace's database, its write-ahead log, staged
+/// imports); unreadable entries count as nothing.
+fn disk_usage(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.file_type() {
+            Ok(kind) if kind.is_dir() => disk_usage(&entry.path()),
+            Ok(_) => entry.metadata().map_or(0, |m| m.len()),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 /// What the command-line import reports, on top of the import's own stages.
@@ -535,7 +696,8 @@ pub fn import_offline(
     let staged = ingest::staged_path(&dir.tenant_db(&chosen.id), format)?;
     let result = (|| {
         copy_with_progress(file, &staged, size, progress)?;
-        let summary = ingest::import(&db, definition, &staged, format, limits.threads, &mut |p| {
+        let bounds = ingest::ImportLimits::unbounded(limits.threads);
+        let summary = ingest::import(&db, definition, &staged, format, &bounds, &mut |p| {
             progress(OfflineProgress::Import(p))
         })?;
         let actor = format!(

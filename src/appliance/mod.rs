@@ -12,7 +12,9 @@
 
 mod admin;
 mod auth;
+mod cache;
 mod data;
+mod refusals;
 mod resolve;
 mod templates;
 
@@ -26,8 +28,8 @@ pub use admin::{
 };
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use data::{
-    DashboardData, DatasetView, OfflineError, OfflineProgress, PanelAnswer, RollupState,
-    import_offline,
+    DashboardData, DatasetView, ImportBounds, OfflineError, OfflineProgress, PanelAnswer,
+    RollupState, StagedImport, import_offline,
 };
 pub use resolve::{ResolveOptions, Resolved};
 pub use templates::{
@@ -108,6 +110,15 @@ pub enum ServiceError {
     QueryTimeout(String),
     #[error(transparent)]
     Analytics(AnalyticsError),
+    /// A size or count past a configured limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The workspace's disk quota would be passed.
+    #[error("{0}")]
+    QuotaExceeded(String),
+    /// The work is refused for now because the same work is already running.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// A wait in whole seconds, rounded up, at least one.
@@ -129,6 +140,12 @@ impl From<AnalyticsError> for ServiceError {
             AnalyticsError::Invalid(message) => Self::Invalid(message),
             AnalyticsError::Catalog(error) => Self::Invalid(error.to_string()),
             AnalyticsError::Build(error) => Self::Invalid(error.to_string()),
+            AnalyticsError::Import(error @ ImportError::TooManyRows { .. }) => {
+                Self::PayloadTooLarge(error.to_string())
+            }
+            AnalyticsError::Import(error @ ImportError::TimedOut(_)) => {
+                Self::QueryTimeout(error.to_string())
+            }
             AnalyticsError::Import(error) => Self::Import(error),
             error @ AnalyticsError::RollupRequired { .. } => {
                 Self::RollupRequired(error.to_string())
@@ -153,25 +170,59 @@ pub struct Appliance {
     dummy_hash: String,
     first_start: Mutex<Option<FirstStart>>,
     secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    trusted_proxies: Vec<ipnet::IpNet>,
+    /// How the HTTP server bounds its connections.
+    server: ServerLimits,
     /// Change counters: `tenant/template` for a template's versions, overrides and experiments,
     /// `tenant` for its presets and dataset catalog. Resolution and panel-result cache keys
     /// include them.
     generations: Mutex<std::collections::HashMap<String, u64>>,
-    resolved: Mutex<lru::LruCache<String, Arc<Resolved>>>,
+    /// Resolved dashboards, bounded by `--resolve-cache-size`.
+    resolved: Mutex<cache::WeightedLru<String, Arc<Resolved>>>,
     inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
     /// Each tenant's dataset definitions with the tenant generation they were read at.
     catalogs: Mutex<std::collections::HashMap<String, (u64, data::Catalog)>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
     auth_cache: Mutex<lru::LruCache<String, Remembered>>,
+    /// What an import may take, and the workspaces importing now (one import at a time each).
+    imports: data::ImportBounds,
+    import_slots: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Refusals and failed sign-ins counted between their ledger entries.
+    refusals: Mutex<refusals::Refusals>,
     /// Panel results by everything they depend on; see `data.rs`.
-    results: Mutex<lru::LruCache<String, data::CachedPanel>>,
+    /// Bounded by `--result-cache-size`.
+    results: Mutex<cache::WeightedLru<String, data::CachedPanel>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
 }
 
+impl Drop for Appliance {
+    /// Repeated refusals still only counted reach the ledger before the store closes.
+    fn drop(&mut self) {
+        let pending = self
+            .refusals
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .drain();
+        if let Err(error) = self.store.audit(pending) {
+            tracing::error!(%error, "could not record the last refusals in the audit ledger");
+        }
+    }
+}
+
 /// A remembered authentication: the store write count it was read at, the caller, the grant.
 type Remembered = (u64, Caller, Option<Grant>);
+
+/// How the HTTP server bounds what clients hold: time to send headers (and to stay idle
+/// between requests), time between body chunks, connections at once.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    pub max_connections: usize,
+}
 
 /// How long a session lives: since its last request, and at most since sign-in.
 #[derive(Debug, Clone, Copy)]
@@ -256,19 +307,35 @@ impl Appliance {
             dummy_hash: crate::identity::password::hash(&crate::identity::token::secret()),
             first_start: Mutex::new(first_start),
             secure_cookies: config.secure_cookies,
+            trusted_proxies: config.trusted_proxies.clone(),
+            server: ServerLimits {
+                header_timeout: config.header_timeout,
+                body_timeout: config.body_timeout,
+                max_connections: config.max_connections as usize,
+            },
             generations: Mutex::new(std::collections::HashMap::new()),
-            resolved: Mutex::new(lru::LruCache::new(
+            resolved: Mutex::new(cache::WeightedLru::new(
                 std::num::NonZeroUsize::new(10_000).expect("non-zero"),
+                config.resolve_cache_size,
             )),
             inputs_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(1_000).expect("non-zero"),
             )),
             catalogs: Mutex::new(std::collections::HashMap::new()),
+            refusals: Mutex::new(refusals::Refusals::default()),
+            imports: data::ImportBounds {
+                max_size: config.import_max_size as u64,
+                max_rows: config.import_max_rows,
+                timeout: config.import_timeout,
+                tenant_quota: config.tenant_disk_quota as u64,
+            },
+            import_slots: Arc::new(Mutex::new(std::collections::HashSet::new())),
             auth_cache: Mutex::new(lru::LruCache::new(
                 std::num::NonZeroUsize::new(10_000).expect("non-zero"),
             )),
-            results: Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(4_096).expect("non-zero"),
+            results: Mutex::new(cache::WeightedLru::new(
+                std::num::NonZeroUsize::new(100_000).expect("non-zero"),
+                config.result_cache_size,
             )),
             data_dir,
         })
@@ -316,19 +383,30 @@ impl Appliance {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(key)
-            .cloned()
     }
 
     fn cache_put(&self, key: String, value: Arc<Resolved>) {
+        // The body and the typed configuration it was read from hold about the same.
+        let bytes = key.len() + 2 * value.bytes.len() + 1_024;
         self.resolved
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .put(key, value);
+            .put(key, value, bytes);
     }
 
     /// Whether cookies are marked `Secure` (Flexboard is reached over HTTPS).
     pub fn secure_cookies(&self) -> bool {
         self.secure_cookies
+    }
+
+    /// The HTTP server's timeouts and connection cap.
+    pub fn server_limits(&self) -> ServerLimits {
+        self.server
+    }
+
+    /// The reverse proxies whose `X-Forwarded-For` is believed.
+    pub fn trusted_proxies(&self) -> &[ipnet::IpNet] {
+        &self.trusted_proxies
     }
 
     /// How long sessions last.
@@ -369,20 +447,25 @@ impl Appliance {
             })
     }
 
+    /// Records a refusal or a failed sign-in in the audit ledger, coalesced with its repeats
+    /// (see `refusals.rs`).
+    pub(crate) fn record_refusal(&self, event: crate::audit::AuditEvent) {
+        let entries = self
+            .refusals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .record(event, std::time::Instant::now());
+        if let Err(error) = self.store.audit(entries) {
+            tracing::error!(%error, "could not record a refusal in the audit ledger");
+        }
+    }
+
     /// Records a refusal in the audit ledger and returns it as the answer.
     fn deny(&self, grant: &Grant, target: &str, denied: Denied) -> ServiceError {
-        let event = crate::audit::AuditEvent {
-            actor: grant.actor.clone(),
-            tenant: Some(grant.tenant.clone()),
-            action: "access.deny".into(),
-            target: target.to_owned(),
-            reason: Some(denied.0.clone()),
-            before: None,
-            after: None,
-        };
-        if let Err(error) = self.store.audit(vec![event]) {
-            tracing::error!(%error, "could not record a denial in the audit ledger");
-        }
+        self.record_refusal(
+            crate::audit::AuditEvent::new(&grant.actor, Some(&grant.tenant), "access.deny", target)
+                .reason(denied.0.clone()),
+        );
         denied.into()
     }
 

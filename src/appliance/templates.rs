@@ -233,6 +233,9 @@ impl Appliance {
         typed
             .validate(&datasets)
             .map_err(|e| invalid(e.to_string()))?;
+        typed
+            .check_filters(&datasets)
+            .map_err(|e| invalid(e.to_string()))?;
         let tenant = self
             .store
             .tenant(&grant.tenant)?
@@ -637,6 +640,13 @@ impl Appliance {
                     kind: "version",
                     id: format!("{id}@{number}"),
                 })?;
+            // A restore publishes at once, so it may only bring back what once passed review.
+            if !source.was_published() {
+                return Err(invalid(format!(
+                    "version {number} was never published ({:?}); only a version that passed review can be restored",
+                    source.state
+                )));
+            }
             let parent = published(&versions)
                 .or(versions.last())
                 .ok_or_else(|| invalid("nothing to restore"))?;
@@ -763,6 +773,9 @@ impl Appliance {
         let published_number = published(&self.store.versions(&grant.tenant, id)?)
             .map(|v| v.number.clone())
             .unwrap_or_default();
+        // Who would see a change is people data: named only to those who may read people;
+        // others learn how many, and of which roles.
+        let names_people = grant.require(Resource::Users, Action::Read, None).is_ok();
         let mut affected = Vec::new();
         for member in self.store.members(&grant.tenant)? {
             let member_grant = self.member_grant(&grant.tenant, &member.user)?;
@@ -784,7 +797,9 @@ impl Appliance {
                 (Err(_), Err(_)) => false,
                 _ => true,
             };
-            if differs {
+            if differs && !names_people {
+                affected.push(json!({"role": member.role}));
+            } else if differs {
                 let email = self
                     .store
                     .user(&member.user)?
@@ -1048,16 +1063,11 @@ impl Appliance {
         after.insert(id.to_owned(), content.clone());
         expanded(&json!({ "$preset": id }), &after)
             .map_err(|e| invalid(format!("preset `{id}`: {e}")))?;
-        let datasets: Vec<_> = self
-            .store
-            .datasets(&grant.tenant)?
-            .into_iter()
-            .map(|d| d.definition)
-            .collect();
-        let expands = |config: &Value, presets: &BTreeMap<String, Value>| {
+        let (_, datasets) = self.catalog(&grant.tenant)?;
+        let expands = |config: &Value, presets: &Presets| {
             expanded(config, presets).map_err(|e| e.to_string())
         };
-        let dashboard = |config: &Value, presets: &BTreeMap<String, Value>| {
+        let dashboard = |config: &Value, presets: &Presets| {
             let mut typed: DashboardConfig =
                 serde_json::from_value(expands(config, presets)?).map_err(|e| e.to_string())?;
             typed.validate(&datasets).map_err(|e| e.to_string())
@@ -1222,9 +1232,13 @@ impl Appliance {
                             .ok_or_else(|| {
                                 invalid(format!("arm `{}`: no version {number}", arm.name))
                             })?;
-                    if matches!(version.state, VersionState::Draft | VersionState::Archived) {
+                    // An arm serves its version to real users, so it must have passed review.
+                    if !matches!(
+                        version.state,
+                        VersionState::Published | VersionState::Deprecated
+                    ) {
                         return Err(invalid(format!(
-                            "arm `{}`: version {number} is {:?}",
+                            "arm `{}`: version {number} is {:?}; an arm serves only a published or deprecated version",
                             arm.name, version.state
                         )));
                     }

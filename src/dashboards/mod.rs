@@ -591,6 +591,46 @@ impl DashboardConfig {
     pub fn panel(&self, id: &str) -> Option<&PanelConfig> {
         self.panels.iter().find(|p| p.id == id)
     }
+
+    /// Checked when a dashboard is written (not at each resolution, where a panel hidden from
+    /// the caller may be the only one a filter fits): every pre-filter names a column of the
+    /// dataset of at least one panel and has a value that column can hold, so a mistyped
+    /// column is refused instead of silently filtering nothing.
+    pub fn check_filters(&self, datasets: &[DatasetDef]) -> Result<(), ConfigError> {
+        for dashboard_filter in &self.filters {
+            let filter = &dashboard_filter.filter;
+            let mut fits = false;
+            for name in self
+                .panels
+                .iter()
+                .map(|p| p.source.dataset())
+                .collect::<std::collections::BTreeSet<_>>()
+            {
+                let Some(dataset) = datasets.iter().find(|d| d.name == name) else {
+                    continue;
+                };
+                if let Ok(column) = dataset.column(&filter.column) {
+                    fits = true;
+                    check_filter_value(filter, column.column_type).map_err(|message| {
+                        ConfigError::Dashboard {
+                            dashboard: self.id.clone(),
+                            message: format!("filter `{}`: {message}", dashboard_filter.id),
+                        }
+                    })?;
+                }
+            }
+            if !fits {
+                return Err(ConfigError::Dashboard {
+                    dashboard: self.id.clone(),
+                    message: format!(
+                        "filter `{}` is on column `{}`, which no panel's dataset has",
+                        dashboard_filter.id, filter.column
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Ids of dashboards and panels: `[a-z0-9][a-z0-9_-]{0,63}`.

@@ -1,15 +1,15 @@
 //! `/api/v1/auth/*` and `/api/v1/tenants`: signing in and out, the caller, their password,
 //! their tenants and the one they work in.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::error::ApiError;
 use super::session::{Authed, session_cookie, session_token};
 use super::{Body, blocking, hashing};
@@ -25,13 +25,13 @@ pub struct LoginBody {
 #[tracing::instrument(skip_all)]
 pub async fn login(
     State(app): State<Arc<Appliance>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     Body(body): Body<LoginBody>,
 ) -> Result<Response, ApiError> {
-    let previous = session_token(&headers);
+    let previous = session_token(&headers, app.secure_cookies());
     let outcome = hashing(&app, move |app| {
-        app.login(&body.email, &body.password, peer.ip(), previous.as_deref())
+        app.login(&body.email, &body.password, address, previous.as_deref())
     })
     .await?;
     let cookie = session_cookie(&app, Some(&outcome.token));
@@ -66,10 +66,11 @@ pub struct PasswordBody {
 pub async fn change_password(
     State(app): State<Arc<Appliance>>,
     Authed(caller): Authed,
+    ClientAddress(address): ClientAddress,
     Body(body): Body<PasswordBody>,
 ) -> Result<StatusCode, ApiError> {
     hashing(&app, move |app| {
-        app.change_password(&caller, &body.current_password, &body.new_password)
+        app.change_password(&caller, &body.current_password, &body.new_password, address)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

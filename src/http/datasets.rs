@@ -14,12 +14,8 @@ use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
 use super::{Body, blocking};
 use crate::analytics::ingest::{Format, ImportSummary};
-use crate::appliance::{Appliance, DatasetView};
+use crate::appliance::{Appliance, DatasetView, StagedImport};
 use crate::catalog::DatasetDef;
-use crate::identity::policy::{Action, Resource};
-
-/// The largest file an import accepts through the API (the CLI has no limit).
-pub const MAX_IMPORT_BYTES: u64 = 4 << 30;
 
 #[tracing::instrument(skip_all)]
 pub async fn list(
@@ -104,31 +100,31 @@ pub async fn import(
     body: axum::body::Body,
 ) -> Result<Json<ImportSummary>, ApiError> {
     let format = format_of(&params, &headers)?;
-    // Refuse before reading a byte of a body that could not be imported anyway.
+    // Refuse before reading a byte of a body that could not be imported anyway: no permission,
+    // no such dataset, another import running, no disk left.
     let staged = {
         let grant = g.grant.clone();
         let dataset = name.clone();
-        blocking(&app, move |app| {
-            app.require_action(&grant, Resource::Data, Action::Create, &dataset)?;
-            app.staging_path(&grant.tenant, format)
-        })
-        .await?
+        blocking(&app, move |app| app.begin_import(&grant, &dataset, format)).await?
     };
     if let Err(error) = receive(body, &staged).await {
-        if let Err(cleanup) = tokio::fs::remove_file(&staged).await {
-            tracing::warn!(path = %staged.display(), %cleanup, "could not remove a partial upload");
+        // The slot goes back first: once the partial file is gone, another import may start.
+        let path = staged.path.clone();
+        drop(staged);
+        if let Err(cleanup) = tokio::fs::remove_file(&path).await {
+            tracing::warn!(path = %path.display(), %cleanup, "could not remove a partial upload");
         }
         return Err(error);
     }
     let summary = blocking(&app, move |app| {
-        app.import_staged(&g.grant, &name, &staged, format, &mut |_| {})
+        app.import_staged(&g.grant, &name, staged, &mut |_| {})
     })
     .await?;
     Ok(Json(summary))
 }
 
-async fn receive(body: axum::body::Body, path: &std::path::Path) -> Result<(), ApiError> {
-    let mut file = tokio::fs::File::create(path)
+async fn receive(body: axum::body::Body, staged: &StagedImport) -> Result<(), ApiError> {
+    let mut file = tokio::fs::File::create(&staged.path)
         .await
         .map_err(|e| ApiError::internal(&e))?;
     let mut stream = body.into_data_stream();
@@ -141,12 +137,21 @@ async fn receive(body: axum::body::Body, path: &std::path::Path) -> Result<(), A
             )
         })?;
         received += chunk.len() as u64;
-        if received > MAX_IMPORT_BYTES {
+        if received > staged.max_bytes {
             return Err(ApiError::new(
                 ErrorCode::PayloadTooLarge,
                 format!(
-                    "an import through the API may hold at most {} GiB; use `flexboard import` for larger files",
-                    MAX_IMPORT_BYTES >> 30
+                    "an import through the API may hold at most {} MiB (--import-max-size); use `flexboard import` for larger files",
+                    staged.max_bytes >> 20
+                ),
+            ));
+        }
+        if received > staged.quota_left {
+            return Err(ApiError::new(
+                ErrorCode::QuotaExceeded,
+                format!(
+                    "this file would pass the workspace's disk quota (--tenant-disk-quota): {} MiB are left",
+                    staged.quota_left >> 20
                 ),
             ));
         }

@@ -30,6 +30,10 @@ pub enum ErrorCode {
     RollupRequired,
     QueryTimeout,
     PayloadTooLarge,
+    /// The workspace's disk quota would be passed.
+    QuotaExceeded,
+    /// The same work is already running, or requests come too fast; try again later.
+    TooManyRequests,
     Internal,
 }
 
@@ -43,7 +47,8 @@ impl ErrorCode {
             Self::Forbidden | Self::CsrfFailed | Self::LimitExceeded | Self::PremiumRequired => {
                 StatusCode::FORBIDDEN
             }
-            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts | Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::QuotaExceeded => StatusCode::INSUFFICIENT_STORAGE,
             Self::NotReady | Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::InvalidData | Self::RollupRequired => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -122,6 +127,17 @@ impl From<ServiceError> for ApiError {
                 Self::new(ErrorCode::RollupRequired, error.to_string())
             }
             ServiceError::QueryTimeout(_) => Self::new(ErrorCode::QueryTimeout, error.to_string()),
+            ServiceError::PayloadTooLarge(_) => {
+                Self::new(ErrorCode::PayloadTooLarge, error.to_string())
+            }
+            ServiceError::QuotaExceeded(_) => {
+                Self::new(ErrorCode::QuotaExceeded, error.to_string())
+            }
+            ServiceError::Busy(_) => {
+                let mut api = Self::new(ErrorCode::TooManyRequests, error.to_string());
+                api.retry_after = Some(5);
+                api
+            }
             ServiceError::Store(_) | ServiceError::Analytics(_) => Self::internal(&error),
         }
     }

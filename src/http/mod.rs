@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod auth;
+mod client;
 mod dashboards;
 mod datasets;
 pub mod error;
@@ -18,7 +19,6 @@ mod session;
 mod templates;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -96,14 +96,19 @@ fn routes() -> Routes {
     }
     .add("GET", "/healthz", Public, health::healthz)
     .add("GET", "/readyz", Public, health::readyz)
-    .add("POST", "/api/v1/auth/login", Public, auth::login)
+    .add(
+        "POST",
+        "/api/v1/auth/login",
+        Public,
+        auth::login.layer(axum::extract::DefaultBodyLimit::max(CREDENTIALS_BODY_LIMIT)),
+    )
     .add("POST", "/api/v1/auth/logout", Signed, auth::logout)
     .add("GET", "/api/v1/auth/me", Signed, auth::me)
     .add(
         "POST",
         "/api/v1/auth/password",
         Signed,
-        auth::change_password,
+        auth::change_password.layer(axum::extract::DefaultBodyLimit::max(CREDENTIALS_BODY_LIMIT)),
     )
     .add("GET", "/api/v1/tenants", Signed, auth::tenants)
     .add("POST", "/api/v1/tenants/{id}/select", Signed, auth::select)
@@ -304,18 +309,89 @@ pub fn router(app: Arc<Appliance>) -> Router {
         .with_state(app)
 }
 
+/// The largest sign-in or password-change body: an email and passwords fit many times over,
+/// and nobody queues a 2 MB body for the password hasher.
+pub const CREDENTIALS_BODY_LIMIT: usize = 16 * 1024;
+
 /// Serves until `shutdown` resolves, then finishes the requests under way.
+///
+/// Each connection gets [`ServerLimits`](crate::appliance::ServerLimits): its headers must
+/// arrive within the header timeout (which also closes a kept-alive connection idle that
+/// long), a body that stalls longer than the body timeout is broken off, and past the
+/// connection cap a new connection is answered `503` and closed at once.
 pub async fn serve(
     app: Arc<Appliance>,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let limits = app.server_limits();
+    let router = router(app);
+    let connections = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
+            tokio::spawn(refuse_connection(stream));
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let body_timeout = limits.body_timeout;
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                // A body that sends nothing for the body timeout breaks off.
+                let request = request.map(|body| {
+                    axum::body::Body::new(tower_http::timeout::TimeoutBody::new(body_timeout, body))
+                });
+                router.clone().oneshot(request)
+            },
+        );
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Answers a connection past the cap with `503` and closes it, without reading its request.
+async fn refuse_connection(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    const BODY: &str = r#"{"code":"too_many_requests","message":"the server has as many connections as it serves at once (--max-connections); try again shortly"}"#;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let write = stream.write_all(response.as_bytes());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), write).await;
+    let _ = stream.shutdown().await;
 }
 
 /// A JSON request body whose mistakes answer with our own `{code, message}`.
@@ -325,7 +401,12 @@ pub struct Body<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
-        ApiError::new(ErrorCode::InvalidRequest, rejection.body_text())
+        let code = if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::InvalidRequest
+        };
+        ApiError::new(code, rejection.body_text())
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::Deserialize;
 use serde_json::{Map, Value as Json_};
 
@@ -250,6 +250,7 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
         page,
         page_size,
         disable_aggregation,
+        raw_point_limit: None,
         window,
     })
 }
@@ -257,6 +258,19 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
 /// ISO 8601: a date (`2026-03-01`, the whole day when it ends a range), a date and time with an
 /// offset or `Z` (converted to UTC), or a date and time without one (taken as UTC).
 fn parse_time(text: &str, end_of_range: bool) -> Result<NaiveDateTime, ApiError> {
+    let at = parse_any_time(text, end_of_range)?;
+    // Bucket and range arithmetic adds days, weeks and months to these: outside the years
+    // 1 to 9999 it could leave what dates can hold.
+    if !(1..=9999).contains(&at.year()) {
+        return Err(ApiError::new(
+            ErrorCode::InvalidDate,
+            format!("`{text}` is outside the years 1 to 9999"),
+        ));
+    }
+    Ok(at)
+}
+
+fn parse_any_time(text: &str, end_of_range: bool) -> Result<NaiveDateTime, ApiError> {
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         let time = if end_of_range {
             NaiveTime::from_hms_micro_opt(23, 59, 59, 999_999)
@@ -308,6 +322,10 @@ mod tests {
             "2026-13-01",
             "2026-03-01T25:00:00Z",
             "'; DROP TABLE sales",
+            "+262142-12-31",
+            "10000-01-01",
+            "-0001-01-01",
+            "0000-12-31T23:59:59Z",
         ] {
             assert_eq!(
                 parse_time(bad, false).unwrap_err().code,

@@ -28,25 +28,34 @@ fn unsafe_method(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// The session token from the request's cookies, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
-    headers
+/// The session token from the request's cookies, if any: only under the name this server
+/// sets (`__Host-…` over HTTPS, so a sibling host cannot toss in a cookie of its own), and only
+/// when the request carries one value of it. Two different values mean someone planted one:
+/// neither is trusted.
+pub fn session_token(headers: &HeaderMap, secure: bool) -> Option<String> {
+    let wanted = if secure { SECURE_COOKIE } else { COOKIE };
+    let mut values = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE || *name == SECURE_COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .filter(|(name, _)| *name == wanted)
+        .map(|(_, value)| value);
+    let first = values.next()?;
+    if values.any(|other| other != first) {
+        return None;
+    }
+    Some(first.to_owned())
 }
 
-fn credential(headers: &HeaderMap) -> Option<Credential> {
+fn credential(headers: &HeaderMap, secure: bool) -> Option<Credential> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|v| Credential::ApiKey(v.trim().to_owned()));
-    bearer.or_else(|| session_token(headers).map(Credential::Session))
+    bearer.or_else(|| session_token(headers, secure).map(Credential::Session))
 }
 
 /// `Set-Cookie` for a new session, or (with `None`) one that clears it.
@@ -78,7 +87,7 @@ async fn resolve(
     app: &Arc<Appliance>,
     with_grant: bool,
 ) -> Result<(Caller, Option<Grant>), ApiError> {
-    let credential = credential(&parts.headers).ok_or_else(|| {
+    let credential = credential(&parts.headers, app.secure_cookies()).ok_or_else(|| {
         ApiError::new(
             ErrorCode::Unauthorized,
             "sign in first (no session or API key)",
@@ -179,20 +188,39 @@ mod tests {
 
     #[test]
     fn the_session_token_is_found_among_cookies() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
+        let headers = |cookies: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, cookies.parse().unwrap());
+            headers
+        };
+        let plain = headers("theme=dark; flexboard_session=abc123; other=1");
+        assert_eq!(session_token(&plain, false).as_deref(), Some("abc123"));
+        let prefixed = headers("__Host-flexboard_session=xyz");
+        assert_eq!(session_token(&prefixed, true).as_deref(), Some("xyz"));
+        assert_eq!(
+            session_token(&headers("flexboard_sessionx=no"), false),
+            None
+        );
+    }
+
+    #[test]
+    fn over_https_only_the_prefixed_cookie_counts_and_a_tossed_one_voids_both() {
+        let mut both = HeaderMap::new();
+        both.insert(
             header::COOKIE,
-            "theme=dark; flexboard_session=abc123; other=1"
+            "flexboard_session=planted; __Host-flexboard_session=real"
                 .parse()
                 .unwrap(),
         );
-        assert_eq!(session_token(&headers).as_deref(), Some("abc123"));
-        headers.insert(
+        assert_eq!(session_token(&both, true).as_deref(), Some("real"));
+        assert_eq!(session_token(&both, false).as_deref(), Some("planted"));
+        let mut twice = HeaderMap::new();
+        twice.insert(
             header::COOKIE,
-            "__Host-flexboard_session=xyz".parse().unwrap(),
+            "flexboard_session=planted; flexboard_session=real"
+                .parse()
+                .unwrap(),
         );
-        assert_eq!(session_token(&headers).as_deref(), Some("xyz"));
-        headers.insert(header::COOKIE, "flexboard_sessionx=no".parse().unwrap());
-        assert_eq!(session_token(&headers), None);
+        assert_eq!(session_token(&twice, false), None);
     }
 }

@@ -52,6 +52,27 @@ pub enum Action {
     Any,
 }
 
+impl Resource {
+    /// Every resource but the wildcard.
+    pub const CONCRETE: [Resource; 9] = [
+        Resource::Dashboards,
+        Resource::Data,
+        Resource::Users,
+        Resource::Memberships,
+        Resource::Roles,
+        Resource::ApiKeys,
+        Resource::Tenants,
+        Resource::Audit,
+        Resource::Sync,
+    ];
+}
+
+impl Action {
+    /// Every action but the wildcard.
+    pub const CONCRETE: [Action; 4] =
+        [Action::Read, Action::Create, Action::Update, Action::Delete];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     pub resource: Resource,
@@ -194,6 +215,37 @@ impl Grant {
                 name(&resource)
             ))),
         }
+    }
+
+    /// Refuses to hand out what the caller does not hold: every permission must be within one
+    /// of the caller's own, at the same or a wider scope (`*` stands for every resource or
+    /// action it covers). Delegated administration — creating people, changing memberships
+    /// and roles, minting keys — goes through here, so nobody can give more than they have.
+    pub fn holds_all(&self, permissions: &[Permission]) -> Result<(), Denied> {
+        if self.super_admin {
+            return Ok(());
+        }
+        for wanted in permissions {
+            for resource in Resource::CONCRETE {
+                for action in Action::CONCRETE {
+                    if !wanted.covers(resource, action) {
+                        continue;
+                    }
+                    if self
+                        .scope(resource, action)
+                        .is_none_or(|held| held < wanted.scope)
+                    {
+                        return Err(Denied(format!(
+                            "you cannot grant {} on {} at scope {}: you do not hold it",
+                            name(&action),
+                            name(&resource),
+                            name(&wanted.scope)
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Whether something meant for some roles (none: everyone who may read dashboards) is
@@ -346,6 +398,35 @@ mod tests {
             })
             .collect();
         def
+    }
+
+    #[test]
+    fn nobody_grants_more_than_they_hold() {
+        let admin = grant(TENANT_ADMIN, &[]);
+        let editor = grant(EDITOR, &[]);
+        let manager = grant("sales_manager", &[("zone", "NORTH")]);
+        let all = |role: &str| built_in_role(role).unwrap();
+        assert!(admin.holds_all(&all(TENANT_ADMIN)).is_ok());
+        assert!(admin.holds_all(&all(EDITOR)).is_ok());
+        assert!(editor.holds_all(&all(VIEWER)).is_ok());
+        assert!(editor.holds_all(&all(TENANT_ADMIN)).is_err());
+        // `own` data access does not give tenant-wide data access (an API key's scope).
+        assert!(
+            manager
+                .holds_all(&api_key_scope("data:read").unwrap())
+                .is_err()
+        );
+        assert!(
+            manager
+                .holds_all(&[Permission::new(Resource::Data, Action::Read, Scope::Own)])
+                .is_ok()
+        );
+        // A wildcard asks for everything it covers.
+        let any = Permission::new(Resource::Dashboards, Action::Any, Scope::Tenant);
+        assert!(editor.holds_all(&[any]).is_ok());
+        let everything = Permission::new(Resource::Any, Action::Read, Scope::Tenant);
+        assert!(editor.holds_all(&[everything]).is_err());
+        assert!(admin.holds_all(&[everything]).is_err(), "no tenants:read");
     }
 
     #[test]

@@ -399,14 +399,17 @@ impl Store {
         self.writes.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    /// Records events that come with no other change, such as a failed sign-in.
+    /// Records events that come with no other change, such as a failed sign-in. The write
+    /// count does not move: nothing a caller may do changed, so what is remembered of callers
+    /// stays valid (a flood of refusals must not make every request read the store again).
     pub fn audit(&self, events: Vec<AuditEvent>) -> Result<(), StoreError> {
-        self.write(|tx| {
-            for event in events {
-                tx.audit(event);
-            }
-            Ok::<_, StoreError>(())
-        })
+        if events.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin_write()?;
+        append_audit(&txn, events)?;
+        txn.commit()?;
+        Ok(())
     }
 }
 
@@ -557,6 +560,28 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An audit entry alone changes nothing a caller may do: remembered callers stay valid,
+    /// so a flood of refusals cannot make every request read the store again.
+    #[test]
+    fn audit_entries_alone_do_not_move_the_write_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("config.redb")).unwrap();
+        let before = store.write_count();
+        let entries = store.verify_audit().unwrap();
+        store
+            .audit(vec![AuditEvent::new("US-1", None, "access.deny", "x")])
+            .unwrap();
+        assert_eq!(store.write_count(), before);
+        assert_eq!(store.verify_audit().unwrap(), entries + 1);
+        store
+            .write(|tx| {
+                tx.audit(AuditEvent::new("US-1", None, "user.update", "x"));
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+        assert_eq!(store.write_count(), before + 1);
+    }
 
     /// A configuration database written by schema 1 (one published configuration per
     /// template) opens as schema 2 with each template's draft and a published 1.0.0.

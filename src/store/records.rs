@@ -223,6 +223,14 @@ impl VersionRecord {
             .map(|c| c.state)
     }
 
+    /// Whether it was ever published: only such a version passed review, so only it may be
+    /// restored.
+    pub fn was_published(&self) -> bool {
+        self.history
+            .iter()
+            .any(|c| c.state == VersionState::Published)
+    }
+
     /// When it last became published, at or before `at`.
     pub fn published_since(&self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.history

@@ -731,3 +731,69 @@ fn tenant_databases_read_no_files_but_their_imports_and_stay_locked() {
     // The staged-imports folder is the one place it reads.
     assert!(run(format!("SELECT * FROM read_csv('{}')", inside.display())).is_ok());
 }
+
+#[test]
+fn an_import_past_its_timeout_is_stopped_and_imports_nothing() {
+    use flexboard::analytics::ingest::{self, Format, ImportError, ImportLimits};
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path(), 10, &DuckdbLimits::default());
+    let staged = flexboard::analytics::imports_dir(&dir.path().join("facts.duckdb"))
+        .unwrap()
+        .join("big.parquet");
+    // Three million rows: seconds of reading, checking and refreshing the rollups.
+    let writer = duckdb::Connection::open_in_memory().unwrap();
+    writer
+        .execute_batch(&format!(
+            "COPY (SELECT TIMESTAMP '2025-01-01' + to_seconds(i % 7776000) AS ts, 'NORTH' AS zone, 'web' AS channel, 'E' || CAST(i % 150 AS VARCHAR) AS entity, CAST(i % 1000 AS DOUBLE) AS amount, CAST(i % 20 AS BIGINT) AS qty FROM range(3000000) r(i)) TO '{}' (FORMAT parquet)",
+            staged.display()
+        ))
+        .unwrap();
+    let limits = ImportLimits {
+        timeout: Some(Duration::from_millis(100)),
+        ..ImportLimits::unbounded(2)
+    };
+    let count = || {
+        db.with_connection(|conn| {
+            Ok(conn.query_row("SELECT count(*) FROM facts", [], |r| r.get::<_, i64>(0))?)
+        })
+        .unwrap()
+    };
+    let error = ingest::import(
+        &db,
+        &dataset(),
+        &staged,
+        Format::Parquet,
+        &limits,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, AnalyticsError::Import(ImportError::TimedOut(_))),
+        "{error}"
+    );
+    assert_eq!(count(), 10, "nothing was imported");
+    // A row cap is checked from the Parquet metadata before anything is read.
+    let capped = ImportLimits {
+        max_rows: Some(1_000),
+        ..ImportLimits::unbounded(2)
+    };
+    let error = ingest::import(
+        &db,
+        &dataset(),
+        &staged,
+        Format::Parquet,
+        &capped,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            AnalyticsError::Import(ImportError::TooManyRows {
+                rows: 3_000_000,
+                max: 1_000
+            })
+        ),
+        "{error}"
+    );
+}

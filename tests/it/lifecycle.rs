@@ -69,8 +69,13 @@ struct Process {
 
 impl Process {
     fn start(args: &[&str]) -> Process {
+        Self::start_with_env(args, &[])
+    }
+
+    fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flexboard"))
             .args(args)
+            .envs(env.iter().copied())
             .env("NO_COLOR", "1")
             .env("FLEXBOARD_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("FLEXBOARD_ADMIN_PASSWORD", ADMIN_PASSWORD)
@@ -120,6 +125,109 @@ impl Process {
         let output: Vec<String> = self.lines.iter().collect();
         (status.code().unwrap_or(-1), output.join("\n"))
     }
+}
+
+/// Runs `work` with a signed-in super-admin session on the server at `base`.
+fn as_admin<T>(
+    base: &str,
+    work: impl AsyncFnOnce(&reqwest::Client, &crate::support::Session) -> T,
+) -> T {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let session = login(&client, base, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("the super-admin signs in");
+        work(&client, &session).await
+    })
+}
+
+#[test]
+fn a_preset_naming_itself_is_refused_and_the_process_serves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut process = Process::start(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--demo-rows",
+        "1000",
+    ]);
+    let url = process.ready_url();
+    let base = url.trim_end_matches('/').to_owned();
+    as_admin(&base, async |client, session| {
+        for content in [
+            serde_json::json!({"k": {"$preset": "itself"}}),
+            serde_json::json!([{"$preset": "itself"}]),
+        ] {
+            let response = client
+                .put(format!("{base}/api/v1/presets/itself"))
+                .header("cookie", &session.cookie)
+                .header("x-csrf-token", &session.csrf)
+                .json(&serde_json::json!({"kind": "kpi", "content": content, "reason": "try to crash it"}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 400);
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert!(
+                body["message"].as_str().unwrap().contains("cycle"),
+                "{body}"
+            );
+        }
+        let resolved = client
+            .get(format!("{base}/api/v1/dashboards/sales-performance"))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resolved.status().as_u16(), 200);
+        let health = client.get(format!("{base}/healthz")).send().await.unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+    });
+    assert!(
+        process.child.try_wait().unwrap().is_none(),
+        "the process is alive"
+    );
+    process.kill_hard();
+}
+
+#[test]
+fn boolean_variables_take_the_usual_spellings() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let process = Process::start_with_env(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+        &[("FLEXBOARD_NO_DEMO", "1")],
+    );
+    let url = process.ready_url();
+    let base = url.trim_end_matches('/').to_owned();
+    let tenants = as_admin(&base, async |client, session| {
+        client
+            .get(format!("{base}/api/v1/admin/tenants"))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .unwrap()
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        tenants,
+        serde_json::json!([]),
+        "FLEXBOARD_NO_DEMO=1 starts empty"
+    );
+    process.kill_hard();
 }
 
 /// Signs in as the test super-admin on the server at the start of `url`, then GETs `url`.

@@ -6,6 +6,7 @@ mod analytics;
 mod api;
 mod browser;
 mod data;
+mod hardening;
 mod identity;
 mod lifecycle;
 mod support;

@@ -323,15 +323,31 @@ async fn versions_follow_the_lifecycle_review_rule_and_semver() {
         impact["overridesTouchingRemovedPaths"][0]["id"], "manager-kpis",
         "{impact}"
     );
+    // An editor may not read people: the members are told by role, without emails.
     let affected: Vec<&str> = impact["affectedMembers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            assert!(m.get("email").is_none() && m.get("user").is_none(), "{m}");
+            m["role"].as_str().unwrap()
+        })
+        .collect();
+    assert!(
+        affected.contains(&"viewer") && affected.contains(&"sales_manager"),
+        "{affected:?}"
+    );
+    // Whoever may read people (the super-admin here) sees who they are.
+    let (_, impact) = server.get(&format!("{base}/versions/1.0.2/impact")).await;
+    let emails: Vec<&str> = impact["affectedMembers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| m["email"].as_str().unwrap())
         .collect();
     assert!(
-        affected.contains(&VIEWER) && affected.contains(&MANAGER),
-        "{affected:?}"
+        emails.contains(&VIEWER) && emails.contains(&MANAGER),
+        "{emails:?}"
     );
 
     // Rollback: a new published version restored from 1.0.0.

@@ -1,0 +1,1055 @@
+//! Hardening: what a hostile editor, viewer, key or stranger tries, and the bound or check that
+//! stops each. (The crash of a cyclic preset and the boolean variables run the real binary:
+//! see `lifecycle.rs`.)
+
+use std::time::Duration;
+
+use flexboard::Config;
+use flexboard::store::Store;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Session, TEST_ROWS, TestServer, login};
+
+const SALES: &str = "sales-performance";
+const VIEWER: &str = "viewer@acme.example";
+const MANAGER: &str = "north.manager@acme.example";
+
+fn config(dir: &tempfile::TempDir) -> Config {
+    let mut config = Config::for_data_dir(dir.path().join("data"));
+    config.demo_rows = TEST_ROWS;
+    config
+}
+
+/// Creates a person in the demo workspace as the super-admin and signs them in.
+async fn person(server: &TestServer, email: &str, role: &str, attributes: Value) -> Session {
+    let password = "a hardening test passphrase";
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/admin/users",
+            Some(&server.admin),
+            Some(json!({"email": email, "name": email, "password": password, "role": role, "attributes": attributes})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    login(&server.client, &server.base, email, password)
+        .await
+        .unwrap()
+}
+
+fn user_id(session: &Session) -> String {
+    session.me["user"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn put_preset(server: &TestServer, id: &str, content: Value) -> (u16, Value) {
+    server
+        .call(
+            "PUT",
+            &format!("/api/v1/presets/{id}"),
+            Some(&server.admin),
+            Some(json!({"kind": "kpi", "content": content, "reason": "hardening test"})),
+        )
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presets_that_cycle_nest_too_deep_or_fan_out_are_refused_at_write_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    for (content, why) in [
+        (json!({"k": {"$preset": "loop"}}), "cycle: loop → loop"),
+        (json!([{"$preset": "loop"}]), "cycle: loop → loop"),
+        (json!({"$preset": "loop"}), "cycle: loop → loop"),
+        (
+            json!({"k": {"$preset": "nowhere"}}),
+            "`nowhere` does not exist",
+        ),
+    ] {
+        let (status, body) = put_preset(&server, "loop", content).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(why),
+            "{why}: {body}"
+        );
+    }
+    // Nine levels of ten references: refused once the expansion passes its budget.
+    let (status, body) = put_preset(&server, "fan0", json!({"v": 1})).await;
+    assert_eq!(status, 200, "{body}");
+    let mut refused = None;
+    for level in 1..=9 {
+        let refs: Vec<Value> = (0..10)
+            .map(|_| json!({"$preset": format!("fan{}", level - 1)}))
+            .collect();
+        let (status, body) = put_preset(&server, &format!("fan{level}"), json!(refs)).await;
+        if status != 200 {
+            refused = Some((level, status, body));
+            break;
+        }
+    }
+    let (level, status, body) = refused.expect("the fan-out was refused");
+    assert_eq!(status, 400, "{body}");
+    assert!(level <= 6, "refused only at level {level}");
+    assert!(
+        body["message"].as_str().unwrap().contains("values"),
+        "{body}"
+    );
+    // A draft that names a preset more than the budget allows is refused the same way.
+    let (_, template) = server.get(&format!("/api/v1/templates/{SALES}")).await;
+    let mut doubled = template["template"]["draft"].clone();
+    let largest = json!({"$preset": format!("fan{}", level - 1)});
+    doubled["panels"][0]["description"] = json!(vec![largest; 10]);
+    let (status, _) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/templates/{SALES}/draft"),
+            Some(&server.admin),
+            Some(json!({"config": doubled, "revision": template["template"]["draft_revision"]})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    // Resolution still answers for everyone.
+    let (status, _) = server.get(&format!("/api/v1/dashboards/{SALES}")).await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_get_capped_raw_series_and_editors_the_full_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    // A small result cache still answers (entries heavier than it are just not kept).
+    config.result_cache_size = 64 << 10;
+    let server = TestServer::start_with(config).await;
+    let viewer = server.login_as(VIEWER).await;
+    let (_, dashboards) = server
+        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
+        .await;
+    let ops = dashboards["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] != SALES)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, resolved) = server.get(&format!("/api/v1/dashboards/{ops}")).await;
+    let series = resolved["config"]["panels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["type"] == "timeseries")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The demo's week of per-minute samples of eight servers.
+    let path = format!(
+        "/api/v1/panels/{series}/data?dashboard={ops}&start_date=2026-03-25&end_date=2026-03-31&disable_aggregation=true"
+    );
+    let points = |body: &Value| -> usize {
+        body["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["points"].as_array().unwrap().len())
+            .sum()
+    };
+    let (status, as_viewer) = server.call("GET", &path, Some(&viewer), None).await;
+    assert_eq!(status, 200, "{as_viewer}");
+    assert!(points(&as_viewer) <= 5_000, "{}", points(&as_viewer));
+    assert_eq!(as_viewer["truncated"], true);
+    let (status, as_admin) = server.get(&path).await;
+    assert_eq!(status, 200);
+    assert!(points(&as_admin) > 5_000, "{}", points(&as_admin));
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_cannot_be_skipped_by_restore_or_an_experiment_arm() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let admin = Some(&server.admin);
+    let base = format!("/api/v1/templates/{SALES}");
+    let (_, template) = server.get(&base).await;
+    let mut draft = template["template"]["draft"].clone();
+    draft["name"] = json!("Sales, unreviewed");
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("{base}/draft"),
+            admin,
+            Some(json!({"config": draft, "revision": template["template"]["draft_revision"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, version) = server
+        .call(
+            "POST",
+            &format!("{base}/versions"),
+            admin,
+            Some(json!({"changelog": "rename"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{version}");
+    let number = version["version"]["number"].as_str().unwrap().to_owned();
+    for state in ["draft", "review"] {
+        if state == "review" {
+            let (status, body) = server
+                .call(
+                    "POST",
+                    &format!("{base}/versions/{number}/transition"),
+                    admin,
+                    Some(json!({"to": "review", "reason": "please look"})),
+                )
+                .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let (status, body) = server
+            .call(
+                "POST",
+                &format!("{base}/versions/{number}/restore"),
+                admin,
+                Some(json!({"reason": "skip the review"})),
+            )
+            .await;
+        assert_eq!(status, 400, "{state}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("never published"),
+            "{body}"
+        );
+        let (status, body) = server
+            .call(
+                "POST",
+                &format!("{base}/experiments"),
+                admin,
+                Some(json!({"id": format!("skip-{state}"), "arms": [{"name": "b", "version": number, "weight": 100}], "reason": "skip the review"})),
+            )
+            .await;
+        assert_eq!(status, 400, "{state}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("only a published or deprecated"),
+            "{body}"
+        );
+    }
+    // The published version is still what everyone sees.
+    let (_, resolved) = server.get(&format!("/api/v1/dashboards/{SALES}")).await;
+    assert_eq!(resolved["meta"]["version"], "1.0.0");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delegated_administration_grants_at_most_what_its_holder_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let admin = Some(&server.admin);
+    // A people manager: may manage people, memberships, roles and keys, and read dashboards
+    // and the rows of its own zone.
+    let permissions = json!([
+        {"resource": "dashboards", "action": "read", "scope": "tenant"},
+        {"resource": "data", "action": "read", "scope": "own"},
+        {"resource": "users", "action": "*", "scope": "tenant"},
+        {"resource": "memberships", "action": "*", "scope": "tenant"},
+        {"resource": "roles", "action": "*", "scope": "tenant"},
+        {"resource": "api_keys", "action": "*", "scope": "tenant"},
+    ]);
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/admin/roles/people_manager",
+            admin,
+            Some(json!({"permissions": permissions})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let manager = person(
+        &server,
+        "people@acme.example",
+        "people_manager",
+        json!({"zone": "NORTH"}),
+    )
+    .await;
+    let me = Some(&manager);
+    let viewer = server.login_as(VIEWER).await;
+    let viewer_id = user_id(&viewer);
+
+    let refused = |status: u16, body: &Value, what: &str| {
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (403, Some("forbidden")),
+            "{what}: {body}"
+        );
+    };
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{viewer_id}"),
+            me,
+            Some(json!({"role": "tenant-admin"})),
+        )
+        .await;
+    refused(status, &body, "making someone tenant admin");
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "boss@acme.example", "name": "Boss", "password": "a new admin passphrase", "role": "tenant-admin"})))
+        .await;
+    refused(status, &body, "creating a tenant admin");
+    let mut wider = permissions.clone();
+    wider
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"resource": "data", "action": "read", "scope": "tenant"}));
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/admin/roles/people_manager",
+            me,
+            Some(json!({"permissions": wider})),
+        )
+        .await;
+    refused(status, &body, "widening one's own role");
+    let (status, body) = server
+        .call(
+            "POST",
+            "/api/v1/admin/api-keys",
+            me,
+            Some(json!({"name": "all rows", "scopes": ["data:read"]})),
+        )
+        .await;
+    refused(status, &body, "a key reading past one's own rows");
+    // Someone reading only NORTH may not hand out SOUTH.
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "south@acme.example", "name": "South", "password": "a south passphrase", "role": "sales_manager", "attributes": {"zone": "SOUTH"}})))
+        .await;
+    refused(status, &body, "attributes one does not hold");
+    // What it holds, it may give.
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "north2@acme.example", "name": "North 2", "password": "a north passphrase", "role": "sales_manager", "attributes": {"zone": "NORTH"}})))
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    // A key never does more than its creator does now: a tenant admin's key loses data:write
+    // when the admin becomes a viewer.
+    let ta = person(&server, "ta@acme.example", "tenant-admin", json!({})).await;
+    let (status, key) = server
+        .call(
+            "POST",
+            "/api/v1/admin/api-keys",
+            Some(&ta),
+            Some(json!({"name": "loader", "scopes": ["data:write"]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{key}");
+    let secret = key["secret"].as_str().unwrap().to_owned();
+    let (_, datasets) = server.get("/api/v1/datasets").await;
+    let mut sales = datasets
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "sales")
+        .unwrap()
+        .clone();
+    for field in ["rows", "rollupState"] {
+        sales.as_object_mut().unwrap().remove(field);
+    }
+    let put_with_key = || {
+        server
+            .client
+            .put(format!("{}/api/v1/datasets/sales", server.base))
+            .bearer_auth(&secret)
+            .json(&sales)
+            .send()
+    };
+    let response = put_with_key().await.unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "a data:write key changes a dataset and gets the change back: {}",
+        response.text().await.unwrap()
+    );
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{}", user_id(&ta)),
+            admin,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(put_with_key().await.unwrap().status().as_u16(), 403);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_tenant_admin_stays_and_other_workspaces_keep_their_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let admin = Some(&server.admin);
+    let ta = person(
+        &server,
+        "only.admin@acme.example",
+        "tenant-admin",
+        json!({}),
+    )
+    .await;
+    let other = person(
+        &server,
+        "other.admin@acme.example",
+        "tenant-admin",
+        json!({}),
+    )
+    .await;
+    // One of two admins may remove the other; the last one may not step down, and nobody but
+    // a super-admin touches a super-admin's membership.
+    let (status, body) = server
+        .call(
+            "DELETE",
+            &format!("/api/v1/admin/memberships/{}", user_id(&other)),
+            Some(&ta),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{}", user_id(&ta)),
+            Some(&ta),
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("conflict")),
+        "{body}"
+    );
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{}", user_id(&server.admin)),
+            admin,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server
+        .call(
+            "DELETE",
+            &format!("/api/v1/admin/memberships/{}", user_id(&server.admin)),
+            Some(&ta),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("forbidden")),
+        "{body}"
+    );
+    // A membership change in one workspace leaves the person's session in another.
+    let viewer = server.login_as(VIEWER).await;
+    let (_, tenant) = server
+        .call(
+            "POST",
+            "/api/v1/admin/tenants",
+            admin,
+            Some(json!({"name": "Second"})),
+        )
+        .await;
+    let second = tenant["id"].as_str().unwrap_or_else(|| panic!("{tenant}"));
+    server
+        .call(
+            "POST",
+            &format!("/api/v1/tenants/{second}/select"),
+            admin,
+            None,
+        )
+        .await;
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{}", user_id(&viewer)),
+            admin,
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/admin/memberships/{}", user_id(&viewer)),
+            admin,
+            Some(json!({"role": "editor"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = server
+        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
+        .await;
+    assert_eq!(status, 200, "the demo session still works");
+    server.stop().await;
+}
+
+async fn login_from(server: &TestServer, email: &str, password: &str, from: &str) -> u16 {
+    server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .header("x-forwarded-for", from)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_an_attacker_cannot_lock_the_owner_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    config.trusted_proxies = vec![flexboard::config::parse_network("127.0.0.1").unwrap()];
+    let server = TestServer::start_with(config).await;
+    let owner = crate::support::ADMIN_EMAIL;
+    let password = crate::support::ADMIN_PASSWORD;
+    for _ in 0..25 {
+        let status = login_from(&server, owner, "a guessed password", "203.0.113.66").await;
+        assert!(status == 401 || status == 429, "{status}");
+    }
+    assert_eq!(
+        login_from(&server, owner, password, "203.0.113.66").await,
+        429,
+        "the attacker's address waits"
+    );
+    assert_eq!(
+        login_from(&server, owner, password, "198.51.100.7").await,
+        200,
+        "the owner, from an address that has not failed, gets in"
+    );
+    // A client cannot pick its own address in front of the proxy's entry.
+    assert_eq!(
+        login_from(&server, owner, password, "198.51.100.7, 203.0.113.66").await,
+        429
+    );
+    // Changing one's password is throttled like signing in.
+    let me = login(&server.client, &server.base, owner, password)
+        .await
+        .unwrap();
+    let mut last = 0;
+    for _ in 0..7 {
+        let (status, _) = server
+            .call(
+                "POST",
+                "/api/v1/auth/password",
+                Some(&me),
+                Some(json!({"current_password": "not my password at all", "new_password": "a brand new passphrase"})),
+            )
+            .await;
+        last = status;
+    }
+    assert_eq!(last, 429);
+    // A sign-in body past the small limit is refused before any hashing.
+    let huge = "x".repeat(100 * 1024);
+    let response = server
+        .client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"email": huge, "password": "whatever it is"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 413);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_trusted_proxies_a_forwarded_address_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    for i in 0..5 {
+        login_from(
+            &server,
+            VIEWER,
+            "wrong wrong wrong",
+            &format!("203.0.113.{i}"),
+        )
+        .await;
+    }
+    let password = server.accounts[VIEWER].clone();
+    assert_eq!(
+        login_from(&server, VIEWER, &password, "198.51.100.7").await,
+        429
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_coalesced_in_the_ledger_with_bounded_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let viewer = server.login_as(VIEWER).await;
+    for _ in 0..200 {
+        let (status, _) = server
+            .call("GET", "/api/v1/templates", Some(&viewer), None)
+            .await;
+        assert_eq!(status, 403);
+    }
+    let long_id = "x".repeat(60_000);
+    let (status, _) = server
+        .call(
+            "GET",
+            &format!("/api/v1/overrides/{long_id}"),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert!(status == 403 || status == 404, "{status}");
+    let data_dir = server.data_dir.clone();
+    server.stop().await;
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    store.verify_audit().unwrap();
+    let entries = store.audit_entries(0, 100_000).unwrap();
+    let denials: Vec<_> = entries
+        .iter()
+        .filter(|e| e.event.action == "access.deny" && e.event.target == "templates")
+        .collect();
+    let occurrences: u64 = denials
+        .iter()
+        .map(|e| {
+            e.event
+                .after
+                .as_ref()
+                .and_then(|a| a["occurrences"].as_u64())
+                .unwrap_or(1)
+        })
+        .sum();
+    assert_eq!(occurrences, 200, "every refusal is counted");
+    assert!(
+        denials.len() <= 2,
+        "{} entries for one refusal",
+        denials.len()
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.event.target.chars().count() <= 257),
+        "a target is bounded"
+    );
+}
+
+/// An import's request held open: headers and part of the body sent, the rest never.
+async fn start_slow_import(server: &TestServer, session: &Session) -> tokio::net::TcpStream {
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/datasets/sales/import HTTP/1.1\r\nhost: {address}\r\ncookie: {}\r\nx-csrf-token: {}\r\ncontent-type: text/csv\r\ncontent-length: 100000000\r\n\r\nday,zone\r\n",
+        session.cookie, session.csrf
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream
+}
+
+async fn import_csv(server: &TestServer, dataset: &str, csv: String) -> (u16, Value) {
+    let response = server
+        .client
+        .post(format!("{}/api/v1/datasets/{dataset}/import", server.base))
+        .header("cookie", &server.admin.cookie)
+        .header("x-csrf-token", &server.admin.csrf)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn staged_files(server: &TestServer) -> usize {
+    let tenants = server.data_dir.join("tenants");
+    std::fs::read_dir(tenants)
+        .unwrap()
+        .flatten()
+        .filter_map(|t| std::fs::read_dir(t.path().join("imports")).ok())
+        .flat_map(|entries| entries.flatten())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_are_bounded_one_at_a_time_and_checked_before_staging() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    config.import_max_rows = 3;
+    config.import_max_size = 64 << 10;
+    let server = TestServer::start_with(config).await;
+    let admin = Some(&server.admin);
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/datasets/events",
+            admin,
+            Some(json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
+                {"name": "at", "type": "timestamp", "role": "time"},
+                {"name": "kind", "type": "varchar", "role": "dimension"},
+                {"name": "v", "type": "double", "role": "measure"}
+            ], "rollups": [{"name": "daily", "dimensions": ["kind"], "grain": "day", "measures": [{"column": "v", "agg": "sum"}]}]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // An unknown dataset is refused before a byte is staged.
+    let (status, body) = import_csv(&server, "nope", "a\n1\n".into()).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(staged_files(&server), 0);
+    // Rows, size and dates past their bounds.
+    let rows = (0..4)
+        .map(|i| format!("2026-01-0{} 00:00:00,a,{i}", i + 1))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (status, body) = import_csv(&server, "events", format!("at,kind,v\n{rows}\n")).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    let big = format!("at,kind,v\n{}", "2026-01-01 00:00:00,a,1\n".repeat(4_000));
+    let (status, body) = import_csv(&server, "events", big).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    let (status, body) = import_csv(
+        &server,
+        "events",
+        "at,kind,v\n10000-01-01 00:00:00,a,1\n2026-01-01 00:00:00,a,2\n".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("invalid_data")),
+        "{body}"
+    );
+    assert_eq!(body["details"][0]["row"], 1, "{body}");
+    // A file that is not what it says: the message names no server path.
+    let response = server
+        .client
+        .post(format!(
+            "{}/api/v1/datasets/events/import?format=parquet",
+            server.base
+        ))
+        .header("cookie", &server.admin.cookie)
+        .header("x-csrf-token", &server.admin.csrf)
+        .body("this is not parquet")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let message = response.text().await.unwrap();
+    let data_dir = server.data_dir.to_string_lossy().into_owned();
+    assert!(
+        !message.contains(&data_dir) && !message.contains("/imports/"),
+        "{message}"
+    );
+
+    // One import at a time per workspace.
+    let held = start_slow_import(&server, &server.admin).await;
+    // Its staged file appears once it holds the workspace's import slot.
+    for _ in 0..500 {
+        if staged_files(&server) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(staged_files(&server), 1, "the held import is receiving");
+    let (status, second) = import_csv(
+        &server,
+        "events",
+        "at,kind,v\n2026-01-01 00:00:00,a,1\n".into(),
+    )
+    .await;
+    assert_eq!(
+        (status, second["code"].as_str()),
+        (429, Some("too_many_requests")),
+        "a second import while one runs is refused: {second}"
+    );
+    drop(held);
+    // The slot is given back once the held import broke off (its staged file is gone).
+    for _ in 0..500 {
+        if staged_files(&server) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, body) = import_csv(
+        &server,
+        "events",
+        "at,kind,v\n2026-01-01 00:00:00,a,1\n".into(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_workspace_refuses_imports_with_quota_exceeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    config.tenant_disk_quota = 1 << 20;
+    let server = TestServer::start_with(config).await;
+    let csv = "day,zone\n".to_owned();
+    let (status, body) = import_csv(&server, "sales", csv).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (507, Some("quota_exceeded")),
+        "{body}"
+    );
+    assert_eq!(staged_files(&server), 0);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_or_too_many_connections_are_cut_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    config.header_timeout = Duration::from_secs(1);
+    config.max_connections = 8;
+    let server = TestServer::start_with(config).await;
+    let address = server.base.trim_start_matches("http://").to_owned();
+    // Headers that never end: the connection is closed after the header timeout.
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n")
+        .await
+        .unwrap();
+    let mut buffer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buffer)).await;
+    assert!(read.is_ok(), "the server closed the slow connection");
+    // Past the cap a connection is answered 503 at once.
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        idle.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut extra = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), extra.read_to_string(&mut answer))
+        .await
+        .expect("answered at once")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("too_many_requests"), "{answer}");
+    drop(idle);
+    // Once the idle ones are gone (closed by the client or the timeout), requests are served.
+    let mut served = false;
+    for _ in 0..50 {
+        if let Ok(response) = server
+            .client
+            .get(format!("{}/healthz", server.base))
+            .send()
+            .await
+            && response.status().as_u16() == 200
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served);
+    server.stop().await;
+}
+
+/// Strings a hostile caller might put in any parameter.
+fn hostile_strings() -> Vec<String> {
+    use proptest::strategy::{Strategy, ValueTree};
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut strings: Vec<String> = [
+        "+262142-12-31",
+        "-262143-01-01",
+        "10000-01-01",
+        "0000-01-01",
+        "9999-12-31T23:59:59.999999Z",
+        "9999-12-31",
+        "0001-01-01",
+        "2026-02-30",
+        "99999999999999999999",
+        "-1",
+        "0",
+        "4294967296",
+        "NaN",
+        "true",
+        "1e308",
+        "'; DROP TABLE sales; --",
+        "\u{0}",
+        "%00",
+        "last_7d",
+        "fytd",
+        "1900-1901",
+        "9998-9999",
+        "custom",
+        "",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let generated = proptest::string::string_regex("[ -~]{0,24}").unwrap();
+    let dates = proptest::string::string_regex(
+        "[+-]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}(T[0-9]{1,2}:[0-9]{2}:[0-9]{2}Z)?",
+    )
+    .unwrap();
+    for _ in 0..20 {
+        strings.push(generated.new_tree(&mut runner).unwrap().current());
+        strings.push(dates.new_tree(&mut runner).unwrap().current());
+    }
+    strings
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_query_parameter_of_the_data_endpoints_gives_a_server_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let viewer = server.login_as(VIEWER).await;
+    let parameters = [
+        "start_date",
+        "end_date",
+        "preset",
+        "period",
+        "fy",
+        "sort",
+        "order",
+        "page",
+        "page_size",
+        "disable_aggregation",
+        "debug",
+        "dashboard",
+    ];
+    let strings = hostile_strings();
+    for parameter in parameters {
+        for value in &strings {
+            for path in [
+                "/api/v1/panels/sales_overall_kpi/data".to_owned(),
+                format!("/api/v1/dashboards/{SALES}/data"),
+            ] {
+                let response = server
+                    .client
+                    .get(format!("{}{path}", server.base))
+                    .query(&[(parameter, value.as_str())])
+                    .header("cookie", &viewer.cookie)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status().as_u16();
+                assert!(
+                    status < 500,
+                    "{path}?{parameter}={value:?} answered {status}: {}",
+                    response.text().await.unwrap_or_default()
+                );
+            }
+        }
+    }
+    // An end date past what dates hold is a clear 400, not a panic.
+    let (status, body) = server
+        .call(
+            "GET",
+            "/api/v1/panels/sales_overall_kpi/data?end_date=%2B262142-12-31",
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_date")),
+        "{body}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_only_the_host_prefixed_cookie_opens_a_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(&dir);
+    config.secure_cookies = true;
+    let server = TestServer::start_with(config).await;
+    let token = server.admin.cookie.split_once('=').unwrap().1.to_owned();
+    let me = |cookie: String| {
+        let server = &server;
+        async move {
+            server
+                .client
+                .get(format!("{}/api/v1/auth/me", server.base))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(me(format!("__Host-flexboard_session={token}")).await, 200);
+    assert_eq!(me(format!("flexboard_session={token}")).await, 401);
+    assert_eq!(
+        me(format!(
+            "__Host-flexboard_session=planted; __Host-flexboard_session={token}"
+        ))
+        .await,
+        401
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_refuse_what_would_be_ignored_and_readers_see_only_their_share() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let admin = Some(&server.admin);
+    // A pre-filter on a column no panel's dataset has would filter nothing.
+    let (_, template) = server.get(&format!("/api/v1/templates/{SALES}")).await;
+    let mut draft = template["template"]["draft"].clone();
+    draft["filters"] = json!([{"id": "typo", "column": "zoen", "op": "eq", "value": "NORTH"}]);
+    let (status, body) = server
+        .call(
+            "PUT",
+            &format!("/api/v1/templates/{SALES}/draft"),
+            admin,
+            Some(json!({"config": draft, "revision": template["template"]["draft_revision"]})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("`zoen`"),
+        "{body}"
+    );
+    // Rollup names that could share a table with another dataset's rollup.
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/datasets/a",
+            admin,
+            Some(json!({"name": "a", "label": "A", "columns": [
+                {"name": "k", "type": "varchar", "role": "dimension"},
+                {"name": "v", "type": "double", "role": "measure"}
+            ], "rollups": [{"name": "b__c", "dimensions": ["k"], "measures": [{"column": "v", "agg": "sum"}]}]})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("`__`"), "{body}");
+    // A reader of their own rows sees neither total row counts nor the row policies.
+    let manager = server.login_as(MANAGER).await;
+    let (status, datasets) = server
+        .call("GET", "/api/v1/datasets", Some(&manager), None)
+        .await;
+    assert_eq!(status, 200, "{datasets}");
+    for dataset in datasets.as_array().unwrap() {
+        assert!(dataset.get("rows").is_none(), "{dataset}");
+        assert!(
+            dataset["row_policies"]
+                .as_array()
+                .is_none_or(|p| p.is_empty()),
+            "{dataset}"
+        );
+    }
+    let (_, all) = server.get("/api/v1/datasets").await;
+    assert!(all[0]["rows"].as_u64().is_some(), "{all}");
+    server.stop().await;
+}
