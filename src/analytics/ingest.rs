@@ -164,6 +164,8 @@ pub struct RefreshedRollup {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
+    /// `IM-…`: the import as the tenant database and the audit ledger both record it.
+    pub id: String,
     pub dataset: String,
     pub rows: u64,
     pub rollups: Vec<RefreshedRollup>,
@@ -172,6 +174,44 @@ pub struct ImportSummary {
     pub append_ms: u64,
     pub write_ms: u64,
     pub generation: u64,
+}
+
+/// Every committed import, in the tenant database, with the rows it added.
+const IMPORT_LOG: &str = "\"__flexboard_imports\"";
+
+/// An import as the tenant database recorded it when it committed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedImport {
+    pub id: String,
+    pub dataset: String,
+    pub rows: u64,
+    pub imported_at: String,
+}
+
+/// The imports the tenant database has committed (none before the first).
+pub fn recorded_imports(conn: &Connection) -> Result<Vec<RecordedImport>, AnalyticsError> {
+    let exists: i64 = conn.query_row(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '__flexboard_imports'",
+        [],
+        |row| row.get(0),
+    )?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    let mut statement = conn.prepare(&format!(
+        "SELECT id, dataset, rows, strftime(imported_at, '%Y-%m-%dT%H:%M:%SZ') FROM {IMPORT_LOG} ORDER BY imported_at"
+    ))?;
+    let mut rows = statement.query([])?;
+    let mut imports = Vec::new();
+    while let Some(row) = rows.next()? {
+        imports.push(RecordedImport {
+            id: row.get(0)?,
+            dataset: row.get(1)?,
+            rows: u64::try_from(row.get::<_, i64>(2)?).unwrap_or_default(),
+            imported_at: row.get(3)?,
+        });
+    }
+    Ok(imports)
 }
 
 fn ms(since: Instant) -> u64 {
@@ -219,6 +259,7 @@ fn import_by(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportSummary, AnalyticsError> {
     let read_started = Instant::now();
+    let id = crate::identity::token::random_id("IM-", 12);
     progress(Progress::Reading);
     // The absolute path, as the databases' allowed folder is written.
     let file = std::fs::canonicalize(file).map_err(|e| ImportError::Read {
@@ -378,9 +419,21 @@ fn import_by(
                 mode,
             });
         }
+        // In the same transaction as the rows: an import the ledger does not know of is
+        // found at the next start (see `recorded_imports`).
+        conn.execute_batch(&format!(
+            "CREATE TABLE IF NOT EXISTS {IMPORT_LOG} (id VARCHAR, dataset VARCHAR, rows BIGINT, imported_at TIMESTAMP)"
+        ))?;
+        conn.execute(
+            &format!(
+                "INSERT INTO {IMPORT_LOG} VALUES (?, ?, ?, CAST(current_timestamp AS TIMESTAMP))"
+            ),
+            duckdb::params![id, dataset.name, i64::try_from(total).unwrap_or(i64::MAX)],
+        )?;
         Ok(refreshed)
     })?;
     Ok(ImportSummary {
+        id,
         dataset: dataset.name.clone(),
         rows: total,
         rollups: refreshed,

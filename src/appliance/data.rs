@@ -515,10 +515,13 @@ impl Appliance {
         let definition = self.dataset_def(&grant.tenant, dataset)?;
         let db: Arc<TenantDb> = self.database(&grant.tenant)?;
         let summary = ingest::import(&db, &definition, staged, format, limits, progress)?;
-        self.store.audit(vec![
+        record_import(
+            &self.store,
             AuditEvent::new(&grant.actor, Some(&grant.tenant), "data.import", dataset)
                 .after(&summary),
-        ])?;
+            &grant.tenant,
+            &summary.id,
+        )?;
         tracing::info!(
             tenant = %grant.tenant,
             dataset,
@@ -529,6 +532,53 @@ impl Appliance {
         );
         Ok(summary)
     }
+}
+
+/// Writes an import's audit entry with its record in the store's import table, in one
+/// transaction: the table then says exactly which imports the ledger holds.
+fn record_import(
+    store: &crate::store::Store,
+    event: AuditEvent,
+    tenant: &str,
+    id: &str,
+) -> Result<(), crate::store::StoreError> {
+    let summary = event.after.clone();
+    store.write(|tx| {
+        tx.put_import(tenant, id, &summary)?;
+        tx.audit(event);
+        Ok(())
+    })
+}
+
+/// Records in the ledger every import `db` committed that the ledger lacks: the process
+/// stopped between the tenant database's commit and the ledger's. Run at start, before any
+/// request.
+pub(super) fn reconcile_imports(
+    store: &crate::store::Store,
+    tenant: &str,
+    db: &TenantDb,
+) -> Result<usize, ServiceError> {
+    let committed = db.with_connection(ingest::recorded_imports)?;
+    let mut recovered = 0;
+    for import in committed {
+        if store.import_recorded(tenant, &import.id)? {
+            continue;
+        }
+        tracing::warn!(tenant, id = %import.id, dataset = %import.dataset, "an import was committed without its ledger entry; recording it now");
+        record_import(
+            store,
+            AuditEvent::new("system:recovery", Some(tenant), "data.import", &import.dataset)
+                .reason(format!(
+                    "committed at {} but not recorded (the process stopped in between); recorded at start",
+                    import.imported_at
+                ))
+                .after(&import),
+            tenant,
+            &import.id,
+        )?;
+        recovered += 1;
+    }
+    Ok(recovered)
 }
 
 /// What imports through the API may take (from the configuration).
@@ -704,11 +754,14 @@ pub fn import_offline(
             "cli:{}",
             std::env::var("USER").unwrap_or_else(|_| "operator".into())
         );
-        store.audit(vec![
+        record_import(
+            &store,
             AuditEvent::new(&actor, Some(&chosen.id), "data.import", dataset)
                 .reason(format!("flexboard import {}", file.display()))
                 .after(&summary),
-        ])?;
+            &chosen.id,
+            &summary.id,
+        )?;
         Ok(summary)
     })();
     if let Err(error) = std::fs::remove_file(&staged)

@@ -293,6 +293,8 @@ impl Appliance {
                     tenant: tenant.id.clone(),
                     source,
                 })?;
+            data::reconcile_imports(&store, &tenant.id, &db)
+                .map_err(|error| StartError::Setup(error.to_string()))?;
             databases.insert(tenant.id.clone(), Arc::new(db));
         }
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -52,6 +52,9 @@ const PRESETS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("pres
 const OVERRIDES: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("overrides");
 /// (tenant, experiment id) → experiment.
 const EXPERIMENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("experiments");
+/// (tenant, import id) → the import's summary: written with the import's audit entry, so an
+/// import the tenant database committed but the ledger lacks can be found and recorded.
+const IMPORTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("imports");
 
 /// The key of a version in [`VERSIONS`].
 fn version_key(template: &str, seq: u64) -> String {
@@ -124,6 +127,7 @@ impl Store {
             txn.open_table(PRESETS)?;
             txn.open_table(OVERRIDES)?;
             txn.open_table(EXPERIMENTS)?;
+            txn.open_table(IMPORTS)?;
             let mut meta = txn.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
             match found.as_deref() {
@@ -174,6 +178,12 @@ impl Store {
 
     pub fn templates(&self, tenant: &str) -> Result<Vec<TemplateRecord>, StoreError> {
         self.scan(TEMPLATES, tenant)
+    }
+
+    /// Whether the ledger records import `id` of `tenant`.
+    pub fn import_recorded(&self, tenant: &str, id: &str) -> Result<bool, StoreError> {
+        let txn = self.db.begin_read()?;
+        Ok(txn.open_table(IMPORTS)?.get((tenant, id))?.is_some())
     }
 
     pub fn template(&self, tenant: &str, id: &str) -> Result<Option<TemplateRecord>, StoreError> {

@@ -10,9 +10,9 @@ use super::records::{
     RoleRecord, SessionRecord, TemplateRecord, TenantRecord, UserRecord, VersionRecord,
 };
 use super::{
-    API_KEYS, DATASETS, EXPERIMENTS, MEMBERSHIPS, OVERRIDES, PRESETS, ROLES, SESSIONS, StoreError,
-    TEMPLATES, TENANTS, USER_EMAILS, USERS, VERSIONS, decode, encode, get_pair, get_str,
-    memberships_of, scan_tenant, version_key, versions_of,
+    API_KEYS, DATASETS, EXPERIMENTS, IMPORTS, MEMBERSHIPS, OVERRIDES, PRESETS, ROLES, SESSIONS,
+    StoreError, TEMPLATES, TENANTS, USER_EMAILS, USERS, VERSIONS, decode, encode, get_pair,
+    get_str, memberships_of, scan_tenant, version_key, versions_of,
 };
 use crate::audit::AuditEvent;
 
@@ -201,6 +201,11 @@ impl<'a> Tx<'a> {
 
     pub fn template(&self, tenant: &str, id: &str) -> Result<Option<TemplateRecord>> {
         get_pair(&self.txn.open_table(TEMPLATES)?, (tenant, id))
+    }
+
+    /// Records that import `id` of `tenant` is in the ledger (with its summary).
+    pub fn put_import<T: Serialize>(&self, tenant: &str, id: &str, summary: &T) -> Result<()> {
+        self.put_pair(IMPORTS, (tenant, id), summary)
     }
 
     pub fn put_dataset(&self, tenant: &str, record: &DatasetRecord) -> Result<()> {

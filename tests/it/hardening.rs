@@ -1053,3 +1053,91 @@ async fn writes_refuse_what_would_be_ignored_and_readers_see_only_their_share() 
     assert!(all[0]["rows"].as_u64().is_some(), "{all}");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_committed_without_its_ledger_entry_is_recorded_at_the_next_start() {
+    use flexboard::analytics::ingest::{self, Format, ImportLimits};
+    use flexboard::analytics::{DuckdbLimits, TenantDb};
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(config(&dir)).await;
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/datasets/events",
+            Some(&server.admin),
+            Some(
+                json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
+                    {"name": "at", "type": "timestamp", "role": "time"},
+                    {"name": "v", "type": "double", "role": "measure"}
+                ]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, through_api) =
+        import_csv(&server, "events", "at,v\n2026-01-01 00:00:00,1\n".into()).await;
+    assert_eq!(status, 200, "{through_api}");
+    let data_dir = server.data_dir.clone();
+    server.stop().await;
+
+    // The process stops after the tenant database committed and before the ledger wrote:
+    // the import runs on the database alone.
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    let tenant = store.tenants().unwrap()[0].id.clone();
+    let definition = store
+        .datasets(&tenant)
+        .unwrap()
+        .into_iter()
+        .find(|d| d.definition.name == "events")
+        .unwrap()
+        .definition;
+    drop(store);
+    let db_path = data_dir.join("tenants").join(&tenant).join("data.duckdb");
+    let db = TenantDb::open(&db_path, &DuckdbLimits::default()).unwrap();
+    let staged = flexboard::analytics::imports_dir(&db_path)
+        .unwrap()
+        .join("lost.csv");
+    std::fs::write(&staged, "at,v\n2026-01-02 00:00:00,2\n").unwrap();
+    let lost = ingest::import(
+        &db,
+        &definition,
+        &staged,
+        Format::Csv,
+        &ImportLimits::unbounded(1),
+        &mut |_| {},
+    )
+    .unwrap();
+    drop(db);
+
+    let mut restarted = config(&dir);
+    restarted.data_dir = data_dir.clone();
+    let server = TestServer::start_with(restarted).await;
+    server.stop().await;
+    let store = Store::open(&data_dir.join("config.redb")).unwrap();
+    store.verify_audit().unwrap();
+    let imports: Vec<_> = store
+        .audit_entries(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.action == "data.import")
+        .collect();
+    let ids: Vec<(&str, &str)> = imports
+        .iter()
+        .map(|e| {
+            (
+                e.event.actor.as_str(),
+                e.event.after.as_ref().unwrap()["id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        ids.contains(&("system:recovery", lost.id.as_str())),
+        "{ids:?}"
+    );
+    let api_id = through_api["id"].as_str().unwrap();
+    assert_eq!(
+        ids.iter().filter(|(_, id)| *id == api_id).count(),
+        1,
+        "a recorded import is not recorded again: {ids:?}"
+    );
+}
