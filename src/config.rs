@@ -76,6 +76,16 @@ pub struct Config {
     #[arg(long, env = "FLEXBOARD_RESOLVE_CACHE_SIZE", default_value = "64MB", value_parser = parse_size)]
     pub resolve_cache_size: usize,
 
+    /// Raw points a time series gives a caller who only reads dashboards (editors get up to
+    /// 50,000).
+    #[arg(long, env = "FLEXBOARD_READER_RAW_POINTS", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=50_000))]
+    pub reader_raw_points: u32,
+
+    /// Ledger entries for refusals and failed sign-ins per minute, all together; past it they
+    /// are counted in one `audit.suppressed` entry.
+    #[arg(long, env = "FLEXBOARD_AUDIT_REFUSALS_PER_MINUTE", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub audit_refusals_per_minute: u64,
+
     /// A client has this long to send a request's headers, and a kept-alive connection that
     /// sends no new request for this long is closed (`30s`).
     #[arg(long, env = "FLEXBOARD_HEADER_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
@@ -203,6 +213,8 @@ impl Config {
             import_max_rows: 200_000_000,
             import_timeout: Duration::from_secs(30 * 60),
             tenant_disk_quota: 20 << 30,
+            reader_raw_points: 5_000,
+            audit_refusals_per_minute: 1_000,
             result_cache_size: 128 << 20,
             resolve_cache_size: 64 << 20,
         }

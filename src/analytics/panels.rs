@@ -22,8 +22,9 @@ use crate::dashboards::{
 
 /// Raw time series stop at this many points; a wider range should use a bucket.
 pub const MAX_RAW_POINTS: usize = 50_000;
-/// The raw-point limit of callers who only read dashboards: enough for any chart a screen
-/// shows, small enough that a reader varying the range cannot fill memory with raw series.
+/// The default raw-point limit of callers who only read dashboards (`--reader-raw-points`):
+/// enough for any chart a screen shows, small enough that a reader varying the range cannot
+/// fill memory with raw series.
 pub const READER_RAW_POINTS: usize = 5_000;
 /// Page size of a table panel that sets none.
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
@@ -40,7 +41,8 @@ pub struct PanelRequest {
     pub page_size: Option<u32>,
     /// Time series only: return raw points whatever the range.
     pub disable_aggregation: bool,
-    /// Raw points at most (the default [`MAX_RAW_POINTS`]); readers get [`READER_RAW_POINTS`].
+    /// Raw points at most (the default and the ceiling: [`MAX_RAW_POINTS`]); readers get
+    /// `--reader-raw-points`.
     pub raw_point_limit: Option<usize>,
     /// A preset, period or fiscal year, resolved into `range` against the dataset's fiscal
     /// year and the clock before the query runs.

@@ -174,7 +174,7 @@ impl Appliance {
                 .require(Resource::Dashboards, Action::Update, None)
                 .is_err()
         {
-            request.raw_point_limit = Some(crate::analytics::panels::READER_RAW_POINTS);
+            request.raw_point_limit = Some(self.reader_raw_points);
         }
         if let Some(window) = request.window.take() {
             request.range =

@@ -185,6 +185,8 @@ pub struct Appliance {
     catalogs: Mutex<std::collections::HashMap<String, (u64, data::Catalog)>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
     auth_cache: Mutex<lru::LruCache<String, Remembered>>,
+    /// Raw points of a time series for callers who only read dashboards.
+    reader_raw_points: usize,
     /// What an import may take, and the workspaces importing now (one import at a time each).
     imports: data::ImportBounds,
     import_slots: Arc<Mutex<std::collections::HashSet<String>>>,
@@ -324,7 +326,8 @@ impl Appliance {
                 std::num::NonZeroUsize::new(1_000).expect("non-zero"),
             )),
             catalogs: Mutex::new(std::collections::HashMap::new()),
-            refusals: Mutex::new(refusals::Refusals::default()),
+            refusals: Mutex::new(refusals::Refusals::new(config.audit_refusals_per_minute)),
+            reader_raw_points: config.reader_raw_points as usize,
             imports: data::ImportBounds {
                 max_size: config.import_max_size as u64,
                 max_rows: config.import_max_rows,

@@ -9,7 +9,8 @@
 //! Fields are cut to [`MAX_FIELD`] characters, so a 2 MB email or a 64 KB path segment costs
 //! the ledger no more than a short one. At most [`TRACKED`] distinct refusals are followed at
 //! once; one pushed out with repeats still counted is written as it leaves. And however many
-//! distinct refusals arrive, at most [`BUDGET`] entries are written per window: past it they
+//! distinct refusals arrive, at most a budget of entries (`--audit-refusals-per-minute`, by
+//! default [`BUDGET`]) is written per window: past it they
 //! are only counted, and one `audit.suppressed` entry says how many when the next window opens.
 
 use std::num::NonZeroUsize;
@@ -25,7 +26,7 @@ pub const WINDOW: Duration = Duration::from_secs(60);
 pub const MAX_FIELD: usize = 256;
 /// Distinct refusals followed at once.
 pub const TRACKED: usize = 10_000;
-/// Refusal entries written per window, all refusals together.
+/// Refusal entries written per window, all refusals together, unless configured otherwise.
 pub const BUDGET: u64 = 1_000;
 
 /// Who was refused what: the identity of a refusal for coalescing.
@@ -53,15 +54,24 @@ pub struct Refusals {
     window_start: Option<Instant>,
     written: u64,
     suppressed: u64,
+    budget: u64,
 }
 
 impl Default for Refusals {
     fn default() -> Self {
+        Self::new(BUDGET)
+    }
+}
+
+impl Refusals {
+    /// Writes at most `budget` entries per window.
+    pub fn new(budget: u64) -> Self {
         Self {
             seen: lru::LruCache::new(NonZeroUsize::new(TRACKED).expect("non-zero")),
             window_start: None,
             written: 0,
             suppressed: 0,
+            budget,
         }
     }
 }
@@ -156,7 +166,7 @@ impl Refusals {
                 out.insert(0, self.suppressed_note());
             }
         }
-        let room = usize::try_from(BUDGET.saturating_sub(self.written)).unwrap_or(usize::MAX);
+        let room = usize::try_from(self.budget.saturating_sub(self.written)).unwrap_or(usize::MAX);
         if out.len() > room {
             self.suppressed += (out.len() - room) as u64;
             out.truncate(room);
@@ -168,7 +178,8 @@ impl Refusals {
     fn suppressed_note(&mut self) -> AuditEvent {
         let count = std::mem::take(&mut self.suppressed);
         AuditEvent::new("system:audit", None, "audit.suppressed", "refusals").reason(format!(
-            "{count} refusals or failed sign-ins were not recorded one by one: more than {BUDGET} arrived within {} s",
+            "{count} refusals or failed sign-ins were not recorded one by one: more than {} arrived within {} s",
+            self.budget,
             WINDOW.as_secs()
         ))
     }
@@ -270,6 +281,18 @@ mod tests {
                 .any(|e| e.target == "first" && e.after.is_some()),
             "the evicted refusal's repeat was written"
         );
+    }
+
+    #[test]
+    fn the_budget_is_the_configured_one() {
+        let mut refusals = Refusals::new(3);
+        let now = Instant::now();
+        let written: usize = (0..10)
+            .map(|i| refusals.record(deny(&format!("t{i}")), now).len())
+            .sum();
+        assert_eq!(written, 3);
+        let next = refusals.record(deny("after"), now + WINDOW);
+        assert!(next[0].reason.as_deref().unwrap().contains("more than 3"));
     }
 
     #[test]
