@@ -96,3 +96,41 @@ fn only_store_opens_redb_and_only_analytics_and_tests_open_duckdb() {
         }
     }
 }
+
+#[test]
+fn the_api_reference_names_every_route() {
+    let reference = std::fs::read_to_string(root().join("docs/api.md")).unwrap();
+    let missing: Vec<String> = flexboard::http::route_table()
+        .iter()
+        .map(|route| format!("| `{}` | `{}` |", route.method, route.path))
+        .filter(|row| !reference.contains(row.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/api.md lacks a row for: {missing:#?}"
+    );
+}
+
+#[test]
+fn the_readme_stays_a_map() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(
+        readme.len() < 6_000,
+        "README.md is {} bytes: long material belongs under docs/",
+        readme.len()
+    );
+    for document in [
+        "docs/guide.md",
+        "docs/api.md",
+        "docs/configuration.md",
+        "docs/performance.md",
+        "SECURITY.md",
+        "ARCHITECTURE.md",
+    ] {
+        assert!(
+            readme.contains(document),
+            "README.md does not point to {document}"
+        );
+        assert!(root().join(document).exists(), "{document} is missing");
+    }
+}
