@@ -93,7 +93,7 @@ impl AuditEntry {
         hasher.update(self.prev_hash.as_bytes());
         hasher.update(b"\n");
         hasher.update(content.to_string().as_bytes());
-        crate::identity::token::hex(&hasher.finalize())
+        crate::digest::hex(&hasher.finalize())
     }
 }
 

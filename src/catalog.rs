@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dashboards::{Aggregation, Grain};
+use crate::vocabulary::{Aggregation, Grain};
 
 /// A dataset as declared in `datasets/*.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,6 +11,9 @@
 //! - [`identity`] — passwords, secrets, login throttling and the access policy (RBAC × ABAC).
 //! - [`demo`] — the demo workspace created on first start.
 //! - [`datadir`] — data directory layout and its single-owner lock.
+//! - [`versioning`] — the pure rules of versions, merges, compatibility and experiments.
+//! - [`vocabulary`] — the query vocabulary (aggregations, filters, grains, sort orders): a leaf.
+//! - [`digest`] — SHA-256 as hex and constant-time comparison: a leaf.
 //!
 //! A panel request flows:
 //! 1. `http::panels` parses path and query (dates, sort, page) into a `PanelRequest`;
@@ -29,10 +32,12 @@ pub mod config;
 pub mod dashboards;
 pub mod datadir;
 pub mod demo;
+pub mod digest;
 pub mod http;
 pub mod identity;
 pub mod store;
 pub mod versioning;
+pub mod vocabulary;
 
 /// Every Rust allocation goes through mimalloc: resolving and serving dashboards allocate many
 /// small JSON values, and glibc's allocator was about 40 % of a resolution cache miss.

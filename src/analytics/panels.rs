@@ -16,9 +16,10 @@ use super::query::{self, Query, QueryMeasure, Source};
 use super::sql::{self, Sql, TimeRange};
 use crate::catalog::{Bucketing, ColumnType, DatasetDef, RollupDef};
 use crate::dashboards::{
-    Aggregation, BarSource, Grain, HealthSource, KpiSource, Measure, PanelConfig, PanelSource,
-    SortOrder, TableSource, Threshold, ThresholdBasis, TimeseriesSource, ValueFormat,
+    BarSource, HealthSource, KpiSource, Measure, PanelConfig, PanelSource, TableSource, Threshold,
+    ThresholdBasis, TimeseriesSource, ValueFormat,
 };
+use crate::vocabulary::{Aggregation, Grain, SortOrder};
 
 /// Raw time series stop at this many points; a wider range should use a bucket.
 pub const MAX_RAW_POINTS: usize = 50_000;

@@ -22,7 +22,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike}
 
 use super::sql::{self, BuildError, Sql, TimeRange};
 use crate::catalog::{ColumnDef, ColumnRole, ColumnType, DatasetDef, RollupDef};
-use crate::dashboards::{Aggregation, Filter, FilterOp, Grain};
+use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain};
 
 /// A measure of a query: an aggregation of one column.
 #[derive(Debug, Clone, PartialEq, Eq)]

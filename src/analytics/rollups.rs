@@ -17,7 +17,7 @@ use super::AnalyticsError;
 use super::query::{rollup_parts, rollup_table, truncate};
 use super::sql::{self, Sql};
 use crate::catalog::{ColumnType, DatasetDef, Partition, RollupDef};
-use crate::dashboards::Grain;
+use crate::vocabulary::Grain;
 
 const STATE_TABLE: &str = "\"__flexboard_rollups\"";
 
@@ -53,7 +53,7 @@ pub fn fingerprint(dataset: &DatasetDef, rollup: &RollupDef) -> String {
         "format": 1,
     })
     .to_string();
-    crate::identity::token::sha256_hex(&text)
+    crate::digest::sha256_hex(&text)
 }
 
 /// Creates the state table when absent and reads it.

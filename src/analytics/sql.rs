@@ -6,7 +6,7 @@ use duckdb::types::Value;
 use serde_json::Value as Json;
 
 use crate::catalog::{ColumnDef, ColumnType, DatasetDef};
-use crate::dashboards::{Aggregation, Filter, FilterOp, Grain};
+use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain};
 
 /// A statement under construction with its parameters, in order.
 #[derive(Debug, Default, Clone, PartialEq)]

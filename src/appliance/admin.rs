@@ -724,7 +724,7 @@ impl Appliance {
             tenant: grant.tenant.clone(),
             name,
             scopes,
-            secret_hash: token::sha256_hex(&secret),
+            secret_hash: crate::digest::sha256_hex(&secret),
             created_by: grant.actor.clone(),
             created_at: Utc::now(),
             last_used_at: None,

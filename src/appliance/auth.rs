@@ -360,12 +360,12 @@ impl Appliance {
             created_at: now,
             last_seen: now,
         };
-        let token_hash = token::sha256_hex(&token);
+        let token_hash = crate::digest::sha256_hex(&token);
         let limits = self.sessions;
         self.store.write(|tx| {
             // Rotation: whatever session this browser held before is gone.
             if let Some(previous) = previous_token {
-                tx.remove_session(&token::sha256_hex(previous))?;
+                tx.remove_session(&crate::digest::sha256_hex(previous))?;
             }
             tx.remove_sessions_of(&user.id, |s| expired(s, limits, now))?;
             tx.put_session(&token_hash, &session)?;
@@ -469,7 +469,7 @@ impl Appliance {
 
     fn session_caller(&self, token: &str) -> Result<Caller, ServiceError> {
         let ended = || ServiceError::Unauthorized("your session has ended; sign in again".into());
-        let token_hash = token::sha256_hex(token);
+        let token_hash = crate::digest::sha256_hex(token);
         let mut session = self.store.session(&token_hash)?.ok_or_else(ended)?;
         let user = self.store.user(&session.user)?;
         let now = Utc::now();
@@ -510,7 +510,10 @@ impl Appliance {
             .ok_or_else(invalid)?;
         let mut key = self.store.api_key(id)?.ok_or_else(invalid)?;
         if key.revoked_at.is_some()
-            || !token::constant_time_eq(&token::sha256_hex(secret), &key.secret_hash)
+            || !crate::digest::constant_time_eq(
+                &crate::digest::sha256_hex(secret),
+                &key.secret_hash,
+            )
         {
             return Err(invalid());
         }
@@ -840,7 +843,7 @@ fn expired(session: &SessionRecord, limits: super::SessionLimits, now: DateTime<
 /// The key a credential's remembered answer is filed under (its hash, never the secret).
 fn auth_key(credential: &Credential) -> String {
     match credential {
-        Credential::Session(token) => format!("s{}", token::sha256_hex(token)),
-        Credential::ApiKey(text) => format!("k{}", token::sha256_hex(text)),
+        Credential::Session(token) => format!("s{}", crate::digest::sha256_hex(token)),
+        Credential::ApiKey(text) => format!("k{}", crate::digest::sha256_hex(text)),
     }
 }

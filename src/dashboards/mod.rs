@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
+use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain, SortOrder};
 
 /// The largest table page a panel or a request may ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -322,14 +323,6 @@ pub struct StatusStyle {
     pub label: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SortOrder {
-    #[default]
-    Asc,
-    Desc,
-}
-
 /// The panel kind together with the data it asks for (`type` and `data_source` in YAML).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data_source", rename_all = "snake_case")]
@@ -405,51 +398,6 @@ pub struct Measure {
     pub label: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    Sum,
-    Count,
-    Avg,
-    Min,
-    Max,
-    CountDistinct,
-    /// The value of the row with the latest time (needs the dataset's time column).
-    Latest,
-}
-
-impl Aggregation {
-    fn needs_number(self) -> bool {
-        matches!(self, Self::Sum | Self::Avg)
-    }
-}
-
-/// A typed filter; the value is always bound as a query parameter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Filter {
-    pub column: String,
-    pub op: FilterOp,
-    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
-    pub value: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FilterOp {
-    Eq,
-    Ne,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-    In,
-    NotIn,
-    Between,
-    Contains,
-    IsNull,
-    NotNull,
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KpiSource {
     pub dataset: String,
@@ -472,20 +420,6 @@ pub struct TimeseriesSource {
     pub grain: Option<Grain>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Grain {
-    Raw,
-    Minute,
-    TenMinutes,
-    Hour,
-    Day,
-    Week,
-    Month,
-    Quarter,
-    Year,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

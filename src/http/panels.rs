@@ -17,8 +17,8 @@ use crate::analytics::panels::MAX_PAGE_SIZE;
 use crate::analytics::periods::{self, Period, Preset, Window};
 use crate::analytics::sql::TimeRange;
 use crate::appliance::{Appliance, PanelAnswer};
-use crate::dashboards::SortOrder;
 use crate::identity::policy::{Action, Resource};
+use crate::vocabulary::SortOrder;
 
 /// Query parameters, all taken as text so every mistake gets our own JSON error.
 #[derive(Debug, Default, Deserialize)]

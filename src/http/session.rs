@@ -16,8 +16,8 @@ use axum::response::{IntoResponse, Response};
 
 use super::error::{ApiError, ErrorCode};
 use crate::appliance::{Appliance, Caller, Credential};
+use crate::digest::constant_time_eq;
 use crate::identity::policy::Grant;
-use crate::identity::token::constant_time_eq;
 
 pub const COOKIE: &str = "flexboard_session";
 /// Over HTTPS the cookie takes the `__Host-` prefix: Secure, path `/`, no domain.

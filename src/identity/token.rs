@@ -1,8 +1,6 @@
 //! Random secrets and identifiers: session tokens, API key secrets, CSRF tokens, generated
 //! passwords and record ids, all from the operating system's CSPRNG.
 
-use sha2::{Digest, Sha256};
-
 /// Crockford base 32: no I, L, O or U, so ids read aloud and typed by hand survive.
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -16,7 +14,7 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A secret of 256 bits as 64 lowercase hex characters.
 pub fn secret() -> String {
-    hex(&random_bytes::<32>())
+    crate::digest::hex(&random_bytes::<32>())
 }
 
 /// An id: `prefix` and `len` random Crockford base-32 characters, e.g. `WK-7K2M9Q4XZ`.
@@ -56,32 +54,6 @@ pub fn generated_password() -> String {
     password
 }
 
-/// SHA-256 of a high-entropy secret, as hex. Tokens and keys are stored only in this form, so a
-/// copy of the database does not let anyone sign in. (Passwords, which are low-entropy, are
-/// hashed with argon2id instead.)
-pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// Equality that takes the same time wherever the inputs differ.
-pub fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,12 +69,5 @@ mod tests {
         let password = generated_password();
         assert_eq!(password.chars().count(), 20);
         assert_ne!(password, generated_password());
-    }
-
-    #[test]
-    fn constant_time_eq_compares() {
-        assert!(constant_time_eq("abc", "abc"));
-        assert!(!constant_time_eq("abc", "abd"));
-        assert!(!constant_time_eq("abc", "abcd"));
     }
 }

@@ -329,7 +329,7 @@ fn request(range: TimeRange) -> PanelRequest {
     PanelRequest {
         range,
         sort: Some("amount".into()),
-        order: Some(flexboard::dashboards::SortOrder::Desc),
+        order: Some(flexboard::vocabulary::SortOrder::Desc),
         page: 2,
         page_size: Some(7),
         ..PanelRequest::default()

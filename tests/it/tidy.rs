@@ -134,3 +134,85 @@ fn the_readme_stays_a_map() {
         assert!(root().join(document).exists(), "{document} is missing");
     }
 }
+
+/// The crate's top-level modules and, for each, the others its code (tests aside) names.
+fn module_graph() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let src = root().join("src");
+    let modules: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let name = p.file_stem()?.to_str()?.to_owned();
+            (p.is_dir() || p.extension().is_some_and(|e| e == "rs")).then_some(name)
+        })
+        .filter(|name| name != "lib" && name != "main")
+        .collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for module in &modules {
+        let mut files = Vec::new();
+        let dir = src.join(module);
+        if dir.is_dir() {
+            rust_files(&dir, &mut files);
+        } else {
+            files.push(src.join(format!("{module}.rs")));
+        }
+        let mut uses = std::collections::BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (at, _) in code.match_indices("crate::") {
+                let name: String = code[at + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if &name != module && modules.contains(&name) {
+                    uses.insert(name);
+                }
+            }
+        }
+        graph.insert(module.clone(), uses);
+    }
+    graph
+}
+
+#[test]
+fn modules_import_one_another_without_cycles() {
+    let graph = module_graph();
+    // Depth-first search for a path back to where it started.
+    fn cycle_from(
+        graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+        path: &mut Vec<String>,
+    ) -> Option<Vec<String>> {
+        let last = path.last()?.clone();
+        for next in graph.get(&last).into_iter().flatten() {
+            if next == &path[0] {
+                let mut cycle = path.clone();
+                cycle.push(next.clone());
+                return Some(cycle);
+            }
+            if !path.contains(next) {
+                path.push(next.clone());
+                if let Some(cycle) = cycle_from(graph, path) {
+                    return Some(cycle);
+                }
+                path.pop();
+            }
+        }
+        None
+    }
+    for module in graph.keys() {
+        if let Some(cycle) = cycle_from(&graph, &mut vec![module.clone()]) {
+            panic!(
+                "modules import one another in a cycle: {}",
+                cycle.join(" → ")
+            );
+        }
+    }
+    for leaf in ["vocabulary", "digest"] {
+        assert!(
+            graph[leaf].is_empty(),
+            "{leaf} must stay a leaf: {:?}",
+            graph[leaf]
+        );
+    }
+}
