@@ -68,6 +68,79 @@ impl<K: Hash + Eq, V: Clone> WeightedLru<K, V> {
     }
 }
 
+/// What a resolved dashboard depends on: the template's and the tenant's generations (moved
+/// by every change of versions, overrides, experiments, presets or the catalog), who asks with
+/// which role and attributes, and the request's options.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResolveKey {
+    pub tenant: String,
+    pub template: String,
+    pub template_generation: u64,
+    pub tenant_generation: u64,
+    pub actor: String,
+    pub role: Option<String>,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub super_admin: bool,
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+    pub preview: bool,
+    pub debug: bool,
+}
+
+impl ResolveKey {
+    /// Roughly what the key holds, for the cache's weight.
+    pub fn bytes(&self) -> usize {
+        let attributes: usize = self
+            .attributes
+            .iter()
+            .map(|(k, v)| k.len() + v.len() + 48)
+            .sum();
+        128 + self.tenant.len()
+            + self.template.len()
+            + self.actor.len()
+            + self.role.as_ref().map_or(0, String::len)
+            + attributes
+    }
+}
+
+/// What a template's decoded inputs depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InputsKey {
+    pub tenant: String,
+    pub template: String,
+    pub template_generation: u64,
+    pub tenant_generation: u64,
+}
+
+/// What a panel's result depends on: the tenant, its data generation (moved by every import)
+/// and catalog generation (moved by every dataset change), the dataset, the panel's source and
+/// display as the caller sees them (with the dashboard's pre-filters and the caller's row
+/// filters, serialized: filter values are JSON), and the request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PanelKey {
+    pub tenant: String,
+    pub generation: u64,
+    pub catalog: u64,
+    pub dataset: String,
+    pub panel: String,
+    pub range: (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>),
+    pub sort: Option<String>,
+    pub order: Option<crate::vocabulary::SortOrder>,
+    pub page: u32,
+    pub page_size: Option<u32>,
+    pub raw: bool,
+    pub raw_limit: Option<usize>,
+}
+
+impl PanelKey {
+    /// Roughly what the key holds, for the cache's weight.
+    pub fn bytes(&self) -> usize {
+        128 + self.tenant.len()
+            + self.dataset.len()
+            + self.panel.len()
+            + self.sort.as_ref().map_or(0, String::len)
+    }
+}
+
 /// The size of a value's JSON form, counted without building it: a stand-in for what the value
 /// holds in memory, which callers scale by the representation's overhead.
 pub fn json_size<T: serde::Serialize + ?Sized>(value: &T) -> usize {

@@ -184,23 +184,22 @@ impl Appliance {
         // Read before the query runs: an import committing meanwhile moves it, so this result
         // is filed under the older generation nobody asks for any more.
         let generation = db.generation();
-        let key = serde_json::json!({
-            "tenant": grant.tenant,
-            "generation": generation,
+        let key = super::cache::PanelKey {
+            tenant: grant.tenant.clone(),
+            generation,
             // The definition (columns, policies, rollups) is named by the catalog generation.
-            "catalog": catalog_generation,
-            "dataset": dataset.name,
-            "source": panel.source,
-            "display": panel.display,
-            "range": [request.range.start, request.range.end],
-            "sort": request.sort,
-            "order": request.order,
-            "page": request.page,
-            "page_size": request.page_size,
-            "raw": request.disable_aggregation,
-            "raw_limit": request.raw_point_limit,
-        })
-        .to_string();
+            catalog: catalog_generation,
+            dataset: dataset.name.clone(),
+            // Serializing our own types cannot fail; filter values are JSON, which has no hash.
+            panel: serde_json::to_string(&(&panel.source, &panel.display)).unwrap_or_default(),
+            range: (request.range.start, request.range.end),
+            sort: request.sort.clone(),
+            order: request.order,
+            page: request.page,
+            page_size: request.page_size,
+            raw: request.disable_aggregation,
+            raw_limit: request.raw_point_limit,
+        };
         let cached = self
             .results
             .lock()
@@ -224,7 +223,7 @@ impl Appliance {
         let data = Arc::new(data);
         // In memory a value takes about twice its JSON form (a point's time is a string, its
         // value an option, each with its own header).
-        let bytes = key.len()
+        let bytes = key.bytes()
             + 2 * super::cache::json_size(&*data)
             + super::cache::json_size(&explain)
             + 512;

@@ -179,8 +179,8 @@ pub struct Appliance {
     /// include them.
     generations: Mutex<std::collections::HashMap<String, u64>>,
     /// Resolved dashboards, bounded by `--resolve-cache-size`.
-    resolved: Mutex<cache::WeightedLru<String, Arc<Resolved>>>,
-    inputs_cache: Mutex<lru::LruCache<String, Arc<resolve::Inputs>>>,
+    resolved: Mutex<cache::WeightedLru<cache::ResolveKey, Arc<Resolved>>>,
+    inputs_cache: Mutex<lru::LruCache<cache::InputsKey, Arc<resolve::Inputs>>>,
     /// Each tenant's dataset definitions with the tenant generation they were read at.
     catalogs: Mutex<std::collections::HashMap<String, (u64, data::Catalog)>>,
     /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
@@ -194,7 +194,7 @@ pub struct Appliance {
     refusals: Mutex<refusals::Refusals>,
     /// Panel results by everything they depend on; see `data.rs`.
     /// Bounded by `--result-cache-size`.
-    results: Mutex<cache::WeightedLru<String, data::CachedPanel>>,
+    results: Mutex<cache::WeightedLru<cache::PanelKey, data::CachedPanel>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -383,16 +383,16 @@ impl Appliance {
             .or_insert(0) += 1;
     }
 
-    fn cache_get(&self, key: &str) -> Option<Arc<Resolved>> {
+    fn cache_get(&self, key: &cache::ResolveKey) -> Option<Arc<Resolved>> {
         self.resolved
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(key)
     }
 
-    fn cache_put(&self, key: String, value: Arc<Resolved>) {
+    fn cache_put(&self, key: cache::ResolveKey, value: Arc<Resolved>) {
         // The body and the typed configuration it was read from hold about the same.
-        let bytes = key.len() + 2 * value.bytes.len() + 1_024;
+        let bytes = key.bytes() + 2 * value.bytes.len() + 1_024;
         self.resolved
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -746,11 +746,12 @@ impl Appliance {
         tenant: &str,
         template_id: &str,
     ) -> Result<Arc<Inputs>, ServiceError> {
-        let key = format!(
-            "{tenant}\u{0}{template_id}\u{0}{}\u{0}{}",
-            self.generation(tenant, Some(template_id)),
-            self.generation(tenant, None)
-        );
+        let key = super::cache::InputsKey {
+            tenant: tenant.to_owned(),
+            template: template_id.to_owned(),
+            template_generation: self.generation(tenant, Some(template_id)),
+            tenant_generation: self.generation(tenant, None),
+        };
         if let Some(hit) = self
             .inputs_cache
             .lock()
@@ -838,20 +839,25 @@ impl Appliance {
 
     /// Everything a resolution depends on: the tenant's and template's generations, who is
     /// asking (role and attributes included; the actor's email never changes) and the options.
-    fn resolve_key(&self, grant: &Grant, template_id: &str, options: &ResolveOptions) -> String {
-        format!(
-            "{}\u{0}{template_id}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}",
-            grant.tenant,
-            self.generation(&grant.tenant, Some(template_id)),
-            self.generation(&grant.tenant, None),
-            grant.actor,
-            grant.role,
-            grant.attributes,
-            grant.super_admin,
-            options.as_of,
-            options.preview,
-            options.debug,
-        )
+    fn resolve_key(
+        &self,
+        grant: &Grant,
+        template_id: &str,
+        options: &ResolveOptions,
+    ) -> super::cache::ResolveKey {
+        super::cache::ResolveKey {
+            tenant: grant.tenant.clone(),
+            template: template_id.to_owned(),
+            template_generation: self.generation(&grant.tenant, Some(template_id)),
+            tenant_generation: self.generation(&grant.tenant, None),
+            actor: grant.actor.clone(),
+            role: grant.role.clone(),
+            attributes: grant.attributes.clone(),
+            super_admin: grant.super_admin,
+            as_of: options.as_of,
+            preview: options.preview,
+            debug: options.debug,
+        }
     }
 
     /// [`resolve`](Self::resolve) without the cache (benchmarks measure the miss with it).
