@@ -12,3 +12,4 @@ mod lifecycle;
 mod support;
 mod tidy;
 mod versions;
+mod web;

@@ -66,19 +66,38 @@ function useAction<T>(run: (input: T) => Promise<unknown>, invalidate: string[])
 }
 
 function Outcome({ error, done }: { error: Error | null; done?: ReactNode }) {
-  if (error) return <div className="error" role="alert">{error.message}</div>;
-  return done ? <div className="notice" role="status">{done}</div> : null;
+  if (error)
+    return (
+      <div className="error" role="alert">
+        {error.message}
+      </div>
+    );
+  return done ? (
+    <div className="notice" role="status">
+      {done}
+    </div>
+  ) : null;
 }
 
 function Users({ me }: { me: Me }) {
-  const users = useQuery({ queryKey: ["admin-users"], queryFn: () => getJson<UserView[]>("/api/v1/admin/users") });
-  const roles = useQuery({ queryKey: ["admin-roles"], queryFn: () => getJson<RoleView[]>("/api/v1/admin/roles") });
+  const users = useQuery({
+    queryKey: ["admin-users"],
+    queryFn: () => getJson<UserView[]>("/api/v1/admin/users"),
+  });
+  const roles = useQuery({
+    queryKey: ["admin-roles"],
+    queryFn: () => getJson<RoleView[]>("/api/v1/admin/roles"),
+  });
   const [editing, setEditing] = useState<string | null>(null);
   const tenant = me.tenant?.id;
   const roleNames = roles.data?.map((r) => r.name) ?? ["viewer"];
   return (
     <>
-      {users.error ? <div className="error" role="alert">{users.error.message}</div> : null}
+      {users.error ? (
+        <div className="error" role="alert">
+          {users.error.message}
+        </div>
+      ) : null}
       <table className="admin-table" data-testid="users-table">
         <thead>
           <tr>
@@ -160,7 +179,9 @@ function NewUser({ roles }: { roles: string[] }) {
       data-testid="new-user"
       onSubmit={(event) => {
         event.preventDefault();
-        create.mutate(undefined, { onSuccess: () => setForm({ ...form, email: "", name: "", password: "" }) });
+        create.mutate(undefined, {
+          onSuccess: () => setForm({ ...form, email: "", name: "", password: "" }),
+        });
       }}
     >
       <h2>Add a person</h2>
@@ -171,7 +192,8 @@ function NewUser({ roles }: { roles: string[] }) {
         Name <input required {...field("name")} />
       </label>
       <label>
-        Password (12–128) <input type="password" autoComplete="new-password" required minLength={12} {...field("password")} />
+        Password (12–128){" "}
+        <input type="password" autoComplete="new-password" required minLength={12} {...field("password")} />
       </label>
       <label>
         Role
@@ -192,7 +214,17 @@ function NewUser({ roles }: { roles: string[] }) {
   );
 }
 
-function EditUser({ user, tenant, roles, self }: { user?: UserView; tenant?: string; roles: string[]; self: boolean }) {
+function EditUser({
+  user,
+  tenant,
+  roles,
+  self,
+}: {
+  user?: UserView;
+  tenant?: string;
+  roles: string[];
+  self: boolean;
+}) {
   const membership = user?.memberships.find((m) => m.tenant === tenant);
   const [name, setName] = useState(user?.name ?? "");
   const [role, setRole] = useState(membership?.role ?? "viewer");
@@ -205,7 +237,11 @@ function EditUser({ user, tenant, roles, self }: { user?: UserView; tenant?: str
     if (password) patch.password = password;
     if (Object.keys(patch).length) await sendJson("PATCH", `/api/v1/admin/users/${user.id}`, patch);
     const newAttributes = parseAttributes(attributes);
-    if (membership && (role !== membership.role || formatAttributes(newAttributes) !== formatAttributes(membership.attributes))) {
+    if (
+      membership &&
+      (role !== membership.role ||
+        formatAttributes(newAttributes) !== formatAttributes(membership.attributes))
+    ) {
       await sendJson("PUT", `/api/v1/admin/memberships/${user.id}`, { role, attributes: newAttributes });
     }
   }, ["admin-users"]);
@@ -213,7 +249,10 @@ function EditUser({ user, tenant, roles, self }: { user?: UserView; tenant?: str
     () => sendJson("PATCH", `/api/v1/admin/users/${user?.id}`, { disabled: !user?.disabled }),
     ["admin-users"],
   );
-  const remove = useAction(() => sendJson("DELETE", `/api/v1/admin/memberships/${user?.id}`), ["admin-users"]);
+  const remove = useAction(
+    () => sendJson("DELETE", `/api/v1/admin/memberships/${user?.id}`),
+    ["admin-users"],
+  );
   if (!user) return null;
   return (
     <form
@@ -238,12 +277,24 @@ function EditUser({ user, tenant, roles, self }: { user?: UserView; tenant?: str
             </select>
           </label>
           <label>
-            Attributes <input value={attributes} placeholder="zone=NORTH" onChange={(e) => setAttributes(e.target.value)} />
+            Attributes{" "}
+            <input
+              value={attributes}
+              placeholder="zone=NORTH"
+              onChange={(e) => setAttributes(e.target.value)}
+            />
           </label>
         </>
       ) : null}
       <label>
-        Reset password <input type="password" autoComplete="new-password" minLength={12} value={password} onChange={(e) => setPassword(e.target.value)} />
+        Reset password{" "}
+        <input
+          type="password"
+          autoComplete="new-password"
+          minLength={12}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
       </label>
       <button type="submit" disabled={save.isPending}>
         Save
@@ -267,23 +318,33 @@ function EditUser({ user, tenant, roles, self }: { user?: UserView; tenant?: str
 }
 
 function Keys({ me }: { me: Me }) {
-  const keys = useQuery({ queryKey: ["admin-keys"], queryFn: () => getJson<ApiKeyView[]>("/api/v1/admin/api-keys") });
+  const keys = useQuery({
+    queryKey: ["admin-keys"],
+    queryFn: () => getJson<ApiKeyView[]>("/api/v1/admin/api-keys"),
+  });
   const [name, setName] = useState("");
   const [scopes, setScopes] = useState<string[]>(["dashboards:read"]);
   const [secret, setSecret] = useState<string | null>(null);
-  const create = useAction(
-    async () => {
-      const key = await sendJson<ApiKeyView & { secret: string }>("POST", "/api/v1/admin/api-keys", { name, scopes });
-      setSecret(key.secret);
-      setName("");
-    },
+  const create = useAction(async () => {
+    const key = await sendJson<ApiKeyView & { secret: string }>("POST", "/api/v1/admin/api-keys", {
+      name,
+      scopes,
+    });
+    setSecret(key.secret);
+    setName("");
+  }, ["admin-keys"]);
+  const revoke = useAction(
+    (id: string) => sendJson("DELETE", `/api/v1/admin/api-keys/${id}`),
     ["admin-keys"],
   );
-  const revoke = useAction((id: string) => sendJson("DELETE", `/api/v1/admin/api-keys/${id}`), ["admin-keys"]);
   const premium = me.tenant?.plan === "premium";
   return (
     <>
-      {keys.error ? <div className="error" role="alert">{keys.error.message}</div> : null}
+      {keys.error ? (
+        <div className="error" role="alert">
+          {keys.error.message}
+        </div>
+      ) : null}
       <table className="admin-table" data-testid="keys-table">
         <thead>
           <tr>
@@ -337,7 +398,9 @@ function Keys({ me }: { me: Me }) {
               <input
                 type="checkbox"
                 checked={scopes.includes(scope)}
-                onChange={(e) => setScopes(e.target.checked ? [...scopes, scope] : scopes.filter((s) => s !== scope))}
+                onChange={(e) =>
+                  setScopes(e.target.checked ? [...scopes, scope] : scopes.filter((s) => s !== scope))
+                }
               />
               {scope}
             </label>
@@ -358,17 +421,28 @@ function Keys({ me }: { me: Me }) {
 }
 
 function Tenants() {
-  const tenants = useQuery({ queryKey: ["admin-tenants"], queryFn: () => getJson<TenantView[]>("/api/v1/admin/tenants") });
+  const tenants = useQuery({
+    queryKey: ["admin-tenants"],
+    queryFn: () => getJson<TenantView[]>("/api/v1/admin/tenants"),
+  });
   const [name, setName] = useState("");
   const [plan, setPlan] = useState<"free" | "premium">("free");
-  const create = useAction(() => sendJson("POST", "/api/v1/admin/tenants", { name, plan }), ["admin-tenants", "me"]);
+  const create = useAction(
+    () => sendJson("POST", "/api/v1/admin/tenants", { name, plan }),
+    ["admin-tenants", "me"],
+  );
   const update = useAction(
-    ({ id, patch }: { id: string; patch: Record<string, unknown> }) => sendJson("PATCH", `/api/v1/admin/tenants/${id}`, patch),
+    ({ id, patch }: { id: string; patch: Record<string, unknown> }) =>
+      sendJson("PATCH", `/api/v1/admin/tenants/${id}`, patch),
     ["admin-tenants", "me"],
   );
   return (
     <>
-      {tenants.error ? <div className="error" role="alert">{tenants.error.message}</div> : null}
+      {tenants.error ? (
+        <div className="error" role="alert">
+          {tenants.error.message}
+        </div>
+      ) : null}
       <table className="admin-table" data-testid="tenants-table">
         <thead>
           <tr>
@@ -389,7 +463,10 @@ function Tenants() {
                 <code>{t.id}</code>
               </td>
               <td>
-                <select value={t.plan} onChange={(e) => update.mutate({ id: t.id, patch: { plan: e.target.value } })}>
+                <select
+                  value={t.plan}
+                  onChange={(e) => update.mutate({ id: t.id, patch: { plan: e.target.value } })}
+                >
                   <option value="free">free</option>
                   <option value="premium">premium</option>
                 </select>
@@ -409,7 +486,10 @@ function Tenants() {
                 >
                   Rename
                 </button>
-                <button type="button" onClick={() => update.mutate({ id: t.id, patch: { active: !t.active } })}>
+                <button
+                  type="button"
+                  onClick={() => update.mutate({ id: t.id, patch: { active: !t.active } })}
+                >
                   {t.active ? "Deactivate" : "Activate"}
                 </button>
               </td>

@@ -1,6 +1,15 @@
 import { useEffect, useState } from "react";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, can, getJson, sendJson, setCsrfToken, type DashboardList, type Me, type ResolvedDashboard } from "./api";
+import {
+  ApiError,
+  can,
+  getJson,
+  sendJson,
+  setCsrfToken,
+  type DashboardList,
+  type Me,
+  type ResolvedDashboard,
+} from "./api";
 import { Admin } from "./Admin";
 import { Panel, type DateRange } from "./Panel";
 import { SignIn } from "./SignIn";
@@ -38,7 +47,12 @@ export function App() {
   });
   useEffect(() => setCsrfToken(me.data?.csrf_token ?? null), [me.data]);
 
-  if (me.isError) return <div className="error" role="alert">{me.error.message}</div>;
+  if (me.isError)
+    return (
+      <div className="error" role="alert">
+        {me.error.message}
+      </div>
+    );
   if (me.data === undefined) return <div className="loading">Loading…</div>;
   if (me.data === null) {
     return (
@@ -88,7 +102,10 @@ function SignedIn({ me }: { me: Me }) {
     page = (
       <div className="empty" role="status">
         {me.tenants.length === 0
-          ? "You have no workspace yet." + (me.user.super_admin ? " Create one under Admin → Tenants." : " Ask an administrator to add you to one.")
+          ? "You have no workspace yet." +
+            (me.user.super_admin
+              ? " Create one under Admin → Tenants."
+              : " Ask an administrator to add you to one.")
           : "Choose a workspace above."}
       </div>
     );
@@ -146,7 +163,10 @@ function Account() {
         onSubmit={async (event) => {
           event.preventDefault();
           try {
-            await sendJson("POST", "/api/v1/auth/password", { current_password: current, new_password: next });
+            await sendJson("POST", "/api/v1/auth/password", {
+              current_password: current,
+              new_password: next,
+            });
             setMessage({ ok: true, text: "Password changed. Your other sessions have ended." });
             setCurrent("");
             setNext("");
@@ -157,21 +177,44 @@ function Account() {
       >
         <label>
           Current password
-          <input type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={current}
+            onChange={(e) => setCurrent(e.target.value)}
+          />
         </label>
         <label>
           New password (12 to 128 characters)
-          <input type="password" autoComplete="new-password" required minLength={12} maxLength={128} value={next} onChange={(e) => setNext(e.target.value)} />
+          <input
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={12}
+            maxLength={128}
+            value={next}
+            onChange={(e) => setNext(e.target.value)}
+          />
         </label>
         <button type="submit">Change password</button>
-        {message ? <div className={message.ok ? "notice" : "error"} role="status">{message.text}</div> : null}
+        {message ? (
+          <div className={message.ok ? "notice" : "error"} role="status">
+            {message.text}
+          </div>
+        ) : null}
       </form>
     </section>
   );
 }
 
 function DashboardIndex({ list, error }: { list?: DashboardList; error: Error | null }) {
-  if (error) return <div className="error" role="alert">{error.message}</div>;
+  if (error)
+    return (
+      <div className="error" role="alert">
+        {error.message}
+      </div>
+    );
   if (!list) return <div className="loading">Loading dashboards…</div>;
   return (
     <section className="index">
@@ -194,7 +237,10 @@ function DashboardIndex({ list, error }: { list?: DashboardList; error: Error | 
 
 function DashboardView({ id }: { id: string }) {
   const path = `/api/v1/dashboards/${encodeURIComponent(id)}`;
-  const dashboard = useQuery({ queryKey: ["dashboard", id], queryFn: () => getJson<ResolvedDashboard>(path) });
+  const dashboard = useQuery({
+    queryKey: ["dashboard", id],
+    queryFn: () => getJson<ResolvedDashboard>(path),
+  });
   const [range, setRange] = useState<DateRange>({});
   const name = dashboard.data?.config.name;
   useEffect(() => {
@@ -210,7 +256,12 @@ function DashboardView({ id }: { id: string }) {
     fy: "",
   });
 
-  if (dashboard.isError) return <div className="error" role="alert">{dashboard.error.message}</div>;
+  if (dashboard.isError)
+    return (
+      <div className="error" role="alert">
+        {dashboard.error.message}
+      </div>
+    );
   if (!dashboard.data) return <div className="loading">Loading dashboard…</div>;
   const config = dashboard.data.config;
   const rowHeight = config.layout.row_height ?? 140;
@@ -246,7 +297,8 @@ function DashboardView({ id }: { id: string }) {
             if (kind === "preset") setRange({ preset: value });
             else if (kind === "period") setRange({ period: value, end_date: end });
             else if (kind === "fy") setRange({ fy: draft.fy });
-            else setRange({ start_date: draft.start ? `${draft.start}T00:00:00Z` : undefined, end_date: end });
+            else
+              setRange({ start_date: draft.start ? `${draft.start}T00:00:00Z` : undefined, end_date: end });
           }}
         >
           <label>
@@ -270,13 +322,22 @@ function DashboardView({ id }: { id: string }) {
           </label>
           {draft.choice === "" ? (
             <label>
-              From <input type="date" value={draft.start} onChange={(e) => setDraft({ ...draft, start: e.target.value })} />
+              From{" "}
+              <input
+                type="date"
+                value={draft.start}
+                onChange={(e) => setDraft({ ...draft, start: e.target.value })}
+              />
             </label>
           ) : null}
           {usesDates ? (
             <label>
               {draft.choice === "" ? "To" : "Up to"}{" "}
-              <input type="date" value={draft.end} onChange={(e) => setDraft({ ...draft, end: e.target.value })} />
+              <input
+                type="date"
+                value={draft.end}
+                onChange={(e) => setDraft({ ...draft, end: e.target.value })}
+              />
             </label>
           ) : null}
           {draft.choice === "fy" ? (
@@ -305,12 +366,17 @@ function DashboardView({ id }: { id: string }) {
           </button>
           {invalid ? (
             <span className="hint">
-              {draft.choice === "fy" ? "Write the fiscal year as 2025-2026." : "The start date is after the end date."}
+              {draft.choice === "fy"
+                ? "Write the fiscal year as 2025-2026."
+                : "The start date is after the end date."}
             </span>
           ) : null}
         </form>
       </div>
-      <div className="grid" style={{ gridTemplateColumns: `repeat(${config.layout.columns}, minmax(0, 1fr))` }}>
+      <div
+        className="grid"
+        style={{ gridTemplateColumns: `repeat(${config.layout.columns}, minmax(0, 1fr))` }}
+      >
         {config.panels.map((panel) => (
           <Panel key={panel.id} dashboardId={config.id} panel={panel} range={range} rowHeight={rowHeight} />
         ))}
@@ -320,7 +386,9 @@ function DashboardView({ id }: { id: string }) {
         {dashboard.data.meta.appliedOverrides.length > 0
           ? ` · tailored by ${dashboard.data.meta.appliedOverrides.join(", ")}`
           : ""}
-        {dashboard.data.meta.experiment ? ` · experiment ${dashboard.data.meta.experiment.id} (${dashboard.data.meta.experiment.arm})` : ""}
+        {dashboard.data.meta.experiment
+          ? ` · experiment ${dashboard.data.meta.experiment.id} (${dashboard.data.meta.experiment.arm})`
+          : ""}
       </footer>
     </section>
   );

@@ -134,7 +134,14 @@ export interface BarData {
 
 export interface HealthData {
   type: "health_status";
-  items: { name: string; status: number; label: string; color: string; checked_at: string | null; message: string | null }[];
+  items: {
+    name: string;
+    status: number;
+    label: string;
+    color: string;
+    checked_at: string | null;
+    message: string | null;
+  }[];
 }
 
 export type PanelData = KpiData | TimeSeriesData | TableData | BarData | HealthData;
@@ -150,7 +157,11 @@ export async function getJson<T>(path: string): Promise<T> {
   return request<T>("GET", path);
 }
 
-export async function sendJson<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<T> {
+export async function sendJson<T>(
+  method: "POST" | "PUT" | "PATCH" | "DELETE",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   return request<T>(method, path, body);
 }
 

@@ -7,10 +7,16 @@ export function BarPanel({ panel, data }: { panel: PanelConfig; data: BarData })
   const horizontal = panel.display.horizontal ?? false;
   const option = useMemo(() => {
     // Every category keeps its label; long ones are cut rather than skipped.
-    const categoryAxis = { type: "category", data: data.categories, axisLabel: { interval: 0, width: 90, overflow: "truncate" } };
+    const categoryAxis = {
+      type: "category",
+      data: data.categories,
+      axisLabel: { interval: 0, width: 90, overflow: "truncate" },
+    };
     const valueAxis = { type: "value", axisLabel: { formatter: formatAxis } };
     return {
-      color: panel.display.line_colors?.length ? panel.display.line_colors : ["#2563EB", "#94A3B8", "#10B981"],
+      color: panel.display.line_colors?.length
+        ? panel.display.line_colors
+        : ["#2563EB", "#94A3B8", "#10B981"],
       animation: false,
       tooltip: { trigger: "axis" },
       legend: { show: data.series.length > 1, top: 0 },

@@ -1,5 +1,11 @@
 import { useMemo } from "react";
-import { flexRender, getCoreRowModel, useReactTable, type ColumnDef, type SortingState } from "@tanstack/react-table";
+import {
+  flexRender,
+  getCoreRowModel,
+  useReactTable,
+  type ColumnDef,
+  type SortingState,
+} from "@tanstack/react-table";
 import type { TableData } from "../api";
 import { formatValue } from "../format";
 
@@ -12,13 +18,7 @@ export interface TableState {
 type Row = TableData["rows"][number];
 
 /// Sorting and paging happen on the server: the table only shows one page and asks for another.
-export function TablePanel({
-  data,
-  onChange,
-}: {
-  data: TableData;
-  onChange: (state: TableState) => void;
-}) {
+export function TablePanel({ data, onChange }: { data: TableData; onChange: (state: TableState) => void }) {
   const columns = useMemo<ColumnDef<Row>[]>(
     () =>
       data.columns.map((column) => ({
@@ -27,7 +27,9 @@ export function TablePanel({
         header: column.label,
         enableSorting: column.sortable,
         cell: (info) => formatValue(info.getValue() as Row[string], column.format),
-        meta: { numeric: column.format !== "text" && column.format !== "datetime" && column.format !== "date" },
+        meta: {
+          numeric: column.format !== "text" && column.format !== "datetime" && column.format !== "date",
+        },
       })),
     [data.columns],
   );
@@ -60,7 +62,8 @@ export function TablePanel({
               <tr key={group.id}>
                 {group.headers.map((header) => {
                   const sorted = header.column.getIsSorted();
-                  const numeric = (header.column.columnDef.meta as { numeric?: boolean } | undefined)?.numeric;
+                  const numeric = (header.column.columnDef.meta as { numeric?: boolean } | undefined)
+                    ?.numeric;
                   return (
                     <th
                       key={header.id}
@@ -70,7 +73,9 @@ export function TablePanel({
                       {header.column.getCanSort() ? (
                         <button type="button" onClick={header.column.getToggleSortingHandler()}>
                           {flexRender(header.column.columnDef.header, header.getContext())}
-                          <span className="sort-mark">{sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}</span>
+                          <span className="sort-mark">
+                            {sorted === "asc" ? " ▲" : sorted === "desc" ? " ▼" : ""}
+                          </span>
                         </button>
                       ) : (
                         flexRender(header.column.columnDef.header, header.getContext())
