@@ -4,13 +4,19 @@
 //! dataset, measures, dimensions and typed filters, and `analytics/` builds the query.
 
 pub mod files;
+mod kinds;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
-use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain, SortOrder};
+use crate::vocabulary::{Aggregation, Filter, FilterOp, SortOrder};
+
+pub use kinds::{
+    BarSource, HealthColumns, HealthSource, KpiSource, PanelSource, TableColumn, TableSource,
+    TimeseriesSource,
+};
 
 /// The largest table page a panel or a request may ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -323,72 +329,6 @@ pub struct StatusStyle {
     pub label: String,
 }
 
-/// The panel kind together with the data it asks for (`type` and `data_source` in YAML).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "data_source", rename_all = "snake_case")]
-pub enum PanelSource {
-    Kpi(KpiSource),
-    Timeseries(TimeseriesSource),
-    Table(TableSource),
-    Bar(BarSource),
-    HealthStatus(HealthSource),
-}
-
-impl PanelSource {
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Kpi(_) => "kpi",
-            Self::Timeseries(_) => "timeseries",
-            Self::Table(_) => "table",
-            Self::Bar(_) => "bar",
-            Self::HealthStatus(_) => "health_status",
-        }
-    }
-
-    pub fn dataset(&self) -> &str {
-        match self {
-            Self::Kpi(s) => &s.dataset,
-            Self::Timeseries(s) => &s.dataset,
-            Self::Table(s) => &s.dataset,
-            Self::Bar(s) => &s.dataset,
-            Self::HealthStatus(s) => &s.dataset,
-        }
-    }
-
-    pub fn filters(&self) -> &[Filter] {
-        match self {
-            Self::Kpi(s) => &s.filters,
-            Self::Timeseries(s) => &s.filters,
-            Self::Table(s) => &s.filters,
-            Self::Bar(s) => &s.filters,
-            Self::HealthStatus(_) => &[],
-        }
-    }
-
-    /// The panel's filters, for adding the caller's row filters; `None` for kinds that take no
-    /// filters.
-    pub fn filters_mut(&mut self) -> Option<&mut Vec<Filter>> {
-        match self {
-            Self::Kpi(s) => Some(&mut s.filters),
-            Self::Timeseries(s) => Some(&mut s.filters),
-            Self::Table(s) => Some(&mut s.filters),
-            Self::Bar(s) => Some(&mut s.filters),
-            Self::HealthStatus(_) => None,
-        }
-    }
-
-    /// The default size of a panel of this kind, in grid columns and rows.
-    fn default_size(&self) -> (u8, u8) {
-        match self {
-            Self::Kpi(_) => (4, 1),
-            Self::Timeseries(_) => (8, 2),
-            Self::Table(_) => (12, 3),
-            Self::Bar(_) => (6, 2),
-            Self::HealthStatus(_) => (4, 1),
-        }
-    }
-}
-
 /// An aggregated column: `{column, agg}`, with an optional label for legends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Measure {
@@ -396,77 +336,6 @@ pub struct Measure {
     pub agg: Aggregation,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct KpiSource {
-    pub dataset: String,
-    pub value: Measure,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub target: Option<Measure>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<Filter>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TimeseriesSource {
-    pub dataset: String,
-    pub measures: Vec<Measure>,
-    /// A column whose values split the data into one line each.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series_label: Option<String>,
-    /// A fixed bucket; without it the bucket follows the time range.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grain: Option<Grain>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<Filter>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TableSource {
-    pub dataset: String,
-    /// Plain columns, or aggregated ones (`agg`); with any aggregate the others group.
-    pub columns: Vec<TableColumn>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<Filter>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TableColumn {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agg: Option<Aggregation>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub format: Option<ValueFormat>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BarSource {
-    pub dataset: String,
-    pub dimension: String,
-    pub measures: Vec<Measure>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<u32>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub filters: Vec<Filter>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HealthSource {
-    pub dataset: String,
-    pub columns: HealthColumns,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HealthColumns {
-    pub name: String,
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timestamp: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// Why a dashboard is not valid; the message names the panel and what to fix.
@@ -620,118 +489,15 @@ impl PanelConfig {
             panel: self.id.clone(),
             source,
         };
-        let check_measure = |measure: &Measure| -> Result<(), ConfigError> {
-            let column = dataset.column(&measure.column).map_err(catalog)?;
-            // Charts and KPIs plot numbers: only counts turn other columns into one.
-            let counts = matches!(measure.agg, Aggregation::Count | Aggregation::CountDistinct);
-            if !counts && !column.column_type.is_numeric() {
-                return Err(fail(format!(
-                    "`{:?}` needs a numeric column; `{}` is {:?} (count and count_distinct work on any column)",
-                    measure.agg, column.name, column.column_type
-                )));
-            }
-            if measure.agg == Aggregation::Latest && dataset.time_column().is_none() {
-                return Err(fail(format!(
-                    "`latest` needs a time column, and dataset `{}` has none",
-                    dataset.name
-                )));
-            }
-            Ok(())
-        };
         for filter in self.source.filters() {
             let column = dataset.column(&filter.column).map_err(catalog)?;
             check_filter_value(filter, column.column_type).map_err(fail)?;
         }
-        match &self.source {
-            PanelSource::Kpi(source) => {
-                check_measure(&source.value)?;
-                if let Some(target) = &source.target {
-                    check_measure(target)?;
-                }
-                if self.display.thresholds_on == Some(ThresholdBasis::Attainment)
-                    && source.target.is_none()
-                {
-                    return Err(fail("thresholds_on: attainment needs a target".into()));
-                }
-            }
-            PanelSource::Timeseries(source) => {
-                if dataset.time_column().is_none() {
-                    return Err(fail(format!(
-                        "a time series needs a time column, and dataset `{}` has none",
-                        dataset.name
-                    )));
-                }
-                if source.measures.is_empty() {
-                    return Err(fail("a time series needs at least one measure".into()));
-                }
-                source.measures.iter().try_for_each(check_measure)?;
-                if let Some(label) = &source.series_label {
-                    dataset.column(label).map_err(catalog)?;
-                    if source.measures.len() > 1 {
-                        return Err(fail(
-                            "series_label splits one measure into lines; give exactly one measure"
-                                .into(),
-                        ));
-                    }
-                }
-            }
-            PanelSource::Table(source) => {
-                if source.columns.is_empty() {
-                    return Err(fail("a table needs at least one column".into()));
-                }
-                for (index, column) in source.columns.iter().enumerate() {
-                    let def = dataset.column(&column.name).map_err(catalog)?;
-                    if let Some(agg) = column.agg
-                        && agg.needs_number()
-                        && !def.column_type.is_numeric()
-                    {
-                        return Err(fail(format!(
-                            "`{agg:?}` needs a numeric column; `{}` is not",
-                            def.name
-                        )));
-                    }
-                    if source.columns[..index]
-                        .iter()
-                        .any(|c| c.name == column.name)
-                    {
-                        return Err(fail(format!("column `{}` is listed twice", column.name)));
-                    }
-                }
-                if let Some(sort) = &self.display.default_sort
-                    && !source.columns.iter().any(|c| &c.name == sort)
-                {
-                    return Err(fail(format!(
-                        "default_sort `{sort}` is not one of the table's columns"
-                    )));
-                }
-                if let Some(size) = self.display.page_size
-                    && !(1..=MAX_PAGE_SIZE).contains(&size)
-                {
-                    return Err(fail(format!("page_size must be 1 to {MAX_PAGE_SIZE}")));
-                }
-            }
-            PanelSource::Bar(source) => {
-                dataset.column(&source.dimension).map_err(catalog)?;
-                if source.measures.is_empty() {
-                    return Err(fail("a bar chart needs at least one measure".into()));
-                }
-                source.measures.iter().try_for_each(check_measure)?;
-            }
-            PanelSource::HealthStatus(source) => {
-                let columns = &source.columns;
-                dataset.column(&columns.name).map_err(catalog)?;
-                let status = dataset.column(&columns.status).map_err(catalog)?;
-                if !status.column_type.is_numeric() {
-                    return Err(fail(format!(
-                        "status column `{}` must be numeric",
-                        status.name
-                    )));
-                }
-                for optional in [&columns.timestamp, &columns.message].into_iter().flatten() {
-                    dataset.column(optional).map_err(catalog)?;
-                }
-            }
-        }
+        self.source.check(&kinds::Check {
+            panel: &self.id,
+            dataset,
+            display: &self.display,
+        })?;
         Ok(())
     }
 }
