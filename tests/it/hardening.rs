@@ -827,10 +827,18 @@ async fn slow_or_too_many_connections_are_cut_off() {
     let mut buffer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(10), slow.read_to_end(&mut buffer)).await;
     assert!(read.is_ok(), "the server closed the slow connection");
-    // Past the cap a connection is answered 503 at once.
+    // Past the cap a connection is answered 503 at once. The eight held ones have sent their
+    // headers and wait in the middle of a body (the body timeout is a minute), so the header
+    // timeout frees none of them meanwhile.
     let mut idle = Vec::new();
     for _ in 0..8 {
-        idle.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+        let mut held = tokio::net::TcpStream::connect(&address).await.unwrap();
+        held.write_all(
+            b"POST /api/v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+        idle.push(held);
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut extra = tokio::net::TcpStream::connect(&address).await.unwrap();
