@@ -188,16 +188,17 @@ pub struct RecordedImport {
     pub imported_at: String,
 }
 
-/// The imports the tenant database has committed (none before the first).
+/// Creates the table of committed imports when the database has none yet (at open, beside the
+/// rollups' state table).
+pub(super) fn create_import_log(conn: &Connection) -> Result<(), AnalyticsError> {
+    conn.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS {IMPORT_LOG} (id VARCHAR, dataset VARCHAR, rows BIGINT, imported_at TIMESTAMP)"
+    ))?;
+    Ok(())
+}
+
+/// The imports the tenant database has committed.
 pub fn recorded_imports(conn: &Connection) -> Result<Vec<RecordedImport>, AnalyticsError> {
-    let exists: i64 = conn.query_row(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = '__flexboard_imports'",
-        [],
-        |row| row.get(0),
-    )?;
-    if exists == 0 {
-        return Ok(Vec::new());
-    }
     let mut statement = conn.prepare(&format!(
         "SELECT id, dataset, rows, strftime(imported_at, '%Y-%m-%dT%H:%M:%SZ') FROM {IMPORT_LOG} ORDER BY imported_at"
     ))?;
@@ -421,9 +422,6 @@ fn import_by(
         }
         // In the same transaction as the rows: an import the ledger does not know of is
         // found at the next start (see `recorded_imports`).
-        conn.execute_batch(&format!(
-            "CREATE TABLE IF NOT EXISTS {IMPORT_LOG} (id VARCHAR, dataset VARCHAR, rows BIGINT, imported_at TIMESTAMP)"
-        ))?;
         conn.execute(
             &format!(
                 "INSERT INTO {IMPORT_LOG} VALUES (?, ?, ?, CAST(current_timestamp AS TIMESTAMP))"

@@ -119,6 +119,7 @@ impl TenantDb {
                 "SET GLOBAL allowed_directories = [{}]; SET GLOBAL enable_external_access = false; SET GLOBAL lock_configuration = true;",
                 sql::literal(&format!("{}/", imports.display()))
             ))?;
+            ingest::create_import_log(&conn)?;
             rollups::load(&conn)?
         };
         Ok(Self {

@@ -444,12 +444,7 @@ impl Appliance {
                     .into(),
             )
         })?;
-        let used = disk_usage(
-            self.data_dir
-                .tenant_db(&grant.tenant)
-                .parent()
-                .unwrap_or_else(|| Path::new(".")),
-        );
+        let used = disk_usage(&self.data_dir.tenant_dir(&grant.tenant));
         let quota = self.imports.tenant_quota;
         if used >= quota {
             return Err(ServiceError::QuotaExceeded(format!(
@@ -551,14 +546,13 @@ fn record_import(
 
 /// Records in the ledger every import `db` committed that the ledger lacks: the process
 /// stopped between the tenant database's commit and the ledger's. Run at start, before any
-/// request.
+/// request; each recovered import is logged.
 pub(super) fn reconcile_imports(
     store: &crate::store::Store,
     tenant: &str,
     db: &TenantDb,
-) -> Result<usize, ServiceError> {
+) -> Result<(), ServiceError> {
     let committed = db.with_connection(ingest::recorded_imports)?;
-    let mut recovered = 0;
     for import in committed {
         if store.import_recorded(tenant, &import.id)? {
             continue;
@@ -575,9 +569,8 @@ pub(super) fn reconcile_imports(
             tenant,
             &import.id,
         )?;
-        recovered += 1;
     }
-    Ok(recovered)
+    Ok(())
 }
 
 /// What imports through the API may take (from the configuration).

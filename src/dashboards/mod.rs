@@ -400,18 +400,16 @@ impl DashboardConfig {
     /// dataset of at least one panel and has a value that column can hold, so a mistyped
     /// column is refused instead of silently filtering nothing.
     pub fn check_filters(&self, datasets: &[DatasetDef]) -> Result<(), ConfigError> {
+        let used: std::collections::BTreeSet<&str> =
+            self.panels.iter().map(|p| p.source.dataset()).collect();
+        let used: Vec<&DatasetDef> = datasets
+            .iter()
+            .filter(|d| used.contains(d.name.as_str()))
+            .collect();
         for dashboard_filter in &self.filters {
             let filter = &dashboard_filter.filter;
             let mut fits = false;
-            for name in self
-                .panels
-                .iter()
-                .map(|p| p.source.dataset())
-                .collect::<std::collections::BTreeSet<_>>()
-            {
-                let Some(dataset) = datasets.iter().find(|d| d.name == name) else {
-                    continue;
-                };
+            for dataset in &used {
                 if let Ok(column) = dataset.column(&filter.column) {
                     fits = true;
                     check_filter_value(filter, column.column_type).map_err(|message| {
