@@ -1,3 +1,4 @@
+import { Link } from "react-router";
 import { useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
@@ -28,9 +29,9 @@ export function Admin({ me, tab }: { me: Me; tab: string }) {
       <h1>Administration</h1>
       <nav className="tabs">
         {visible.map(([id, label]) => (
-          <a key={id} href={`#/admin/${id}`} className={id === current ? "active" : ""}>
+          <Link key={id} to={`/admin/${id}`} className={id === current ? "active" : ""}>
             {label}
-          </a>
+          </Link>
         ))}
       </nav>
       {current === "users" ? <Users me={me} /> : null}
