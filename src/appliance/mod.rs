@@ -12,11 +12,11 @@
 
 mod admin;
 mod auth;
+mod authoring;
 mod cache;
 mod data;
 mod refusals;
 mod resolve;
-mod templates;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -27,15 +27,15 @@ pub use admin::{
     UserView,
 };
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
+pub use authoring::{
+    ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
+    TransitionInput,
+};
 pub use data::{
     DashboardData, DatasetView, ImportBounds, OfflineError, OfflineProgress, PanelAnswer,
     RollupState, StagedImport, import_offline,
 };
 pub use resolve::{ResolveOptions, Resolved};
-pub use templates::{
-    ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
-    TransitionInput,
-};
 
 use crate::analytics::ingest::ImportError;
 use crate::analytics::{AnalyticsError, DuckdbLimits, TenantDb};
