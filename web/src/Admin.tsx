@@ -1,5 +1,5 @@
-import { Link } from "react-router";
 import { useState, type ReactNode } from "react";
+import { Link } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import {
   can,

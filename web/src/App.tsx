@@ -1,5 +1,15 @@
 import { useEffect } from "react";
-import { HashRouter, Link, NavLink, Navigate, Route, Routes, useNavigate, useParams } from "react-router";
+import {
+  HashRouter,
+  Link,
+  NavLink,
+  Navigate,
+  Outlet,
+  Route,
+  Routes,
+  useNavigate,
+  useParams,
+} from "react-router";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, can, getJson, sendJson, setCsrfToken, type DashboardList, type Me } from "./api";
 import { Admin } from "./Admin";
@@ -73,38 +83,23 @@ function SignedIn({ me }: { me: Me }) {
     try {
       await sendJson("POST", "/api/v1/auth/logout");
     } finally {
+      // Navigate while the router is still mounted: signed out, it is not.
+      void navigate("/");
       setCsrfToken(null);
       queryClient.setQueryData(["me"], null);
       forgetAllBut(queryClient, "me");
-      void navigate("/");
     }
   };
-  const noWorkspace = (
-    <div className="empty" role="status">
-      {me.tenants.length === 0
-        ? "You have no workspace yet." +
-          (me.user.super_admin
-            ? " Create one under Admin → Tenants."
-            : " Ask an administrator to add you to one.")
-        : "Choose a workspace above."}
-    </div>
-  );
-  // The UI's places; the hash keeps every one of them a link that can be shared.
+  // The UI's places; the hash keeps every one of them a link that can be shared. The
+  // dashboards need a workspace; administration and the account do not.
   const page = (
     <Routes>
       <Route path="/admin/:tab?" element={<AdminPage me={me} />} />
       <Route path="/account" element={<Account />} />
-      <Route path="/d/:id" element={me.tenant === null ? noWorkspace : <DashboardView />} />
-      <Route
-        path="/"
-        element={
-          me.tenant === null ? (
-            noWorkspace
-          ) : (
-            <DashboardIndex list={dashboards.data} error={dashboards.error} />
-          )
-        }
-      />
+      <Route element={me.tenant === null ? <NoWorkspace me={me} /> : <Outlet />}>
+        <Route path="/" element={<DashboardIndex list={dashboards.data} error={dashboards.error} />} />
+        <Route path="/d/:id" element={<DashboardView />} />
+      </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>
   );
@@ -151,4 +146,17 @@ function SignedIn({ me }: { me: Me }) {
 
 function AdminPage({ me }: { me: Me }) {
   return <Admin me={me} tab={useParams().tab ?? "users"} />;
+}
+
+function NoWorkspace({ me }: { me: Me }) {
+  return (
+    <div className="empty" role="status">
+      {me.tenants.length === 0
+        ? "You have no workspace yet." +
+          (me.user.super_admin
+            ? " Create one under Admin → Tenants."
+            : " Ask an administrator to add you to one.")
+        : "Choose a workspace above."}
+    </div>
+  );
 }
