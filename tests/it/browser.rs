@@ -11,7 +11,12 @@ use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Chromium is installed by the project's own script (the one `.ci/run` calls first), never here.
+/// The browser tests run at once; one of them installs, the others wait for it.
 fn ensure_chromium() {
+    static INSTALL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = INSTALL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if Path::new(CHROMIUM).exists() {
         return;
     }
