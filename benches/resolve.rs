@@ -165,7 +165,7 @@ fn main() {
     let options = ResolveOptions::default();
     for grant in [&manager, &reordering] {
         let check = app.resolve(grant, "wide", &options).unwrap();
-        assert_eq!(check.meta["appliedOverrides"].as_array().unwrap().len(), 4);
+        assert_eq!(check.meta.applied_overrides.len(), 4);
     }
     let reordered = app.resolve(&reordering, "wide", &options).unwrap();
     assert_eq!(reordered.config.panels[0].id, "kpi_49");

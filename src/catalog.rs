@@ -5,11 +5,12 @@
 //! a dashboard or a request says becomes an identifier without passing through here.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::vocabulary::{Aggregation, Grain};
 
 /// A dataset as declared in `datasets/*.yaml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DatasetDef {
     /// Table name in the tenant's DuckDB file, and the name panels use.
     pub name: String,
@@ -49,14 +50,17 @@ fn is_january(month: &u8) -> bool {
 /// Range thresholds of automatic time bucketing: a range up to `raw` is drawn from raw points,
 /// up to `minute` by minute, up to `ten_minutes` by ten minutes, and longer by hour. Written as
 /// durations (`8h`, `1d`, `4d`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Bucketing {
     #[serde(with = "duration_text")]
+    #[ts(type = "string")]
     pub raw: std::time::Duration,
     #[serde(with = "duration_text")]
+    #[ts(type = "string")]
     pub minute: std::time::Duration,
     #[serde(with = "duration_text")]
+    #[ts(type = "string")]
     pub ten_minutes: std::time::Duration,
 }
 
@@ -92,7 +96,7 @@ mod duration_text {
 /// A rollup: the dataset grouped by some dimensions (and the time column at a grain), keeping
 /// the parts of each measure that can be combined again (sums, counts, minima, maxima; exact
 /// distinct counts per group).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct RollupDef {
     pub name: String,
@@ -108,13 +112,13 @@ pub struct RollupDef {
     pub partition: Option<Partition>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Partition {
     Month,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct RollupMeasure {
     pub column: String,
@@ -122,7 +126,7 @@ pub struct RollupMeasure {
 }
 
 /// `column = user.attribute`, applied to callers whose data access is limited to their own.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct RowPolicy {
     pub column: String,
@@ -132,7 +136,7 @@ pub struct RowPolicy {
     pub all_rows: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ColumnDef {
     pub name: String,
     #[serde(rename = "type")]
@@ -147,7 +151,7 @@ pub struct ColumnDef {
 }
 
 /// The column types a dataset may declare; each maps to one DuckDB type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     Bigint,
@@ -181,7 +185,7 @@ impl ColumnType {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnRole {
     #[default]

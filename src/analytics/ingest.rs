@@ -13,6 +13,7 @@ use std::time::Instant;
 use chrono::NaiveDateTime;
 use duckdb::{Config, Connection};
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::rollups::{self, Touched};
 use super::{AnalyticsError, TenantDb, sql};
@@ -151,7 +152,7 @@ pub enum Progress {
     Refreshing { rollup: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshedRollup {
     pub name: String,
@@ -161,7 +162,7 @@ pub struct RefreshedRollup {
     pub mode: &'static str,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportSummary {
     /// `IM-…`: the import as the tenant database and the audit ledger both record it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::auth::{Caller, public_user};
 use super::{Appliance, ServiceError};
@@ -20,7 +21,7 @@ use crate::store::{
     ApiKeyRecord, MembershipRecord, RoleRecord, StoreError, TenantRecord, Tx, UserRecord,
 };
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -32,7 +33,7 @@ pub struct UserView {
     pub memberships: Vec<MemberView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct MemberView {
     pub tenant: String,
     pub role: String,
@@ -49,7 +50,8 @@ impl From<&MembershipRecord> for MemberView {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub email: String,
@@ -64,7 +66,8 @@ pub struct NewUser {
     pub super_admin: bool,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     #[serde(default)]
@@ -76,7 +79,7 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct RoleView {
     pub name: String,
     pub description: String,
@@ -84,7 +87,7 @@ pub struct RoleView {
     pub built_in: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
@@ -110,14 +113,14 @@ impl From<&ApiKeyRecord> for ApiKeyView {
 }
 
 /// A new key: its record, and the secret, shown this once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct NewApiKey {
     #[serde(flatten)]
     pub key: ApiKeyView,
     pub secret: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct TenantView {
     pub id: String,
     pub name: String,
@@ -129,7 +132,8 @@ pub struct TenantView {
     pub members: usize,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
     #[serde(default)]

@@ -16,7 +16,7 @@ mod authoring;
 mod cache;
 mod data;
 mod refusals;
-mod resolve;
+mod resolution;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,14 +28,15 @@ pub use admin::{
 };
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use authoring::{
-    ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
-    TransitionInput,
+    ExperimentInput, ExperimentView, Impact, NewTemplate, NewVersion, NewVersionAnswer,
+    OverrideInput, OverrideView, PresetInput, PresetView, TemplateDetail, TemplatePatch,
+    TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
 pub use data::{
     DashboardData, DatasetView, ImportBounds, OfflineError, OfflineProgress, PanelAnswer,
     RollupState, StagedImport, import_offline,
 };
-pub use resolve::{ResolveOptions, Resolved};
+pub use resolution::{ResolveOptions, Resolved, ResolvedDashboard, ResolvedMeta};
 
 use crate::analytics::ingest::ImportError;
 use crate::analytics::{AnalyticsError, DuckdbLimits, TenantDb};
@@ -43,7 +44,6 @@ use crate::config::Config;
 use crate::datadir::{DataDir, DataDirError};
 use crate::demo::{self, DemoError, DemoSpec};
 use crate::identity::policy::{Action, Denied, Grant, Resource};
-use crate::identity::throttle::Throttle;
 use crate::store::{Store, StoreError};
 
 /// Why the appliance could not start.
@@ -160,41 +160,19 @@ pub struct Appliance {
     store: Store,
     tenants: RwLock<BTreeMap<String, Arc<TenantDb>>>,
     limits: DuckdbLimits,
-    sessions: SessionLimits,
-    throttle: Throttle,
-    /// Bounds concurrent argon2id work (19 MiB each) to the number of cores...
-    hashing: tokio::sync::Semaphore,
-    /// ...and gives each permit holder a reusable buffer, so memory stays at cores × 19 MiB.
-    hash_memory: Mutex<Vec<crate::identity::password::Memory>>,
-    /// Verified against when an email is unknown, so both answers take the same time.
-    dummy_hash: String,
-    first_start: Mutex<Option<FirstStart>>,
+    /// Sessions, throttling, password hashing and remembered credentials; see `auth/`.
+    auth: auth::Auth,
     secure_cookies: bool,
     /// Proxies whose `X-Forwarded-For` names the client.
     trusted_proxies: Vec<ipnet::IpNet>,
     /// How the HTTP server bounds its connections.
     server: ServerLimits,
-    /// Change counters: `tenant/template` for a template's versions, overrides and experiments,
-    /// `tenant` for its presets and dataset catalog. Resolution and panel-result cache keys
-    /// include them.
-    generations: Mutex<std::collections::HashMap<String, u64>>,
-    /// Resolved dashboards, bounded by `--resolve-cache-size`.
-    resolved: Mutex<cache::WeightedLru<cache::ResolveKey, Arc<Resolved>>>,
-    inputs_cache: Mutex<lru::LruCache<cache::InputsKey, Arc<resolve::Inputs>>>,
-    /// Each tenant's dataset definitions with the tenant generation they were read at.
-    catalogs: Mutex<std::collections::HashMap<String, (u64, data::Catalog)>>,
-    /// Credential → (store write count, caller, grant); see `Appliance::caller_and_grant`.
-    auth_cache: Mutex<lru::LruCache<String, Remembered>>,
-    /// Raw points of a time series for callers who only read dashboards.
-    reader_raw_points: usize,
-    /// What an import may take, and the workspaces importing now (one import at a time each).
-    imports: data::ImportBounds,
-    import_slots: Arc<Mutex<std::collections::HashSet<String>>>,
+    /// Change counters, resolved dashboards and decoded inputs; see `resolution/cache.rs`.
+    resolution: resolution::cache::ResolutionCache,
+    /// Catalogs, panel results and import bounds; see `data/`.
+    data: data::Data,
     /// Refusals and failed sign-ins counted between their ledger entries.
     refusals: Mutex<refusals::Refusals>,
-    /// Panel results by everything they depend on; see `data.rs`.
-    /// Bounded by `--result-cache-size`.
-    results: Mutex<cache::WeightedLru<cache::PanelKey, data::CachedPanel>>,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -213,9 +191,6 @@ impl Drop for Appliance {
         }
     }
 }
-
-/// A remembered authentication: the store write count it was read at, the caller, the grant.
-type Remembered = (u64, Caller, Option<Grant>);
 
 /// How the HTTP server bounds what clients hold: time to send headers (and to stay idle
 /// between requests), time between body chunks, connections at once.
@@ -299,17 +274,11 @@ impl Appliance {
                 .map_err(|error| StartError::Setup(error.to_string()))?;
             databases.insert(tenant.id.clone(), Arc::new(db));
         }
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(Self {
             store,
             tenants: RwLock::new(databases),
             limits,
-            sessions,
-            throttle: Throttle::default(),
-            hashing: tokio::sync::Semaphore::new(cores),
-            hash_memory: Mutex::new(Vec::new()),
-            dummy_hash: crate::identity::password::hash(&crate::identity::token::secret()),
-            first_start: Mutex::new(first_start),
+            auth: auth::Auth::new(sessions, first_start),
             secure_cookies: config.secure_cookies,
             trusted_proxies: config.trusted_proxies.clone(),
             server: ServerLimits {
@@ -317,86 +286,30 @@ impl Appliance {
                 body_timeout: config.body_timeout,
                 max_connections: config.max_connections as usize,
             },
-            generations: Mutex::new(std::collections::HashMap::new()),
-            resolved: Mutex::new(cache::WeightedLru::new(
-                std::num::NonZeroUsize::new(10_000).expect("non-zero"),
-                config.resolve_cache_size,
-            )),
-            inputs_cache: Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(1_000).expect("non-zero"),
-            )),
-            catalogs: Mutex::new(std::collections::HashMap::new()),
+            resolution: resolution::cache::ResolutionCache::new(config.resolve_cache_size),
             refusals: Mutex::new(refusals::Refusals::new(config.audit_refusals_per_minute)),
-            reader_raw_points: config.reader_raw_points as usize,
-            imports: data::ImportBounds {
-                max_size: config.import_max_size as u64,
-                max_rows: config.import_max_rows,
-                timeout: config.import_timeout,
-                tenant_quota: config.tenant_disk_quota as u64,
+            data: data::Data {
+                cache: data::cache::DataCache::new(config.result_cache_size),
+                reader_raw_points: config.reader_raw_points as usize,
+                imports: data::ImportBounds {
+                    max_size: config.import_max_size as u64,
+                    max_rows: config.import_max_rows,
+                    timeout: config.import_timeout,
+                    tenant_quota: config.tenant_disk_quota as u64,
+                },
+                import_slots: Arc::new(Mutex::new(std::collections::HashSet::new())),
             },
-            import_slots: Arc::new(Mutex::new(std::collections::HashSet::new())),
-            auth_cache: Mutex::new(lru::LruCache::new(
-                std::num::NonZeroUsize::new(10_000).expect("non-zero"),
-            )),
-            results: Mutex::new(cache::WeightedLru::new(
-                std::num::NonZeroUsize::new(100_000).expect("non-zero"),
-                config.result_cache_size,
-            )),
             data_dir,
         })
     }
 
     /// The credentials made on this first start, once: whoever takes them prints them.
     pub fn take_first_start(&self) -> Option<FirstStart> {
-        self.first_start
+        self.auth
+            .first_start
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .take()
-    }
-
-    fn generation_key(tenant: &str, template: Option<&str>) -> String {
-        match template {
-            Some(template) => format!("{tenant}/{template}"),
-            None => tenant.to_owned(),
-        }
-    }
-
-    pub(crate) fn generation(&self, tenant: &str, template: Option<&str>) -> u64 {
-        let generations = self
-            .generations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        generations
-            .get(&Self::generation_key(tenant, template))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// Marks a template's inputs (or, with `None`, a tenant's presets and catalog) as changed:
-    /// resolutions and panel results computed before no longer match any cache key.
-    pub(crate) fn bump(&self, tenant: &str, template: Option<&str>) {
-        *self
-            .generations
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(Self::generation_key(tenant, template))
-            .or_insert(0) += 1;
-    }
-
-    fn cache_get(&self, key: &cache::ResolveKey) -> Option<Arc<Resolved>> {
-        self.resolved
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(key)
-    }
-
-    fn cache_put(&self, key: cache::ResolveKey, value: Arc<Resolved>) {
-        // The body and the typed configuration it was read from hold about the same.
-        let bytes = key.bytes() + 2 * value.bytes.len() + 1_024;
-        self.resolved
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .put(key, value, bytes);
     }
 
     /// Whether cookies are marked `Secure` (Flexboard is reached over HTTPS).
@@ -416,7 +329,7 @@ impl Appliance {
 
     /// How long sessions last.
     pub fn session_limits(&self) -> SessionLimits {
-        self.sessions
+        self.auth.sessions
     }
 
     /// Runs `work` with a password-hashing buffer from the pool (made on first use).
@@ -425,7 +338,8 @@ impl Appliance {
         work: impl FnOnce(&mut crate::identity::password::Memory) -> R,
     ) -> R {
         let pool = || {
-            self.hash_memory
+            self.auth
+                .hash_memory
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
@@ -437,7 +351,7 @@ impl Appliance {
 
     /// Permits for password hashing; hold one while calling an operation that hashes.
     pub fn hashing_permits(&self) -> &tokio::sync::Semaphore {
-        &self.hashing
+        &self.auth.hashing
     }
 
     fn database(&self, tenant: &str) -> Result<Arc<TenantDb>, ServiceError> {

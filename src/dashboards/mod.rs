@@ -9,20 +9,21 @@ mod kinds;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, SortOrder};
 
 pub use kinds::{
-    BarSource, HealthColumns, HealthSource, KpiSource, PanelSource, TableColumn, TableSource,
-    TimeseriesSource,
+    BarSource, HealthColumns, HealthSource, KpiSource, PanelKind, PanelSource, TableColumn,
+    TableSource, TimeseriesSource,
 };
 
 /// The largest table page a panel or a request may ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
 
 /// A dashboard as authored (YAML) and as served (JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DashboardConfig {
     pub id: String,
     pub name: String,
@@ -51,7 +52,7 @@ pub struct DashboardConfig {
     pub panels: Vec<PanelConfig>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Branding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -66,7 +67,7 @@ pub struct Branding {
 }
 
 /// A dashboard-wide filter, identified by `id` so overrides can change or remove it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DashboardFilter {
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -77,7 +78,7 @@ pub struct DashboardFilter {
     pub visible_to: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct FeatureFlag {
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -92,7 +93,7 @@ fn enabled() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Layout {
     pub columns: u8,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,7 +110,7 @@ impl Default for Layout {
 }
 
 /// One panel: identity and placement, how it looks, and what data it shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct PanelConfig {
     pub id: String,
     pub title: String,
@@ -125,17 +126,6 @@ pub struct PanelConfig {
     pub visible_to: Vec<String>,
     #[serde(flatten)]
     pub source: PanelSource,
-}
-
-/// The panel kinds, as `type` names them.
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum PanelKind {
-    Kpi,
-    Timeseries,
-    Table,
-    Bar,
-    HealthStatus,
 }
 
 /// A panel as written: `data_source` is read once `type` says what it holds.
@@ -251,7 +241,7 @@ impl PanelConfig {
 }
 
 /// Grid placement: 1-based row and column, width in columns, height in rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Position {
     pub row: u16,
     pub col: u8,
@@ -262,7 +252,7 @@ pub struct Position {
 }
 
 /// Presentation settings. Every field is optional; each panel kind reads the ones it uses.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct PanelDisplay {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
@@ -297,7 +287,7 @@ pub struct PanelDisplay {
     pub status_mapping: BTreeMap<i64, StatusStyle>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ValueFormat {
     Number,
@@ -309,28 +299,28 @@ pub enum ValueFormat {
     Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Threshold {
     pub value: f64,
     pub color: String,
     pub label: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ThresholdBasis {
     Value,
     Attainment,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct StatusStyle {
     pub color: String,
     pub label: String,
 }
 
 /// An aggregated column: `{column, agg}`, with an optional label for legends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Measure {
     pub column: String,
     pub agg: Aggregation,

@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
+use ts_rs::TS;
 
 use super::error::ApiError;
 use super::session::{Authed, Granted};
@@ -45,7 +46,8 @@ pub async fn update_user(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct MembershipBody {
     role: String,
@@ -80,7 +82,8 @@ pub async fn roles(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Vec<
     Ok(Json(blocking(&app, move |app| app.roles(&g.grant)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     #[serde(default)]
@@ -117,7 +120,8 @@ pub async fn api_keys(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<V
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyBody {
     name: String,
@@ -155,7 +159,8 @@ pub async fn tenants(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct TenantBody {
     name: String,

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use ts_rs::TS;
 
 use super::client::ClientAddress;
 use super::error::ApiError;
@@ -15,7 +16,8 @@ use super::session::{Authed, session_cookie, session_token};
 use super::{Body, blocking, hashing};
 use crate::appliance::{Appliance, Me, TenantAccess};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     email: String,
@@ -55,7 +57,8 @@ pub async fn me(
     Ok(Json(blocking(&app, move |app| app.me(&caller)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     current_password: String,

@@ -8,19 +8,20 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::error::{ApiError, ErrorCode};
 use super::session::Granted;
 use super::{blocking, flag};
 use crate::appliance::{Appliance, ResolveOptions};
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct DashboardList {
     tenant: TenantOut,
     dashboards: Vec<DashboardOut>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct TenantOut {
     id: String,
     name: String,
@@ -35,7 +36,7 @@ impl From<crate::appliance::TenantAccess> for TenantOut {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct DashboardOut {
     id: String,
     name: String,

@@ -5,11 +5,12 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use ts_rs::TS;
 
 use crate::appliance::ServiceError;
 
 /// Every error code the API returns. Clients may rely on these strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     NotFound,
@@ -57,16 +58,35 @@ impl ErrorCode {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     /// Structured particulars, e.g. the failing values of an import.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
     /// Seconds, for `Retry-After` on 429.
-    #[serde(skip)]
     pub retry_after: Option<u64>,
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    pub message: String,
+    /// Structured particulars, e.g. the failing values of an import.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub details: Option<serde_json::Value>,
+}
+
+impl From<ApiError> for ErrorBody {
+    fn from(error: ApiError) -> Self {
+        Self {
+            code: error.code,
+            message: error.message,
+            details: error.details,
+        }
+    }
 }
 
 impl ApiError {
@@ -146,7 +166,8 @@ impl From<ServiceError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = self.retry_after;
-        let mut response = (self.code.status(), Json(self)).into_response();
+        let status = self.code.status();
+        let mut response = (status, Json(ErrorBody::from(self))).into_response();
         if let Some(seconds) = retry_after {
             response
                 .headers_mut()

@@ -5,12 +5,13 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use ts_rs::TS;
 
 use super::blocking;
 use super::error::{ApiError, ErrorCode};
 use crate::appliance::Appliance;
 
-#[derive(Serialize)]
+#[derive(Serialize, TS)]
 pub struct Status {
     status: &'static str,
 }

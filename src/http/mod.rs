@@ -17,6 +17,7 @@ mod health;
 mod panels;
 mod session;
 mod templates;
+pub mod wire;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,21 +1,23 @@
 //! `/api/v1/panels/{id}/data` (one panel) and `/api/v1/dashboards/{id}/data` (every panel of a
 //! dashboard in one request), aggregated by the server from DuckDB.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime};
-use serde::Deserialize;
-use serde_json::{Map, Value as Json_};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-use super::error::{ApiError, ErrorCode};
+use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::session::Granted;
 use super::{blocking, flag};
-use crate::analytics::PanelRequest;
-use crate::analytics::panels::MAX_PAGE_SIZE;
+use crate::analytics::panels::{MAX_PAGE_SIZE, QueryExplain};
 use crate::analytics::periods::{self, Period, Preset, Window};
 use crate::analytics::sql::TimeRange;
+use crate::analytics::{PanelData, PanelRequest};
 use crate::appliance::{Appliance, PanelAnswer};
 use crate::identity::policy::{Action, Resource};
 use crate::vocabulary::SortOrder;
@@ -40,16 +42,47 @@ pub struct PanelParams {
     debug: Option<String>,
 }
 
-/// A panel's data as JSON, with `_debug.queries` when asked for.
-fn answer_json(answer: &PanelAnswer, debug: bool) -> Json_ {
-    let mut value = serde_json::to_value(&*answer.data).unwrap_or_default();
-    if debug && let Json_::Object(object) = &mut value {
-        object.insert(
-            "_debug".into(),
-            serde_json::json!({ "queries": answer.explain }),
-        );
-    }
-    value
+/// `GET /api/v1/panels/{id}/data`: the panel's data, with `_debug.queries` when asked for.
+#[derive(Serialize, TS)]
+pub struct PanelAnswerBody<'a> {
+    #[serde(flatten)]
+    pub data: &'a PanelData,
+    #[serde(rename = "_debug", skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub debug: Option<PanelDebug>,
+}
+
+#[derive(Serialize, TS)]
+pub struct PanelDebug {
+    /// Every statement the panel ran.
+    pub queries: Vec<QueryExplain>,
+}
+
+/// One panel of a dashboard's batch: its data, or why it has none.
+#[derive(Serialize, TS)]
+#[serde(untagged)]
+pub enum PanelOutcome<'a> {
+    Data(&'a PanelData),
+    Failed { error: &'a ErrorBody },
+}
+
+/// `GET /api/v1/dashboards/{id}/data`: every panel of the dashboard by id.
+#[derive(Serialize, TS)]
+pub struct DashboardDataBody<'a> {
+    pub dashboard: &'a str,
+    pub version: &'a str,
+    pub panels: BTreeMap<&'a str, PanelOutcome<'a>>,
+    #[serde(rename = "_debug", skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub debug: Option<DashboardDebug<'a>>,
+}
+
+#[derive(Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardDebug<'a> {
+    /// Panel id → the statements it ran.
+    pub queries: BTreeMap<&'a str, &'a [QueryExplain]>,
+    pub total_time_ms: f64,
 }
 
 #[tracing::instrument(skip_all, fields(panel = %panel))]
@@ -58,7 +91,7 @@ pub async fn data(
     g: Granted,
     Path(panel): Path<String>,
     Query(params): Query<PanelParams>,
-) -> Result<Json<Json_>, ApiError> {
+) -> Result<Response, ApiError> {
     let request = panel_request(&params)?;
     let debug = flag(params.debug.as_deref(), "debug")?;
     let answer = blocking(&app, move |app| {
@@ -68,7 +101,13 @@ pub async fn data(
         app.panel_data(&g.grant, params.dashboard.as_deref(), &panel, &request)
     })
     .await?;
-    Ok(Json(answer_json(&answer, debug)))
+    let body = PanelAnswerBody {
+        data: &answer.data,
+        debug: debug.then_some(PanelDebug {
+            queries: answer.explain.clone(),
+        }),
+    };
+    Ok(Json(&body).into_response())
 }
 
 /// Every panel of a dashboard: `{dashboard, panels: {id: data | {error: {code, message}}}}`,
@@ -79,7 +118,7 @@ pub async fn dashboard_data(
     g: Granted,
     Path(id): Path<String>,
     Query(params): Query<PanelParams>,
-) -> Result<Json<Json_>, ApiError> {
+) -> Result<Response, ApiError> {
     if params.dashboard.is_some() {
         return Err(ApiError::new(
             ErrorCode::InvalidRequest,
@@ -96,43 +135,41 @@ pub async fn dashboard_data(
         app.dashboard_data(&g.grant, &id, &request)
     })
     .await?;
-    let mut panels = Map::new();
-    let mut queries = Map::new();
-    for (panel, answer) in data.panels {
-        match answer {
+    // Errors become their public form first; the answers are then borrowed, not copied.
+    let answers: Vec<(String, Result<PanelAnswer, ErrorBody>)> = data
+        .panels
+        .into_iter()
+        .map(|(panel, answer)| {
+            (
+                panel,
+                answer.map_err(|e| ErrorBody::from(ApiError::from(e))),
+            )
+        })
+        .collect();
+    let mut panels = BTreeMap::new();
+    let mut queries = BTreeMap::new();
+    for (panel, answer) in &answers {
+        let outcome = match answer {
             Ok(answer) => {
                 if debug {
-                    queries.insert(
-                        panel.clone(),
-                        serde_json::to_value(&answer.explain).unwrap_or_default(),
-                    );
+                    queries.insert(panel.as_str(), answer.explain.as_slice());
                 }
-                panels.insert(panel, answer_json(&answer, false));
+                PanelOutcome::Data(&answer.data)
             }
-            Err(error) => {
-                let error = ApiError::from(error);
-                panels.insert(
-                    panel,
-                    serde_json::json!({ "error": { "code": error.code, "message": error.message } }),
-                );
-            }
-        }
+            Err(error) => PanelOutcome::Failed { error },
+        };
+        panels.insert(panel.as_str(), outcome);
     }
-    let mut body = serde_json::json!({
-        "dashboard": data.dashboard.config.id,
-        "version": data.dashboard.meta["version"].clone(),
-        "panels": panels,
-    });
-    if debug && let Json_::Object(object) = &mut body {
-        object.insert(
-            "_debug".into(),
-            serde_json::json!({
-                "queries": queries,
-                "totalTimeMs": started.elapsed().as_secs_f64() * 1000.0,
-            }),
-        );
-    }
-    Ok(Json(body))
+    let body = DashboardDataBody {
+        dashboard: &data.dashboard.config.id,
+        version: &data.dashboard.meta.version,
+        panels,
+        debug: debug.then(|| DashboardDebug {
+            queries,
+            total_time_ms: started.elapsed().as_secs_f64() * 1000.0,
+        }),
+    };
+    Ok(Json(&body).into_response())
 }
 
 fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {

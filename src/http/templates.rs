@@ -9,22 +9,22 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
+use ts_rs::TS;
 
 use super::error::ApiError;
 use super::session::Granted;
 use super::{Body, blocking};
 use crate::appliance::{
-    Appliance, ExperimentInput, NewTemplate, NewVersion, OverrideInput, PresetInput, TemplatePatch,
-    TransitionInput,
+    Appliance, ExperimentInput, ExperimentView, Impact, NewTemplate, NewVersion, NewVersionAnswer,
+    OverrideInput, OverrideView, PresetInput, PresetView, TemplateDetail, TemplatePatch,
+    TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
+use crate::versioning::compat::Compatibility;
 
 type Answer<T> = Result<Json<T>, ApiError>;
+type Created<T> = Result<(StatusCode, Json<T>), ApiError>;
 
-fn json<T: serde::Serialize>(value: T) -> Json<Value> {
-    Json(serde_json::to_value(value).unwrap_or(Value::Null))
-}
-
-pub async fn list(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Vec<Value>> {
+pub async fn list(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Vec<TemplateSummary>> {
     Ok(Json(
         blocking(&app, move |app| app.templates(&g.grant)).await?,
     ))
@@ -34,16 +34,16 @@ pub async fn create(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Body(body): Body<NewTemplate>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Created<TemplateView> {
     let t = blocking(&app, move |app| app.create_template(&g.grant, body)).await?;
-    Ok((StatusCode::CREATED, json(t)))
+    Ok((StatusCode::CREATED, Json(t.into())))
 }
 
 pub async fn get(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Answer<Value> {
+) -> Answer<TemplateDetail> {
     Ok(Json(
         blocking(&app, move |app| app.template(&g.grant, &id)).await?,
     ))
@@ -54,13 +54,16 @@ pub async fn update(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<TemplatePatch>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.update_template(&g.grant, &id, body)).await?,
+) -> Answer<TemplateView> {
+    Ok(Json(
+        blocking(&app, move |app| app.update_template(&g.grant, &id, body))
+            .await?
+            .into(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct DraftBody {
     config: Value,
@@ -72,12 +75,13 @@ pub async fn put_draft(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<DraftBody>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<TemplateView> {
+    Ok(Json(
         blocking(&app, move |app| {
             app.put_draft(&g.grant, &id, body.config, body.revision)
         })
-        .await?,
+        .await?
+        .into(),
     ))
 }
 
@@ -85,8 +89,8 @@ pub async fn versions(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<Vec<VersionSummary>> {
+    Ok(Json(
         blocking(&app, move |app| app.versions(&g.grant, &id)).await?,
     ))
 }
@@ -96,7 +100,7 @@ pub async fn create_version(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<NewVersion>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Created<NewVersionAnswer> {
     let v = blocking(&app, move |app| app.create_version(&g.grant, &id, body)).await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
@@ -105,9 +109,11 @@ pub async fn version(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path((id, number)): Path<(String, String)>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.version(&g.grant, &id, &number)).await?,
+) -> Answer<VersionView> {
+    Ok(Json(
+        blocking(&app, move |app| app.version(&g.grant, &id, &number))
+            .await?
+            .into(),
     ))
 }
 
@@ -116,8 +122,8 @@ pub async fn transition(
     g: Granted,
     Path((id, number)): Path<(String, String)>,
     Body(body): Body<TransitionInput>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<VersionSummary> {
+    Ok(Json(
         blocking(&app, move |app| {
             app.transition(&g.grant, &id, &number, body)
         })
@@ -125,7 +131,8 @@ pub async fn transition(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonBody {
     reason: String,
@@ -136,12 +143,12 @@ pub async fn restore(
     g: Granted,
     Path((id, number)): Path<(String, String)>,
     Body(body): Body<ReasonBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Created<VersionSummary> {
     let v = blocking(&app, move |app| {
         app.restore(&g.grant, &id, &number, &body.reason)
     })
     .await?;
-    Ok((StatusCode::CREATED, json(v)))
+    Ok((StatusCode::CREATED, Json(v)))
 }
 
 #[derive(Deserialize)]
@@ -155,8 +162,8 @@ pub async fn compare(
     g: Granted,
     Path(id): Path<String>,
     Query(params): Query<CompareParams>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<Compatibility> {
+    Ok(Json(
         blocking(&app, move |app| {
             app.compare_versions(&g.grant, &id, &params.from, &params.to)
         })
@@ -168,7 +175,7 @@ pub async fn impact(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path((id, number)): Path<(String, String)>,
-) -> Answer<Value> {
+) -> Answer<Impact> {
     Ok(Json(
         blocking(&app, move |app| app.impact(&g.grant, &id, &number)).await?,
     ))
@@ -178,9 +185,10 @@ pub async fn overrides(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.overrides(&g.grant, &id)).await?,
+) -> Answer<Vec<OverrideView>> {
+    let overrides = blocking(&app, move |app| app.overrides(&g.grant, &id)).await?;
+    Ok(Json(
+        overrides.into_iter().map(OverrideView::from).collect(),
     ))
 }
 
@@ -189,18 +197,20 @@ pub async fn create_override(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<OverrideInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Created<OverrideView> {
     let o = blocking(&app, move |app| app.create_override(&g.grant, &id, body)).await?;
-    Ok((StatusCode::CREATED, json(o)))
+    Ok((StatusCode::CREATED, Json(o.into())))
 }
 
 pub async fn get_override(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.override_record(&g.grant, &id)).await?,
+) -> Answer<OverrideView> {
+    Ok(Json(
+        blocking(&app, move |app| app.override_record(&g.grant, &id))
+            .await?
+            .into(),
     ))
 }
 
@@ -209,16 +219,18 @@ pub async fn update_override(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<OverrideInput>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<OverrideView> {
+    Ok(Json(
         blocking(&app, move |app| {
             app.update_override(&g.grant, &id, body, false)
         })
-        .await?,
+        .await?
+        .into(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteBody {
     reason: String,
@@ -230,8 +242,8 @@ pub async fn delete_override(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<DeleteBody>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<OverrideView> {
+    Ok(Json(
         blocking(&app, move |app| {
             let existing = app.override_record(&g.grant, &id)?;
             let input = OverrideInput {
@@ -246,14 +258,14 @@ pub async fn delete_override(
             };
             app.update_override(&g.grant, &id, input, true)
         })
-        .await?,
+        .await?
+        .into(),
     ))
 }
 
-pub async fn presets(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.presets(&g.grant)).await?,
-    ))
+pub async fn presets(State(app): State<Arc<Appliance>>, g: Granted) -> Answer<Vec<PresetView>> {
+    let presets = blocking(&app, move |app| app.presets(&g.grant)).await?;
+    Ok(Json(presets.into_iter().map(PresetView::from).collect()))
 }
 
 pub async fn put_preset(
@@ -261,9 +273,11 @@ pub async fn put_preset(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<PresetInput>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.put_preset(&g.grant, &id, body)).await?,
+) -> Answer<PresetView> {
+    Ok(Json(
+        blocking(&app, move |app| app.put_preset(&g.grant, &id, body))
+            .await?
+            .into(),
     ))
 }
 
@@ -271,9 +285,10 @@ pub async fn experiments(
     State(app): State<Arc<Appliance>>,
     g: Granted,
     Path(id): Path<String>,
-) -> Answer<Value> {
-    Ok(json(
-        blocking(&app, move |app| app.experiments(&g.grant, &id)).await?,
+) -> Answer<Vec<ExperimentView>> {
+    let experiments = blocking(&app, move |app| app.experiments(&g.grant, &id)).await?;
+    Ok(Json(
+        experiments.into_iter().map(ExperimentView::from).collect(),
     ))
 }
 
@@ -282,9 +297,9 @@ pub async fn create_experiment(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<ExperimentInput>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Created<ExperimentView> {
     let e = blocking(&app, move |app| app.create_experiment(&g.grant, &id, body)).await?;
-    Ok((StatusCode::CREATED, json(e)))
+    Ok((StatusCode::CREATED, Json(e.into())))
 }
 
 pub async fn update_experiment(
@@ -292,16 +307,18 @@ pub async fn update_experiment(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<ExperimentInput>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<ExperimentView> {
+    Ok(Json(
         blocking(&app, move |app| {
             app.update_experiment(&g.grant, &id, body, None)
         })
-        .await?,
+        .await?
+        .into(),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct PromoteBody {
     arm: String,
@@ -313,8 +330,8 @@ pub async fn promote(
     g: Granted,
     Path(id): Path<String>,
     Body(body): Body<PromoteBody>,
-) -> Answer<Value> {
-    Ok(json(
+) -> Answer<ExperimentView> {
+    Ok(Json(
         blocking(&app, move |app| {
             let input = ExperimentInput {
                 id: None,
@@ -325,6 +342,7 @@ pub async fn promote(
             };
             app.update_experiment(&g.grant, &id, input, Some(&body.arm))
         })
-        .await?,
+        .await?
+        .into(),
     ))
 }

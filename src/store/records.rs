@@ -11,6 +11,7 @@ use crate::identity::policy::{Permission, Plan};
 use crate::versioning::compat::Bump;
 use crate::versioning::{OverrideScope, VersionState};
 use serde_json::Value;
+use ts_rs::TS;
 
 /// A workspace: an isolated organisation with its own DuckDB file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -294,7 +295,7 @@ pub struct OverrideRecord {
 }
 
 /// One arm of an experiment: a version, or an override switched on, for a share of users.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Arm {
     pub name: String,
@@ -335,7 +336,7 @@ pub fn state_at<T>(history: &[Revision<T>], at: DateTime<Utc>) -> Option<&T> {
         .map(|r| &r.state)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TemplateStatus {
     Active,

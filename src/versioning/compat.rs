@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 use serde_json::Value;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Bump {
     Patch,
@@ -13,7 +14,7 @@ pub enum Bump {
     Major,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffKind {
     Added,
@@ -21,7 +22,7 @@ pub enum DiffKind {
     Changed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct DiffEntry {
     pub path: String,
     pub kind: DiffKind,
@@ -33,7 +34,7 @@ pub struct DiffEntry {
     pub after: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Compatibility {
     /// The smallest bump the changes allow; `None` when nothing changed.
     pub required: Option<Bump>,

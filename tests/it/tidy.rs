@@ -216,3 +216,20 @@ fn modules_import_one_another_without_cycles() {
         );
     }
 }
+
+/// The UI's wire types are generated from the Rust types; a change on either side without the
+/// other fails here. `FLEXBOARD_WRITE_WIRE=1` rewrites the file instead.
+#[test]
+fn wire_types_are_current() {
+    let path = root().join("web/src/wire.ts");
+    let generated = flexboard::http::wire::typescript();
+    if std::env::var_os("FLEXBOARD_WRITE_WIRE").is_some() {
+        std::fs::write(&path, &generated).expect("web/src/wire.ts is writable");
+        return;
+    }
+    let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        on_disk == generated,
+        "web/src/wire.ts is stale: run `FLEXBOARD_WRITE_WIRE=1 cargo test --release wire_types` and commit it"
+    );
+}

@@ -1,16 +1,8 @@
 import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import {
-  can,
-  getJson,
-  sendJson,
-  type ApiKeyView,
-  type Me,
-  type RoleView,
-  type TenantView,
-  type UserView,
-} from "./api";
+import { can, getJson, sendJson } from "./api";
+import type { ApiKeyView, Me, RoleView, TenantView, UserView } from "./wire";
 
 const API_KEY_SCOPES = ["dashboards:read", "data:read", "data:write", "sync:read"];
 

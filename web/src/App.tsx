@@ -11,7 +11,8 @@ import {
   useParams,
 } from "react-router";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ApiError, can, getJson, sendJson, setCsrfToken, type DashboardList, type Me } from "./api";
+import { ApiError, can, getJson, sendJson, setCsrfToken } from "./api";
+import type { DashboardList, Me } from "./wire";
 import { Admin } from "./Admin";
 import { SignIn } from "./SignIn";
 import { Account } from "./pages/Account";

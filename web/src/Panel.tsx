@@ -1,11 +1,9 @@
-import { useState } from "react";
+import { useState, type ComponentType } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { getJson, panelDataPath, type PanelConfig, type PanelData } from "./api";
-import { KpiPanel } from "./panels/KpiPanel";
-import { TimeSeriesPanel } from "./panels/TimeSeriesPanel";
-import { TablePanel, type TableState } from "./panels/TablePanel";
-import { BarPanel } from "./panels/BarPanel";
-import { HealthPanel } from "./panels/HealthPanel";
+import { getJson, panelDataPath } from "./api";
+import type { PanelAnswerBody, PanelConfig, PanelData } from "./wire";
+import { PANEL_KINDS } from "./panels";
+import type { PanelKindSpec, ViewProps, ViewState } from "./panels/spec";
 
 /** The range every panel of a dashboard is asked for: dates, a preset, a period or a fiscal year. */
 export interface DateRange {
@@ -27,16 +25,18 @@ export function Panel({
   range: DateRange;
   rowHeight: number;
 }) {
-  const [tableState, setTableState] = useState<TableState>({ page: 1 });
+  const [viewState, setViewState] = useState<ViewState>({});
+  // The kind's spec, widened: `panel.type` picks it, so panel, data and spec always agree.
+  const spec = PANEL_KINDS[panel.type] as unknown as PanelKindSpec<PanelConfig["type"]>;
   const query = {
     dashboard: dashboardId,
     ...range,
-    ...(panel.type === "table" ? { ...tableState, page_size: panel.display.page_size } : {}),
+    ...(spec.query ? spec.query(panel, viewState) : {}),
   };
   const path = panelDataPath(panel.id, query);
   const result = useQuery({
     queryKey: ["panel", path],
-    queryFn: () => getJson<PanelData>(path),
+    queryFn: () => getJson<PanelAnswerBody>(path),
     refetchInterval: panel.refresh_interval ? panel.refresh_interval * 1000 : false,
     placeholderData: keepPreviousData,
   });
@@ -61,7 +61,13 @@ export function Panel({
             {result.error instanceof Error ? result.error.message : "The panel's data could not be loaded."}
           </div>
         ) : result.data ? (
-          renderData(panel, result.data, setTableState)
+          <View
+            spec={spec}
+            panel={panel}
+            data={result.data}
+            viewState={viewState}
+            onViewState={setViewState}
+          />
         ) : (
           <div className="skeleton" aria-busy="true" />
         )}
@@ -70,17 +76,21 @@ export function Panel({
   );
 }
 
-function renderData(panel: PanelConfig, data: PanelData, onTableChange: (state: TableState) => void) {
-  switch (data.type) {
-    case "kpi":
-      return <KpiPanel panel={panel} data={data} />;
-    case "timeseries":
-      return <TimeSeriesPanel panel={panel} data={data} />;
-    case "table":
-      return <TablePanel data={data} onChange={onTableChange} />;
-    case "bar":
-      return <BarPanel panel={panel} data={data} />;
-    case "health_status":
-      return <HealthPanel data={data} />;
-  }
+/// The kind's own view of its data; data of another kind (a changed panel type) is not shown.
+function View({
+  spec,
+  panel,
+  data,
+  viewState,
+  onViewState,
+}: {
+  spec: PanelKindSpec<PanelConfig["type"]>;
+  panel: PanelConfig;
+  data: PanelData;
+  viewState: ViewState;
+  onViewState: (state: ViewState) => void;
+}) {
+  if (data.type !== panel.type) return <div className="skeleton" aria-busy="true" />;
+  const Component = spec.View as ComponentType<ViewProps<PanelConfig["type"]>>;
+  return <Component panel={panel} data={data} viewState={viewState} onViewState={onViewState} />;
 }

@@ -1,5 +1,6 @@
 import { useState } from "react";
-import { ApiError, sendJson, type Me } from "./api";
+import { ApiError, sendJson } from "./api";
+import type { Me } from "./wire";
 
 /// The sign-in page: email and password, with the server's answer shown as is (a wrong
 /// password and an unknown email read the same; throttling says how long to wait).

@@ -22,6 +22,11 @@ describe("formatValue", () => {
   it("shows date-times without the T and the fraction", () => {
     expect(formatValue("2026-03-25T10:15:00.000Z", "datetime")).toBe("2026-03-25 10:15:00");
   });
+
+  it("writes booleans as words", () => {
+    expect(formatValue(true, "text")).toBe("yes");
+    expect(formatValue(false)).toBe("no");
+  });
 });
 
 describe("formatAxis", () => {

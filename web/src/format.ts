@@ -1,14 +1,16 @@
 // Number and date formatting shared by every panel.
-import type { ValueFormat } from "./api";
+import type { JsonValue, ValueFormat } from "./wire";
 
 const compact = new Intl.NumberFormat("en", { notation: "compact", maximumFractionDigits: 2 });
 
 export function formatValue(
-  value: string | number | null | undefined,
+  value: JsonValue | undefined,
   format: ValueFormat = "number",
-  decimals?: number,
+  decimals?: number | null,
 ): string {
   if (value === null || value === undefined) return "–";
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  if (typeof value === "object") return JSON.stringify(value);
   if (typeof value === "string") {
     if (format === "datetime") return value.replace("T", " ").replace(/(\.\d+)?Z?$/, "");
     return value;

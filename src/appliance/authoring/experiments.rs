@@ -1,16 +1,86 @@
 //! Experiments: arms of published or deprecated versions by weight, for an audience.
 
-use super::{TransitionInput, check_id, invalid, need_reason};
+use super::{RevisionView, TransitionInput, check_id, invalid, need_reason, revisions};
 use crate::appliance::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::identity::policy::Grant;
 use crate::store::ExperimentRecord;
 use crate::store::records::{Arm, ExperimentState, Revision};
 use crate::versioning::{OverrideScope, VersionState};
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An experiment or rollout with every state it had.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExperimentView {
+    pub id: String,
+    pub template: String,
+    /// Mixed into each person's bucket, so experiments split people independently.
+    pub seed: String,
+    pub current: ExperimentStateView,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub history: Vec<RevisionView<ExperimentStateView>>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ExperimentStateView {
+    pub arms: Vec<ArmView>,
+    /// Who takes part; everyone when `null`.
+    pub audience: Option<OverrideScope>,
+    pub running: bool,
+    /// The promoted arm.
+    pub winner: Option<String>,
+}
+
+/// One arm: a version, or an override switched on, for a share of the audience.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ArmView {
+    pub name: String,
+    pub version: Option<String>,
+    #[serde(rename = "override")]
+    pub override_id: Option<String>,
+    /// Percent of the audience.
+    pub weight: f64,
+}
+
+impl From<ExperimentState> for ExperimentStateView {
+    fn from(s: ExperimentState) -> Self {
+        Self {
+            arms: s
+                .arms
+                .into_iter()
+                .map(|a| ArmView {
+                    name: a.name,
+                    version: a.version,
+                    override_id: a.override_id,
+                    weight: a.weight,
+                })
+                .collect(),
+            audience: s.audience,
+            running: s.running,
+            winner: s.winner,
+        }
+    }
+}
+
+impl From<ExperimentRecord> for ExperimentView {
+    fn from(e: ExperimentRecord) -> Self {
+        Self {
+            id: e.id,
+            template: e.template,
+            seed: e.seed,
+            current: e.current.into(),
+            created_by: e.created_by,
+            created_at: e.created_at,
+            history: revisions(e.history),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct ExperimentInput {
     #[serde(default)]

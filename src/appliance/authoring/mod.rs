@@ -10,20 +10,48 @@ mod templates;
 mod versions;
 mod view_as;
 
-pub use experiments::ExperimentInput;
-pub use overrides::OverrideInput;
-pub use presets::PresetInput;
-pub use templates::{NewTemplate, TemplatePatch};
-pub use versions::{NewVersion, TransitionInput, VersionSummary};
+pub use experiments::{ExperimentInput, ExperimentView};
+pub use overrides::{OverrideInput, OverrideView};
+pub use presets::{PresetInput, PresetView};
+pub use templates::{NewTemplate, TemplateDetail, TemplatePatch, TemplateSummary, TemplateView};
+pub use versions::{
+    Impact, NewVersion, NewVersionAnswer, TransitionInput, VersionSummary, VersionView,
+};
 
-use crate::appliance::resolve::expand_presets;
+use crate::appliance::resolution::expand_presets;
 use crate::appliance::{Appliance, ServiceError};
 use crate::dashboards::DashboardConfig;
 use crate::identity::policy::{Action, Grant, Resource};
+use crate::store::records::Revision;
 use crate::store::{TemplateRecord, VersionRecord};
 use crate::versioning::VersionState;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// A past state of an override, preset or experiment, from `at` on, with who made it and why.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RevisionView<T> {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub reason: Option<String>,
+    pub state: T,
+}
+
+/// A stored history as the API shows it, oldest first.
+pub(super) fn revisions<S, T: From<S>>(history: Vec<Revision<S>>) -> Vec<RevisionView<T>> {
+    history
+        .into_iter()
+        .map(|r| RevisionView {
+            at: r.at,
+            by: r.by,
+            reason: r.reason,
+            state: r.state.into(),
+        })
+        .collect()
+}
 
 /// Presets by id, as expansion takes them.
 pub(super) type Presets = BTreeMap<String, Value>;

@@ -1,8 +1,8 @@
 //! Overrides of a template for a tenant, role, zone, user or attribute: checked as a patch
 //! over every version they apply to, with priority, version range and reason.
 
-use super::{check_id, invalid, need_reason, no_template, stale};
-use crate::appliance::resolve::expand_presets;
+use super::{RevisionView, check_id, invalid, need_reason, no_template, revisions, stale};
+use crate::appliance::resolution::expand_presets;
 use crate::appliance::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::identity::policy::Grant;
@@ -10,11 +10,69 @@ use crate::store::OverrideRecord;
 use crate::store::records::{OverrideState, Revision};
 use crate::versioning::OverrideScope;
 use crate::versioning::merge::merge;
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An override with every state it had.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OverrideView {
+    pub id: String,
+    pub template: String,
+    pub current: OverrideStateView,
+    /// Sent back with the next change; a newer one on the server is a conflict.
+    pub revision: u64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    /// Oldest first, each with who made it, when and why.
+    pub history: Vec<RevisionView<OverrideStateView>>,
+}
+
+/// What an override says at one moment.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct OverrideStateView {
+    pub scope: OverrideScope,
+    /// `null`: the scope's default priority.
+    pub priority: Option<i32>,
+    pub active: bool,
+    /// Semver requirement of the versions it was written for (`*` for any).
+    pub versions: String,
+    pub patch: Value,
+    pub reason: String,
+    pub deleted: bool,
+}
+
+impl From<OverrideState> for OverrideStateView {
+    fn from(s: OverrideState) -> Self {
+        Self {
+            scope: s.scope,
+            priority: s.priority,
+            active: s.active,
+            versions: s.versions,
+            patch: s.patch,
+            reason: s.reason,
+            deleted: s.deleted,
+        }
+    }
+}
+
+impl From<OverrideRecord> for OverrideView {
+    fn from(o: OverrideRecord) -> Self {
+        Self {
+            id: o.id,
+            template: o.template,
+            current: o.current.into(),
+            revision: o.revision,
+            created_by: o.created_by,
+            created_at: o.created_at,
+            history: revisions(o.history),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct OverrideInput {
     /// For a new override; ids are unique in the tenant.

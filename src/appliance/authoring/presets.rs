@@ -1,8 +1,8 @@
 //! Presets: reusable pieces of configuration, checked at write time by expanding everything
 //! that uses them.
 
-use super::{Presets, check_id, invalid, need_reason, stale};
-use crate::appliance::resolve::expanded;
+use super::{Presets, RevisionView, check_id, invalid, need_reason, revisions, stale};
+use crate::appliance::resolution::expanded;
 use crate::appliance::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::dashboards::DashboardConfig;
@@ -10,11 +10,43 @@ use crate::identity::policy::Grant;
 use crate::store::PresetRecord;
 use crate::store::records::Revision;
 use crate::versioning::VersionState;
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A preset with its earlier contents.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PresetView {
+    pub id: String,
+    /// `filter`, `kpi`, `table`, `format` or `drilldown`.
+    pub kind: String,
+    pub description: String,
+    pub content: Value,
+    pub revision: u64,
+    pub updated_by: String,
+    pub updated_at: DateTime<Utc>,
+    /// Oldest first, each with the time it took effect.
+    pub history: Vec<RevisionView<Value>>,
+}
+
+impl From<PresetRecord> for PresetView {
+    fn from(p: PresetRecord) -> Self {
+        Self {
+            id: p.id,
+            kind: p.kind,
+            description: p.description,
+            content: p.content,
+            revision: p.revision,
+            updated_by: p.updated_by,
+            updated_at: p.updated_at,
+            history: revisions(p.history),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct PresetInput {
     pub kind: String,

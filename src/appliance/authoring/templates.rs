@@ -8,17 +8,20 @@ use crate::identity::policy::{Action, Grant, Resource};
 use crate::store::TemplateRecord;
 use crate::store::records::TemplateStatus;
 use crate::versioning::compat::compare;
-use chrono::Utc;
-use serde::Deserialize;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct NewTemplate {
     pub config: Value,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatch {
     #[serde(default)]
@@ -30,23 +33,86 @@ pub struct TemplatePatch {
     pub reason: String,
 }
 
+/// A template in the list: what it is and where its versions stand.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub status: TemplateStatus,
+    #[serde(rename = "draftRevision")]
+    pub draft_revision: u64,
+    /// The published version's number.
+    pub published: Option<String>,
+    /// How many versions it has.
+    pub versions: usize,
+}
+
+/// A template with its draft working copy.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TemplateView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub status: TemplateStatus,
+    pub schema_version: String,
+    /// A dashboard configuration, possibly with `$preset` references.
+    pub draft: Value,
+    /// Sent back with the next draft save; a newer one on the server is a conflict.
+    pub draft_revision: u64,
+    pub draft_updated_by: String,
+    pub draft_updated_at: DateTime<Utc>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<TemplateRecord> for TemplateView {
+    fn from(t: TemplateRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            description: t.description,
+            status: t.status,
+            schema_version: t.schema_version,
+            draft: t.draft,
+            draft_revision: t.draft_revision,
+            draft_updated_by: t.draft_updated_by,
+            draft_updated_at: t.draft_updated_at,
+            created_by: t.created_by,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+        }
+    }
+}
+
+/// `GET /api/v1/templates/{id}`: the template and its versions, oldest first.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TemplateDetail {
+    pub template: TemplateView,
+    pub versions: Vec<VersionSummary>,
+}
+
 impl Appliance {
-    pub fn templates(&self, grant: &Grant) -> Result<Vec<Value>, ServiceError> {
+    pub fn templates(&self, grant: &Grant) -> Result<Vec<TemplateSummary>, ServiceError> {
         self.author(grant, "templates")?;
         let mut out = Vec::new();
         for t in self.store.templates(&grant.tenant)? {
             let versions = self.store.versions(&grant.tenant, &t.id)?;
-            out.push(json!({
-                "id": t.id, "name": t.name, "description": t.description, "status": t.status,
-                "draftRevision": t.draft_revision,
-                "published": published(&versions).map(|v| v.number.clone()),
-                "versions": versions.len(),
-            }));
+            out.push(TemplateSummary {
+                published: published(&versions).map(|v| v.number.clone()),
+                versions: versions.len(),
+                id: t.id,
+                name: t.name,
+                description: t.description,
+                status: t.status,
+                draft_revision: t.draft_revision,
+            });
         }
         Ok(out)
     }
 
-    pub fn template(&self, grant: &Grant, id: &str) -> Result<Value, ServiceError> {
+    pub fn template(&self, grant: &Grant, id: &str) -> Result<TemplateDetail, ServiceError> {
         self.author(grant, id)?;
         let template = self
             .store
@@ -58,7 +124,10 @@ impl Appliance {
             .iter()
             .map(VersionSummary::from)
             .collect();
-        Ok(json!({"template": template, "versions": versions}))
+        Ok(TemplateDetail {
+            template: template.into(),
+            versions,
+        })
     }
 
     /// A new template with its draft; no version is published yet.

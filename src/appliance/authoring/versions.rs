@@ -2,21 +2,25 @@
 //! check, transitions with review by someone other than the author, restore of a version that
 //! was once published, comparison and impact.
 
+use std::collections::BTreeMap;
+
 use super::{invalid, need_reason, no_template, published, stale};
-use crate::appliance::resolve::{Base, ResolveOptions, expand_presets, expanded};
+use crate::appliance::resolution::{Base, ResolveOptions, expand_presets, expanded};
 use crate::appliance::{Appliance, ServiceError};
 use crate::audit::AuditEvent;
 use crate::identity::policy::{Action, Grant, Resource};
 use crate::store::records::StateChange;
 use crate::store::{StoreError, Tx, VersionRecord};
-use crate::versioning::VersionState;
 use crate::versioning::compat::{Bump, Compatibility, bumped, compare};
 use crate::versioning::merge::merge;
+use crate::versioning::{OverrideScope, VersionState};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use ts_rs::TS;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct NewVersion {
     pub changelog: String,
@@ -31,14 +35,15 @@ pub struct NewVersion {
     pub draft_revision: Option<u64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(optional_fields)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     pub to: VersionState,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct VersionSummary {
     pub number: String,
     pub state: VersionState,
@@ -48,6 +53,109 @@ pub struct VersionSummary {
     pub parent: Option<String>,
     pub restored_from: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
+}
+
+/// A version whole: its configuration, how it was numbered, and every state it was in.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VersionView {
+    pub template: String,
+    /// Semver `MAJOR.MINOR.PATCH`.
+    pub number: String,
+    /// Creation order within the template.
+    pub seq: u64,
+    pub state: VersionState,
+    pub config: Value,
+    pub changelog: String,
+    pub author: String,
+    pub reviewer: Option<String>,
+    pub parent: Option<String>,
+    pub restored_from: Option<String>,
+    /// The bump the compatibility check required against the parent.
+    pub required_bump: Option<Bump>,
+    /// Why a smaller bump than required was made.
+    pub forced_reason: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+    /// Oldest first; the first is its creation.
+    pub history: Vec<StateChangeView>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StateChangeView {
+    pub state: VersionState,
+    pub by: String,
+    pub at: chrono::DateTime<Utc>,
+    pub reason: Option<String>,
+}
+
+impl From<VersionRecord> for VersionView {
+    fn from(v: VersionRecord) -> Self {
+        Self {
+            template: v.template,
+            number: v.number,
+            seq: v.seq,
+            state: v.state,
+            config: v.config,
+            changelog: v.changelog,
+            author: v.author,
+            reviewer: v.reviewer,
+            parent: v.parent,
+            restored_from: v.restored_from,
+            required_bump: v.required_bump,
+            forced_reason: v.forced_reason,
+            created_at: v.created_at,
+            history: v
+                .history
+                .into_iter()
+                .map(|c| StateChangeView {
+                    state: c.state,
+                    by: c.by,
+                    at: c.at,
+                    reason: c.reason,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A new version, with the compatibility check that numbered it (none for the first).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NewVersionAnswer {
+    pub version: VersionSummary,
+    pub compatibility: Option<Compatibility>,
+}
+
+/// What publishing a version would do.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Impact {
+    /// Against the published version.
+    pub compatibility: Compatibility,
+    pub overrides_touching_removed_paths: Vec<TouchingOverride>,
+    /// The members who would see a different dashboard.
+    pub affected_members: Vec<AffectedMember>,
+}
+
+/// An override that changes something the version removes.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct TouchingOverride {
+    pub id: String,
+    pub scope: OverrideScope,
+    pub paths: Vec<String>,
+}
+
+/// A member who would see a change: named to those who may read people, else only the role.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(untagged)]
+pub enum AffectedMember {
+    Person {
+        user: String,
+        email: String,
+        role: String,
+        attributes: BTreeMap<String, String>,
+    },
+    Role {
+        role: String,
+    },
 }
 
 impl From<&VersionRecord> for VersionSummary {
@@ -73,7 +181,7 @@ impl Appliance {
         grant: &Grant,
         id: &str,
         new: NewVersion,
-    ) -> Result<Value, ServiceError> {
+    ) -> Result<NewVersionAnswer, ServiceError> {
         self.author(grant, id)?;
         need_reason(&new.changelog).map_err(|_| invalid("a version needs a `changelog`"))?;
         let presets = self.preset_map(&grant.tenant)?;
@@ -147,7 +255,10 @@ impl Appliance {
                     .reason(new.changelog.clone())
                     .after(&VersionSummary::from(&version)),
             );
-            Ok(json!({"version": VersionSummary::from(&version), "compatibility": compatibility}))
+            Ok(NewVersionAnswer {
+                version: VersionSummary::from(&version),
+                compatibility,
+            })
         })?;
         self.bump(&grant.tenant, Some(id));
         Ok(result)
@@ -392,7 +503,7 @@ impl Appliance {
     /// What publishing version `number` would do: the compatibility against the published
     /// version, the overrides that touch what it removes, and the members who would see a
     /// different dashboard.
-    pub fn impact(&self, grant: &Grant, id: &str, number: &str) -> Result<Value, ServiceError> {
+    pub fn impact(&self, grant: &Grant, id: &str, number: &str) -> Result<Impact, ServiceError> {
         self.author(grant, id)?;
         let current = self.named_config(grant, id, "published")?;
         let candidate = self.named_config(grant, id, number)?;
@@ -415,12 +526,16 @@ impl Appliance {
                 .into_iter()
                 .map(|c| c.path)
                 .collect();
-            let hit: Vec<&String> = paths
-                .iter()
+            let hit: Vec<String> = paths
+                .into_iter()
                 .filter(|p| removed.iter().any(|r| p.starts_with(r)))
                 .collect();
             if !hit.is_empty() {
-                touching.push(json!({"id": o.id, "scope": o.current.scope, "paths": hit}));
+                touching.push(TouchingOverride {
+                    id: o.id,
+                    scope: o.current.scope,
+                    paths: hit,
+                });
             }
         }
         let published_number = published(&self.store.versions(&grant.tenant, id)?)
@@ -451,18 +566,25 @@ impl Appliance {
                 _ => true,
             };
             if differs && !names_people {
-                affected.push(json!({"role": member.role}));
+                affected.push(AffectedMember::Role { role: member.role });
             } else if differs {
                 let email = self
                     .store
                     .user(&member.user)?
                     .map(|u| u.email)
                     .unwrap_or_default();
-                affected.push(json!({"user": member.user, "email": email, "role": member.role, "attributes": member.attributes}));
+                affected.push(AffectedMember::Person {
+                    user: member.user,
+                    email,
+                    role: member.role,
+                    attributes: member.attributes,
+                });
             }
         }
-        Ok(
-            json!({"compatibility": compatibility, "overridesTouchingRemovedPaths": touching, "affectedMembers": affected}),
-        )
+        Ok(Impact {
+            compatibility,
+            overrides_touching_removed_paths: touching,
+            affected_members: affected,
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! A dashboard as another member of the workspace would see it.
 
-use crate::appliance::resolve::{Base, ResolveOptions};
+use crate::appliance::resolution::{Base, ResolveOptions};
 use crate::appliance::{Appliance, ServiceError};
 use crate::identity::policy::{Action, Grant, Resource};
 

@@ -1,12 +1,13 @@
 //! The `bar` panel: measures by one dimension, largest first.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Check;
 use crate::dashboards::Measure;
 use crate::vocabulary::Filter;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct BarSource {
     pub dataset: String,
     pub dimension: String,

@@ -1,15 +1,16 @@
 //! The `health_status` panel: red/amber/green rows from a numeric status column.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Check;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HealthSource {
     pub dataset: String,
     pub columns: HealthColumns,
 }
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HealthColumns {
     pub name: String,
     pub status: String,

@@ -1,12 +1,13 @@
 //! The `kpi` panel: one measure, optionally against a target, with thresholds.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Check;
 use crate::dashboards::{Measure, ThresholdBasis};
 use crate::vocabulary::Filter;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct KpiSource {
     pub dataset: String,
     pub value: Measure,

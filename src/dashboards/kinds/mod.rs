@@ -9,6 +9,7 @@ mod table;
 mod timeseries;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use bar::BarSource;
 pub use health_status::{HealthColumns, HealthSource};
@@ -66,8 +67,51 @@ impl Check<'_> {
     }
 }
 
+/// The panel kinds, as `type` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    Kpi,
+    Timeseries,
+    Table,
+    Bar,
+    HealthStatus,
+}
+
+impl PanelKind {
+    pub const ALL: [PanelKind; 5] = [
+        Self::Kpi,
+        Self::Timeseries,
+        Self::Table,
+        Self::Bar,
+        Self::HealthStatus,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Kpi => "kpi",
+            Self::Timeseries => "timeseries",
+            Self::Table => "table",
+            Self::Bar => "bar",
+            Self::HealthStatus => "health_status",
+        }
+    }
+
+    /// The size a panel of this kind gets when its position names none, in grid columns and
+    /// rows.
+    pub fn default_size(self) -> (u8, u8) {
+        match self {
+            Self::Kpi => kpi::DEFAULT_SIZE,
+            Self::Timeseries => timeseries::DEFAULT_SIZE,
+            Self::Table => table::DEFAULT_SIZE,
+            Self::Bar => bar::DEFAULT_SIZE,
+            Self::HealthStatus => health_status::DEFAULT_SIZE,
+        }
+    }
+}
+
 /// The panel kind together with the data it asks for (`type` and `data_source` in YAML).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", content = "data_source", rename_all = "snake_case")]
 pub enum PanelSource {
     Kpi(KpiSource),
@@ -78,14 +122,18 @@ pub enum PanelSource {
 }
 
 impl PanelSource {
-    pub fn kind(&self) -> &'static str {
+    pub fn panel_kind(&self) -> PanelKind {
         match self {
-            Self::Kpi(_) => "kpi",
-            Self::Timeseries(_) => "timeseries",
-            Self::Table(_) => "table",
-            Self::Bar(_) => "bar",
-            Self::HealthStatus(_) => "health_status",
+            Self::Kpi(_) => PanelKind::Kpi,
+            Self::Timeseries(_) => PanelKind::Timeseries,
+            Self::Table(_) => PanelKind::Table,
+            Self::Bar(_) => PanelKind::Bar,
+            Self::HealthStatus(_) => PanelKind::HealthStatus,
         }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        self.panel_kind().name()
     }
 
     pub fn dataset(&self) -> &str {
@@ -122,13 +170,7 @@ impl PanelSource {
 
     /// The default size of a panel of this kind, in grid columns and rows.
     pub(super) fn default_size(&self) -> (u8, u8) {
-        match self {
-            Self::Kpi(_) => kpi::DEFAULT_SIZE,
-            Self::Timeseries(_) => timeseries::DEFAULT_SIZE,
-            Self::Table(_) => table::DEFAULT_SIZE,
-            Self::Bar(_) => bar::DEFAULT_SIZE,
-            Self::HealthStatus(_) => health_status::DEFAULT_SIZE,
-        }
+        self.panel_kind().default_size()
     }
 
     /// Checks the kind's own rules against the panel's dataset.

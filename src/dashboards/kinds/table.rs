@@ -1,12 +1,13 @@
 //! The `table` panel: plain or aggregated columns, sorted and paged.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Check;
 use crate::dashboards::{MAX_PAGE_SIZE, ValueFormat};
 use crate::vocabulary::{Aggregation, Filter};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TableSource {
     pub dataset: String,
     /// Plain columns, or aggregated ones (`agg`); with any aggregate the others group.
@@ -14,7 +15,7 @@ pub struct TableSource {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
 }
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TableColumn {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,12 +1,13 @@
 //! The `timeseries` panel: measures over time, bucketed by the range or a fixed grain.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::Check;
 use crate::dashboards::Measure;
 use crate::vocabulary::{Filter, Grain};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TimeseriesSource {
     pub dataset: String,
     pub measures: Vec<Measure>,

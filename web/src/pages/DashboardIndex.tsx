@@ -1,5 +1,5 @@
 import { Link } from "react-router";
-import type { DashboardList } from "../api";
+import type { DashboardList } from "../wire";
 
 /// `#/`: the dashboards of the current workspace.
 export function DashboardIndex({ list, error }: { list?: DashboardList; error: Error | null }) {

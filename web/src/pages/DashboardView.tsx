@@ -1,7 +1,8 @@
 import { useEffect, useState } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { useParams } from "react-router";
-import { getJson, type ResolvedDashboard } from "../api";
+import { getJson } from "../api";
+import type { ResolvedDashboard } from "../wire";
 import { Panel, type DateRange } from "../Panel";
 
 /// `#/d/<id>`: one dashboard, with its date range.

@@ -1,7 +1,7 @@
-import type { HealthData } from "../api";
-import { formatValue } from "../format";
+import { formatValue } from "../../format";
+import type { ViewProps } from "../spec";
 
-export function HealthPanel({ data }: { data: HealthData }) {
+export function HealthPanel({ data }: ViewProps<"health_status">) {
   if (data.items.length === 0) return <div className="empty">No services reported.</div>;
   return (
     <ul className="health">

@@ -1,9 +1,9 @@
 import { useMemo } from "react";
-import type { BarData, PanelConfig } from "../api";
-import { EChart } from "../EChart";
-import { formatAxis } from "../format";
+import { EChart } from "../../EChart";
+import { formatAxis } from "../../format";
+import type { ViewProps } from "../spec";
 
-export function BarPanel({ panel, data }: { panel: PanelConfig; data: BarData }) {
+export function BarPanel({ panel, data }: ViewProps<"bar">) {
   const horizontal = panel.display.horizontal ?? false;
   const option = useMemo(() => {
     // Every category keeps its label; long ones are cut rather than skipped.

@@ -1,11 +1,11 @@
 import { useMemo } from "react";
-import type { PanelConfig, TimeSeriesData } from "../api";
-import { EChart } from "../EChart";
-import { formatAxis } from "../format";
+import { EChart } from "../../EChart";
+import { formatAxis } from "../../format";
+import type { ViewProps } from "../spec";
 
 const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#64748B"];
 
-export function TimeSeriesPanel({ panel, data }: { panel: PanelConfig; data: TimeSeriesData }) {
+export function TimeSeriesPanel({ panel, data }: ViewProps<"timeseries">) {
   const display = panel.display;
   const option = useMemo(() => {
     const colors = display.line_colors?.length ? display.line_colors : PALETTE;

@@ -1,7 +1,7 @@
-import type { KpiData, PanelConfig } from "../api";
-import { formatValue } from "../format";
+import { formatValue } from "../../format";
+import type { ViewProps } from "../spec";
 
-export function KpiPanel({ panel, data }: { panel: PanelConfig; data: KpiData }) {
+export function KpiPanel({ panel, data }: ViewProps<"kpi">) {
   const display = panel.display;
   const color = data.status?.color;
   return (

@@ -6,19 +6,13 @@ import {
   type ColumnDef,
   type SortingState,
 } from "@tanstack/react-table";
-import type { TableData } from "../api";
-import { formatValue } from "../format";
+import { formatValue } from "../../format";
+import type { DataOf, ViewProps } from "../spec";
 
-export interface TableState {
-  sort?: string;
-  order?: "asc" | "desc";
-  page: number;
-}
-
-type Row = TableData["rows"][number];
+type Row = DataOf<"table">["rows"][number];
 
 /// Sorting and paging happen on the server: the table only shows one page and asks for another.
-export function TablePanel({ data, onChange }: { data: TableData; onChange: (state: TableState) => void }) {
+export function TablePanel({ data, onViewState: onChange }: ViewProps<"table">) {
   const columns = useMemo<ColumnDef<Row>[]>(
     () =>
       data.columns.map((column) => ({

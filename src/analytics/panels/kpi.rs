@@ -1,0 +1,85 @@
+//! KPI cards: one aggregate (and its target), the attainment, and the threshold reached.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{PanelRequest, Runner, number, query_measure};
+use crate::analytics::AnalyticsError;
+use crate::analytics::query::Query;
+use crate::dashboards::{KpiSource, PanelConfig, Threshold, ThresholdBasis};
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct KpiData {
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    /// value / target in percent, when both are known and the target is not zero.
+    pub attainment: Option<f64>,
+    pub status: Option<Threshold>,
+}
+
+pub(super) fn kpi(
+    run: &mut Runner<'_>,
+    panel: &PanelConfig,
+    source: &KpiSource,
+    request: &PanelRequest,
+) -> Result<KpiData, AnalyticsError> {
+    let mut measures = vec![query_measure(&source.value)];
+    measures.extend(source.target.as_ref().map(query_measure));
+    let query = Query {
+        measures,
+        filters: source.filters.clone(),
+        range: request.range,
+        ..Query::default()
+    };
+    let (sql, rollup, notes) = run.plan(&query)?;
+    let has_target = source.target.is_some();
+    let (value, target) = run.one(&sql, (rollup, notes), |row| {
+        Ok((
+            number(row, 0)?,
+            if has_target { number(row, 1)? } else { None },
+        ))
+    })?;
+    let attainment = match (value, target) {
+        (Some(v), Some(t)) if t != 0.0 => Some(v / t * 100.0),
+        _ => None,
+    };
+    let basis = match panel.display.thresholds_on {
+        Some(ThresholdBasis::Attainment) => attainment,
+        _ => value,
+    };
+    Ok(KpiData {
+        value,
+        target,
+        attainment,
+        status: basis.and_then(|x| threshold_for(&panel.display.thresholds, x)),
+    })
+}
+
+/// The highest threshold whose value is at most `x`.
+pub fn threshold_for(thresholds: &[Threshold], x: f64) -> Option<Threshold> {
+    thresholds
+        .iter()
+        .filter(|t| t.value <= x)
+        .max_by(|a, b| a.value.total_cmp(&b.value))
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highest_reached_threshold_wins() {
+        let t = |value: f64, label: &str| Threshold {
+            value,
+            color: String::new(),
+            label: label.into(),
+        };
+        let thresholds = [t(90.0, "red"), t(0.0, "green"), t(70.0, "amber")];
+        let label = |x| threshold_for(&thresholds, x).map(|t| t.label);
+        assert_eq!(label(-1.0), None);
+        assert_eq!(label(0.0).as_deref(), Some("green"));
+        assert_eq!(label(70.0).as_deref(), Some("amber"));
+        assert_eq!(label(99.0).as_deref(), Some("red"));
+    }
+}

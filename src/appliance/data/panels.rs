@@ -1,0 +1,194 @@
+//! Panel data: one panel, or every panel of a dashboard at once, queried from the dashboard as
+//! the caller sees it (its pre-filters and the caller's row filters added to the panel's own)
+//! and kept in the result cache.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::Utc;
+
+use super::cache::PanelKey;
+use super::find_dataset;
+use crate::analytics::panels::{QueryExplain, panel_data};
+use crate::analytics::{PanelData, PanelRequest, periods};
+use crate::appliance::{Appliance, Resolved, ServiceError};
+use crate::identity::policy::{Action, Denied, Grant, Resource};
+
+/// A panel's answer: its data and the statements behind it (for `?debug=true`).
+#[derive(Debug, Clone)]
+pub struct PanelAnswer {
+    pub data: Arc<PanelData>,
+    pub explain: Vec<QueryExplain>,
+}
+
+/// Every panel of a dashboard: each panel's answer or its own error.
+pub struct DashboardData {
+    pub dashboard: Arc<Resolved>,
+    pub panels: Vec<(String, Result<PanelAnswer, ServiceError>)>,
+}
+
+impl Appliance {
+    /// A panel's data, resolved in the context of its dashboard (named, or the only one that
+    /// holds a panel with that id).
+    pub fn panel_data(
+        &self,
+        grant: &Grant,
+        dashboard: Option<&str>,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<PanelAnswer, ServiceError> {
+        let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        self.panel_in(grant, &resolved, panel_id, request)
+    }
+
+    /// Every panel of a dashboard, queried concurrently on the tenant's connections. A panel
+    /// that fails carries its own error; the others still answer.
+    pub fn dashboard_data(
+        &self,
+        grant: &Grant,
+        dashboard: &str,
+        request: &PanelRequest,
+    ) -> Result<DashboardData, ServiceError> {
+        let resolved = self.resolve(
+            grant,
+            dashboard,
+            &crate::appliance::ResolveOptions::default(),
+        )?;
+        let ids: Vec<String> = resolved
+            .config
+            .panels
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
+        let next = AtomicUsize::new(0);
+        let workers = ids.len().min(self.limits.connections.max(1) as usize);
+        let mut answers: Vec<(usize, Result<PanelAnswer, ServiceError>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            let mut mine = Vec::new();
+                            let mut index = next.fetch_add(1, Ordering::Relaxed);
+                            while let Some(id) = ids.get(index) {
+                                // A panel's own request: table sorting and paging are per panel.
+                                mine.push((index, self.panel_in(grant, &resolved, id, request)));
+                                index = next.fetch_add(1, Ordering::Relaxed);
+                            }
+                            mine
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                    .collect()
+            });
+        answers.sort_by_key(|(index, _)| *index);
+        let panels = ids
+            .into_iter()
+            .zip(answers.into_iter().map(|(_, answer)| answer))
+            .collect();
+        Ok(DashboardData {
+            dashboard: resolved,
+            panels,
+        })
+    }
+
+    /// One panel of an already resolved dashboard.
+    fn panel_in(
+        &self,
+        grant: &Grant,
+        resolved: &Resolved,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<PanelAnswer, ServiceError> {
+        let config = &resolved.config;
+        let mut panel = config
+            .panel(panel_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "panel",
+                id: panel_id.to_owned(),
+            })?
+            .clone();
+        let (catalog_generation, catalog) = self.catalog(&grant.tenant)?;
+        let dataset = find_dataset(&catalog, panel.source.dataset())?;
+        // Reading data is decided with the rows: `row_filters` refuses callers without data
+        // access and narrows `own` access to the caller's rows.
+        let row_filters = grant
+            .row_filters(dataset)
+            .map_err(|denied| self.deny(grant, panel_id, denied))?;
+        // The dashboard's pre-filters apply to panels whose dataset has their column.
+        if let Some(filters) = panel.source.filters_mut() {
+            filters.extend(
+                config
+                    .filters
+                    .iter()
+                    .filter(|f| dataset.column(&f.filter.column).is_ok())
+                    .map(|f| f.filter.clone()),
+            );
+        }
+        if !row_filters.is_empty() {
+            // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
+            let filters = panel.source.filters_mut().ok_or_else(|| {
+                self.deny(
+                    grant,
+                    panel_id,
+                    Denied("this panel cannot be limited to your rows".into()),
+                )
+            })?;
+            filters.extend(row_filters);
+        }
+        let mut request = request.clone();
+        if request.disable_aggregation
+            && grant
+                .require(Resource::Dashboards, Action::Update, None)
+                .is_err()
+        {
+            request.raw_point_limit = Some(self.data.reader_raw_points);
+        }
+        if let Some(window) = request.window.take() {
+            request.range =
+                periods::resolve(window, Utc::now().naive_utc(), dataset.fiscal_year_start);
+        }
+        let db = self.database(&grant.tenant)?;
+        // Read before the query runs: an import committing meanwhile moves it, so this result
+        // is filed under the older generation nobody asks for any more.
+        let generation = db.generation();
+        let key = PanelKey {
+            tenant: grant.tenant.clone(),
+            generation,
+            // The definition (columns, policies, rollups) is named by the catalog generation.
+            catalog: catalog_generation,
+            dataset: dataset.name.clone(),
+            // Serializing our own types cannot fail; filter values are JSON, which has no hash.
+            panel: serde_json::to_string(&(&panel.source, &panel.display)).unwrap_or_default(),
+            range: (request.range.start, request.range.end),
+            sort: request.sort.clone(),
+            order: request.order,
+            page: request.page,
+            page_size: request.page_size,
+            raw: request.disable_aggregation,
+            raw_limit: request.raw_point_limit,
+        };
+        if let Some((data, explain)) = self.data.cache.result(&key) {
+            let explain = explain
+                .into_iter()
+                .map(|q| QueryExplain {
+                    cache_hit: true,
+                    ..q
+                })
+                .collect();
+            return Ok(PanelAnswer { data, explain });
+        }
+        let (data, explain) = db.with_connection(|conn| {
+            panel_data(conn, dataset, &panel, &request, &|rollup| {
+                db.is_built(dataset, rollup)
+            })
+        })?;
+        let data = Arc::new(data);
+        self.data
+            .cache
+            .keep_result(key, (Arc::clone(&data), explain.clone()));
+        Ok(PanelAnswer { data, explain })
+    }
+}

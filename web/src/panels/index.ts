@@ -1,0 +1,21 @@
+// Every panel kind the UI knows, keyed by `type`. The mapped type makes the compiler refuse a
+// kind the server declares (`PanelKind` in the generated wire types) but this list lacks.
+import type { PanelKind } from "../wire";
+import type { PanelKindSpec } from "./spec";
+import { bar } from "./bar";
+import { healthStatus } from "./health_status";
+import { kpi } from "./kpi";
+import { table } from "./table";
+import { timeseries } from "./timeseries";
+
+export const PANEL_KINDS: { [K in PanelKind]: PanelKindSpec<K> } = {
+  kpi,
+  timeseries,
+  table,
+  bar,
+  health_status: healthStatus,
+};
+
+export function panelKind<K extends PanelKind>(kind: K): PanelKindSpec<K> {
+  return PANEL_KINDS[kind];
+}

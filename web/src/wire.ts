@@ -1,0 +1,742 @@
+// Generated from the Rust types by `src/http/wire.rs`; do not edit. Rewrite with
+// `FLEXBOARD_WRITE_WIRE=1 cargo test --release wire_types`.
+
+export type Action = "read" | "create" | "update" | "delete" | "*";
+
+/**
+ * A member who would see a change: named to those who may read people, else only the role.
+ */
+export type AffectedMember = { user: string, email: string, role: string, attributes: { [key in string]: string }, } | { role: string, };
+
+export type Aggregation = "sum" | "count" | "avg" | "min" | "max" | "count_distinct" | "latest";
+
+export type ApiKeyBody = { name: string, scopes: Array<string>, };
+
+export type ApiKeyView = { id: string, name: string, scopes: Array<string>, created_by: string, created_at: string, last_used_at: string | null, revoked_at: string | null, };
+
+/**
+ * One override as applied, with what it changed.
+ */
+export type AppliedLayer = { id: string, scope: OverrideScope, priority: number, changes: Array<Change>, };
+
+/**
+ * One arm of an experiment: a version, or an override switched on, for a share of users.
+ */
+export type Arm = { name: string, version: string | null, override: string | null, 
+/**
+ * Percent of the audience.
+ */
+weight: number, };
+
+/**
+ * One arm: a version, or an override switched on, for a share of the audience.
+ */
+export type ArmView = { name: string, version: string | null, override: string | null, 
+/**
+ * Percent of the audience.
+ */
+weight: number, };
+
+export type BarData = { categories: Array<string>, series: Array<BarSeries>, };
+
+export type BarSeries = { name: string, values: Array<number | null>, };
+
+export type BarSource = { dataset: string, dimension: string, measures: Array<Measure>, limit?: number | null, filters?: Array<Filter>, };
+
+export type Branding = { name?: string | null, logo?: string | null, primary_color?: string | null, accent_color?: string | null, font?: string | null, };
+
+/**
+ * Range thresholds of automatic time bucketing: a range up to `raw` is drawn from raw points,
+ * up to `minute` by minute, up to `ten_minutes` by ten minutes, and longer by hour. Written as
+ * durations (`8h`, `1d`, `4d`).
+ */
+export type Bucketing = { raw: string, minute: string, ten_minutes: string, };
+
+export type Bump = "patch" | "minor" | "major";
+
+/**
+ * One change a patch made.
+ */
+export type Change = { path: string, op: ChangeOp, };
+
+export type ChangeOp = "set" | "delete" | "add" | "remove" | "reorder";
+
+export type ColumnDef = { name: string, type: ColumnType, role: ColumnRole, label: string, 
+/**
+ * The aggregations a measure column allows; empty allows every one its type supports.
+ */
+aggregations?: Array<Aggregation>, };
+
+export type ColumnRole = "attribute" | "dimension" | "measure" | "time";
+
+/**
+ * The column types a dataset may declare; each maps to one DuckDB type.
+ */
+export type ColumnType = "bigint" | "integer" | "double" | "varchar" | "boolean" | "date" | "timestamp";
+
+export type Compatibility = { 
+/**
+ * The smallest bump the changes allow; `None` when nothing changed.
+ */
+required: Bump | null, changes: Array<DiffEntry>, };
+
+/**
+ * A dashboard as authored (YAML) and as served (JSON).
+ */
+export type DashboardConfig = { id: string, name: string, description: string, 
+/**
+ * Seconds between automatic refreshes of panels that set none themselves.
+ */
+refresh_interval?: number | null, layout: Layout, 
+/**
+ * Roles the dashboard is meant for; empty means every member who may read dashboards.
+ */
+visible_to?: Array<string>, 
+/**
+ * The tenant's look: name, logo, colours, font.
+ */
+branding?: Branding | null, 
+/**
+ * ISO 4217 code money values are shown in.
+ */
+currency?: string | null, 
+/**
+ * Pre-filters applied to every panel whose dataset has the column (e.g. `zone = NORTH`).
+ */
+filters?: Array<DashboardFilter>, 
+/**
+ * Switchable features such as exports.
+ */
+features?: Array<FeatureFlag>, panels: Array<PanelConfig>, };
+
+/**
+ * `GET /api/v1/dashboards/{id}/data`: every panel of the dashboard by id.
+ */
+export type DashboardDataBody = { dashboard: string, version: string, panels: { [key in string]: PanelOutcome }, _debug?: DashboardDebug, };
+
+export type DashboardDebug = { 
+/**
+ * Panel id → the statements it ran.
+ */
+queries: { [key in string]: Array<QueryExplain> }, totalTimeMs: number, };
+
+/**
+ * A dashboard-wide filter, identified by `id` so overrides can change or remove it.
+ */
+export type DashboardFilter = { id: string, label?: string, visible_to?: Array<string>, column: string, op: FilterOp, value?: JsonValue, };
+
+export type DashboardList = { tenant: TenantOut, dashboards: Array<DashboardOut>, };
+
+export type DashboardOut = { id: string, name: string, description: string, panel_count: number, };
+
+/**
+ * A dataset as declared in `datasets/*.yaml`.
+ */
+export type DatasetDef = { 
+/**
+ * Table name in the tenant's DuckDB file, and the name panels use.
+ */
+name: string, label: string, description: string, 
+/**
+ * The column time ranges and buckets apply to, if the dataset has one.
+ */
+time_column: string | null, columns: Array<ColumnDef>, 
+/**
+ * Which rows a caller with `own` data access may see: each policy keeps the rows whose
+ * `column` equals the caller's `attribute` (e.g. `zone = user.zone`).
+ */
+row_policies?: Array<RowPolicy>, 
+/**
+ * Pre-aggregated tables the query planner may answer from instead of the raw rows.
+ */
+rollups?: Array<RollupDef>, 
+/**
+ * Refuse any aggregate query no rollup can answer, instead of scanning the raw rows.
+ */
+rollup_only?: boolean, 
+/**
+ * The first month (1–12) of the fiscal year the `fy` and `fytd` periods count from.
+ */
+fiscal_year_start?: number, 
+/**
+ * The spans up to which a time series is drawn raw, by minute and by ten minutes.
+ */
+bucketing?: Bucketing, };
+
+export type DatasetView = { 
+/**
+ * The table's rows; left out for readers limited to their own rows.
+ */
+rows: number | null, rollupState: Array<RollupState>, 
+/**
+ * Table name in the tenant's DuckDB file, and the name panels use.
+ */
+name: string, label: string, description: string, 
+/**
+ * The column time ranges and buckets apply to, if the dataset has one.
+ */
+time_column: string | null, columns: Array<ColumnDef>, 
+/**
+ * Which rows a caller with `own` data access may see: each policy keeps the rows whose
+ * `column` equals the caller's `attribute` (e.g. `zone = user.zone`).
+ */
+row_policies?: Array<RowPolicy>, 
+/**
+ * Pre-aggregated tables the query planner may answer from instead of the raw rows.
+ */
+rollups?: Array<RollupDef>, 
+/**
+ * Refuse any aggregate query no rollup can answer, instead of scanning the raw rows.
+ */
+rollup_only?: boolean, 
+/**
+ * The first month (1–12) of the fiscal year the `fy` and `fytd` periods count from.
+ */
+fiscal_year_start?: number, 
+/**
+ * The spans up to which a time series is drawn raw, by minute and by ten minutes.
+ */
+bucketing?: Bucketing, };
+
+export type DeleteBody = { reason: string, revision: number, };
+
+export type DiffEntry = { path: string, kind: DiffKind, 
+/**
+ * The bump this change alone requires.
+ */
+bump: Bump, before: JsonValue | null, after: JsonValue | null, };
+
+export type DiffKind = "added" | "removed" | "changed";
+
+export type DraftBody = { config: JsonValue, revision: number, };
+
+/**
+ * The body of every error answer.
+ */
+export type ErrorBody = { code: ErrorCode, message: string, 
+/**
+ * Structured particulars, e.g. the failing values of an import.
+ */
+details?: JsonValue, };
+
+/**
+ * Every error code the API returns. Clients may rely on these strings.
+ */
+export type ErrorCode = "not_found" | "invalid_request" | "invalid_date" | "ambiguous_panel" | "not_ready" | "unauthorized" | "invalid_credentials" | "forbidden" | "csrf_failed" | "too_many_attempts" | "conflict" | "limit_exceeded" | "premium_required" | "invalid_data" | "rollup_required" | "query_timeout" | "payload_too_large" | "quota_exceeded" | "too_many_requests" | "internal";
+
+export type ExperimentInput = { id?: string, arms?: Array<Arm>, audience?: OverrideScope, running?: boolean, reason: string, };
+
+/**
+ * The experiment arm the caller was placed in.
+ */
+export type ExperimentPick = { id: string, arm: string, };
+
+export type ExperimentStateView = { arms: Array<ArmView>, 
+/**
+ * Who takes part; everyone when `null`.
+ */
+audience: OverrideScope | null, running: boolean, 
+/**
+ * The promoted arm.
+ */
+winner: string | null, };
+
+/**
+ * An experiment or rollout with every state it had.
+ */
+export type ExperimentView = { id: string, template: string, 
+/**
+ * Mixed into each person's bucket, so experiments split people independently.
+ */
+seed: string, current: ExperimentStateView, created_by: string, created_at: string, history: Array<RevisionView<ExperimentStateView>>, };
+
+export type FeatureFlag = { id: string, label?: string, enabled: boolean, visible_to?: Array<string>, };
+
+/**
+ * A typed filter; the value is always bound as a query parameter.
+ */
+export type Filter = { column: string, op: FilterOp, value?: JsonValue, };
+
+export type FilterOp = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "between" | "contains" | "is_null" | "not_null";
+
+export type Grain = "raw" | "minute" | "ten_minutes" | "hour" | "day" | "week" | "month" | "quarter" | "year";
+
+export type HealthColumns = { name: string, status: string, timestamp?: string | null, message?: string | null, };
+
+export type HealthData = { items: Array<HealthItem>, };
+
+export type HealthItem = { name: string, status: number, label: string, color: string, checked_at: string | null, message: string | null, };
+
+export type HealthSource = { dataset: string, columns: HealthColumns, };
+
+/**
+ * What publishing a version would do.
+ */
+export type Impact = { 
+/**
+ * Against the published version.
+ */
+compatibility: Compatibility, overridesTouchingRemovedPaths: Array<TouchingOverride>, 
+/**
+ * The members who would see a different dashboard.
+ */
+affectedMembers: Array<AffectedMember>, };
+
+export type ImportSummary = { 
+/**
+ * `IM-…`: the import as the tenant database and the audit ledger both record it.
+ */
+id: string, dataset: string, rows: number, rollups: Array<RefreshedRollup>, readMs: number, 
+/**
+ * Appending the rows (inside `write_ms`, which adds the refreshes and the commit).
+ */
+appendMs: number, writeMs: number, generation: number, };
+
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+
+export type KpiData = { value: number | null, target: number | null, 
+/**
+ * value / target in percent, when both are known and the target is not zero.
+ */
+attainment: number | null, status: Threshold | null, };
+
+export type KpiSource = { dataset: string, value: Measure, target?: Measure | null, filters?: Array<Filter>, };
+
+export type Layout = { columns: number, row_height?: number | null, };
+
+export type Limits = { max_dashboards: number, max_widgets_per_dashboard: number, };
+
+export type LoginBody = { email: string, password: string, };
+
+/**
+ * `GET /auth/me`: who is signed in, where, and what they may do there.
+ */
+export type Me = { user: MeUser, tenant: TenantAccess | null, tenants: Array<TenantAccess>, permissions: Array<Permission>, csrf_token: string | null, };
+
+export type MeUser = { id: string, email: string, name: string, super_admin: boolean, };
+
+/**
+ * An aggregated column: `{column, agg}`, with an optional label for legends.
+ */
+export type Measure = { column: string, agg: Aggregation, label?: string | null, };
+
+export type MemberView = { tenant: string, role: string, attributes: { [key in string]: string }, };
+
+export type MembershipBody = { role: string, attributes: { [key in string]: string }, };
+
+/**
+ * A new key: its record, and the secret, shown this once.
+ */
+export type NewApiKey = { secret: string, id: string, name: string, scopes: Array<string>, created_by: string, created_at: string, last_used_at: string | null, revoked_at: string | null, };
+
+export type NewTemplate = { config: JsonValue, };
+
+export type NewUser = { email: string, name: string, password: string, 
+/**
+ * The role in the current tenant. Required unless a super-admin creates the user.
+ */
+role?: string, attributes: { [key in string]: string }, super_admin: boolean, };
+
+export type NewVersion = { changelog: string, 
+/**
+ * The bump to make; the compatibility check's proposal when absent.
+ */
+bump?: Bump, 
+/**
+ * Needed to make a smaller bump than the changes require.
+ */
+force_reason?: string, 
+/**
+ * The draft revision the author reviewed; a newer draft is a conflict.
+ */
+draft_revision?: number, };
+
+/**
+ * A new version, with the compatibility check that numbered it (none for the first).
+ */
+export type NewVersionAnswer = { version: VersionSummary, compatibility: Compatibility | null, };
+
+export type OverrideInput = { 
+/**
+ * For a new override; ids are unique in the tenant.
+ */
+id?: string, scope: OverrideScope, priority?: number, active: boolean, versions: string, patch: JsonValue, reason: string, 
+/**
+ * The revision edited (updates only).
+ */
+revision?: number, };
+
+/**
+ * Who an override is for.
+ */
+export type OverrideScope = { 
+/**
+ * `tenant`, `role`, `zone`, `user`, or `attribute:<name>`.
+ */
+type: string, value: string, };
+
+/**
+ * What an override says at one moment.
+ */
+export type OverrideStateView = { scope: OverrideScope, 
+/**
+ * `null`: the scope's default priority.
+ */
+priority: number | null, active: boolean, 
+/**
+ * Semver requirement of the versions it was written for (`*` for any).
+ */
+versions: string, patch: JsonValue, reason: string, deleted: boolean, };
+
+/**
+ * An override with every state it had.
+ */
+export type OverrideView = { id: string, template: string, current: OverrideStateView, 
+/**
+ * Sent back with the next change; a newer one on the server is a conflict.
+ */
+revision: number, created_by: string, created_at: string, 
+/**
+ * Oldest first, each with who made it, when and why.
+ */
+history: Array<RevisionView<OverrideStateView>>, };
+
+/**
+ * `GET /api/v1/panels/{id}/data`: the panel's data, with `_debug.queries` when asked for.
+ */
+export type PanelAnswerBody = { _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData);
+
+/**
+ * One panel: identity and placement, how it looks, and what data it shows.
+ */
+export type PanelConfig = { id: string, title: string, description?: string, position: Position, refresh_interval?: number | null, display: PanelDisplay, 
+/**
+ * Roles the panel is meant for; empty means everyone who sees the dashboard.
+ */
+visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource });
+
+/**
+ * A panel's data, tagged with its kind.
+ */
+export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData;
+
+export type PanelDebug = { 
+/**
+ * Every statement the panel ran.
+ */
+queries: Array<QueryExplain>, };
+
+/**
+ * Presentation settings. Every field is optional; each panel kind reads the ones it uses.
+ */
+export type PanelDisplay = { unit?: string | null, prefix?: string | null, decimals?: number | null, format?: ValueFormat | null, thresholds?: Array<Threshold>, 
+/**
+ * What KPI thresholds compare: the value itself, or the attainment of the target in %.
+ */
+thresholds_on?: ThresholdBasis | null, y_axis_label?: string | null, y_axis_range?: [number, number] | null, line_colors?: Array<string>, fill_area?: boolean | null, horizontal?: boolean | null, default_sort?: string | null, default_sort_order?: SortOrder | null, page_size?: number | null, status_mapping?: { [key in number]: StatusStyle }, };
+
+/**
+ * The panel kinds, as `type` names them.
+ */
+export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status";
+
+/**
+ * One panel of a dashboard's batch: its data, or why it has none.
+ */
+export type PanelOutcome = PanelData | { error: ErrorBody, };
+
+export type Partition = "month";
+
+export type PasswordBody = { current_password: string, new_password: string, };
+
+export type Permission = { resource: Resource, action: Action, scope: Scope, };
+
+/**
+ * A tenant's plan.
+ */
+export type Plan = "free" | "premium";
+
+/**
+ * Grid placement: 1-based row and column, width in columns, height in rows.
+ */
+export type Position = { row: number, col: number, width: number, height: number, };
+
+export type PresetInput = { kind: string, description: string, content: JsonValue, reason: string, 
+/**
+ * The revision edited (updates only).
+ */
+revision?: number, };
+
+/**
+ * A preset with its earlier contents.
+ */
+export type PresetView = { id: string, 
+/**
+ * `filter`, `kpi`, `table`, `format` or `drilldown`.
+ */
+kind: string, description: string, content: JsonValue, revision: number, updated_by: string, updated_at: string, 
+/**
+ * Oldest first, each with the time it took effect.
+ */
+history: Array<RevisionView<JsonValue>>, };
+
+export type PromoteBody = { arm: string, reason: string, };
+
+/**
+ * One statement a panel ran, for `?debug=true`.
+ */
+export type QueryExplain = { sql: string, params: Array<JsonValue>, executionTimeMs: number, cacheHit: boolean, 
+/**
+ * The rollup that answered, or `null` for the raw rows.
+ */
+rollup: string | null, 
+/**
+ * Why each other rollup could not answer (or why the query had to read raw rows).
+ */
+rollupNotes: Array<string>, rows: number, };
+
+export type ReasonBody = { reason: string, };
+
+export type RefreshedRollup = { name: string, rows: number, ms: number, 
+/**
+ * `refresh` (the touched buckets) or `build` (from every row).
+ */
+mode: string, };
+
+export type ResolutionDebug = { resolution: ResolutionTrace, };
+
+/**
+ * How a resolution went: the base, every layer with its changes, which layer set each
+ * changed path, and what the permission filter removed.
+ */
+export type ResolutionTrace = { baseTemplate: string, baseVersion: string, appliedOverrides: Array<AppliedLayer>, 
+/**
+ * Changed path → the override that set it.
+ */
+provenance: { [key in string]: string }, permissionFilters: Array<string>, experiment: ExperimentPick | null, resolutionTimeMs: number, };
+
+/**
+ * `GET /api/v1/dashboards/{id}`. The server writes this body as bytes (the configuration
+ * serialized once, straight into it); the type states its shape for clients.
+ */
+export type ResolvedDashboard = { config: DashboardConfig, meta: ResolvedMeta, 
+/**
+ * With `?debug=true`, for editors.
+ */
+_debug?: ResolutionDebug | null, };
+
+/**
+ * What `meta` says of a resolution: which template, version and layers made the dashboard.
+ */
+export type ResolvedMeta = { templateId: string, version: string, tenantId: string, 
+/**
+ * The overrides applied, lowest priority first.
+ */
+appliedOverrides: Array<string>, experiment?: ExperimentPick | null, resolvedAt: string, 
+/**
+ * Set when the dashboard was resolved as it was at a past moment (`?asOf=`).
+ */
+asOf?: string | null, };
+
+export type Resource = "dashboards" | "data" | "users" | "memberships" | "roles" | "api_keys" | "tenants" | "audit" | "sync" | "*";
+
+/**
+ * A past state of an override, preset or experiment, from `at` on, with who made it and why.
+ */
+export type RevisionView<T> = { at: string, by: string, reason: string | null, state: T, };
+
+export type RoleBody = { description: string, permissions: Array<Permission>, };
+
+export type RoleView = { name: string, description: string, permissions: Array<Permission>, built_in: boolean, };
+
+/**
+ * A rollup: the dataset grouped by some dimensions (and the time column at a grain), keeping
+ * the parts of each measure that can be combined again (sums, counts, minima, maxima; exact
+ * distinct counts per group).
+ */
+export type RollupDef = { name: string, dimensions: Array<string>, measures: Array<RollupMeasure>, 
+/**
+ * The time grain of its buckets; without one the rollup has no time and answers only
+ * queries without a time range.
+ */
+grain?: Grain | null, 
+/**
+ * `month`: refreshes recompute whole calendar months.
+ */
+partition?: Partition | null, };
+
+export type RollupMeasure = { column: string, agg: Aggregation, };
+
+export type RollupState = { name: string, built: boolean, };
+
+/**
+ * `column = user.attribute`, applied to callers whose data access is limited to their own.
+ */
+export type RowPolicy = { column: string, attribute: string, 
+/**
+ * Roles this policy does not narrow: their holders read every row.
+ */
+all_rows?: Array<string>, };
+
+export type Scope = "own" | "tenant" | "all";
+
+export type Series = { name: string, 
+/**
+ * `[ISO 8601 time, value]` pairs in time order.
+ */
+points: Array<[string, number | null]>, };
+
+export type SortOrder = "asc" | "desc";
+
+export type StateChangeView = { state: VersionState, by: string, at: string, reason: string | null, };
+
+export type Status = { status: string, };
+
+export type StatusStyle = { color: string, label: string, };
+
+export type TableColumn = { name: string, agg?: Aggregation | null, label?: string | null, format?: ValueFormat | null, };
+
+export type TableColumnOut = { key: string, label: string, format: ValueFormat, sortable: boolean, };
+
+export type TableData = { columns: Array<TableColumnOut>, rows: Array<{ [key in string]: JsonValue }>, total: number, page: number, page_size: number, sort: string, order: SortOrder, };
+
+export type TableSource = { dataset: string, 
+/**
+ * Plain columns, or aggregated ones (`agg`); with any aggregate the others group.
+ */
+columns: Array<TableColumn>, filters?: Array<Filter>, };
+
+/**
+ * `GET /api/v1/templates/{id}`: the template and its versions, oldest first.
+ */
+export type TemplateDetail = { template: TemplateView, versions: Array<VersionSummary>, };
+
+export type TemplatePatch = { name?: string, description?: string, status?: TemplateStatus, reason: string, };
+
+export type TemplateStatus = "active" | "deprecated" | "archived";
+
+/**
+ * A template in the list: what it is and where its versions stand.
+ */
+export type TemplateSummary = { id: string, name: string, description: string, status: TemplateStatus, draftRevision: number, 
+/**
+ * The published version's number.
+ */
+published: string | null, 
+/**
+ * How many versions it has.
+ */
+versions: number, };
+
+/**
+ * A template with its draft working copy.
+ */
+export type TemplateView = { id: string, name: string, description: string, status: TemplateStatus, schema_version: string, 
+/**
+ * A dashboard configuration, possibly with `$preset` references.
+ */
+draft: JsonValue, 
+/**
+ * Sent back with the next draft save; a newer one on the server is a conflict.
+ */
+draft_revision: number, draft_updated_by: string, draft_updated_at: string, created_by: string, created_at: string, updated_at: string, };
+
+/**
+ * A tenant as the caller reaches it.
+ */
+export type TenantAccess = { id: string, name: string, plan: Plan, role: string | null, attributes: { [key in string]: string }, };
+
+export type TenantBody = { name: string, plan: Plan, };
+
+export type TenantOut = { id: string, name: string, };
+
+export type TenantPatch = { name?: string, plan?: Plan, active?: boolean, };
+
+export type TenantView = { id: string, name: string, slug: string, plan: Plan, limits: Limits, active: boolean, created_at: string, members: number, };
+
+export type Threshold = { value: number, color: string, label: string, };
+
+export type ThresholdBasis = "value" | "attainment";
+
+export type TimeseriesData = { 
+/**
+ * `raw`, `minute`, `ten_minutes`, `hour`, … as chosen for the range.
+ */
+bucket: Grain, series: Array<Series>, 
+/**
+ * True when raw points were cut at the caller's limit ([`MAX_RAW_POINTS`] at most).
+ */
+truncated: boolean, };
+
+export type TimeseriesSource = { dataset: string, measures: Array<Measure>, 
+/**
+ * A column whose values split the data into one line each.
+ */
+series_label?: string | null, 
+/**
+ * A fixed bucket; without it the bucket follows the time range.
+ */
+grain?: Grain | null, filters?: Array<Filter>, };
+
+/**
+ * An override that changes something the version removes.
+ */
+export type TouchingOverride = { id: string, scope: OverrideScope, paths: Array<string>, };
+
+export type TransitionInput = { to: VersionState, reason: string, };
+
+export type UserPatch = { name?: string, 
+/**
+ * A password reset by an admin; the user's sessions end.
+ */
+password?: string, disabled?: boolean, };
+
+export type UserView = { id: string, email: string, name: string, super_admin: boolean, disabled: boolean, created_at: string, 
+/**
+ * Memberships the viewer may see: all for a super-admin, else the current tenant's.
+ */
+memberships: Array<MemberView>, };
+
+export type ValueFormat = "number" | "compact" | "currency" | "percent" | "datetime" | "date" | "text";
+
+/**
+ * A version's lifecycle: draft → review → published → deprecated → archived; a deprecated
+ * version may be published again; archived is final.
+ */
+export type VersionState = "draft" | "review" | "published" | "deprecated" | "archived";
+
+export type VersionSummary = { number: string, state: VersionState, changelog: string, author: string, reviewer: string | null, parent: string | null, restored_from: string | null, created_at: string, };
+
+/**
+ * A version whole: its configuration, how it was numbered, and every state it was in.
+ */
+export type VersionView = { template: string, 
+/**
+ * Semver `MAJOR.MINOR.PATCH`.
+ */
+number: string, 
+/**
+ * Creation order within the template.
+ */
+seq: number, state: VersionState, config: JsonValue, changelog: string, author: string, reviewer: string | null, parent: string | null, restored_from: string | null, 
+/**
+ * The bump the compatibility check required against the parent.
+ */
+required_bump: Bump | null, 
+/**
+ * Why a smaller bump than required was made.
+ */
+forced_reason: string | null, created_at: string, 
+/**
+ * Oldest first; the first is its creation.
+ */
+history: Array<StateChangeView>, };
+
+/** Each kind's size when a panel's position names none, in grid columns and rows. */
+export const PANEL_DEFAULT_SIZES: Record<PanelKind, { width: number; height: number }> = {
+  kpi: { width: 4, height: 1 },
+  timeseries: { width: 8, height: 2 },
+  table: { width: 12, height: 3 },
+  bar: { width: 6, height: 2 },
+  health_status: { width: 4, height: 1 },
+};
