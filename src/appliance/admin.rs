@@ -21,7 +21,7 @@ use crate::store::{
     ApiKeyRecord, MembershipRecord, RoleRecord, StoreError, TenantRecord, Tx, UserRecord,
 };
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct UserView {
     pub id: String,
     pub email: String,
@@ -33,7 +33,7 @@ pub struct UserView {
     pub memberships: Vec<MemberView>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct MemberView {
     pub tenant: String,
     pub role: String,
@@ -79,7 +79,7 @@ pub struct UserPatch {
     pub disabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RoleView {
     pub name: String,
     pub description: String,
@@ -87,7 +87,7 @@ pub struct RoleView {
     pub built_in: bool,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ApiKeyView {
     pub id: String,
     pub name: String,
@@ -113,14 +113,14 @@ impl From<&ApiKeyRecord> for ApiKeyView {
 }
 
 /// A new key: its record, and the secret, shown this once.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewApiKey {
     #[serde(flatten)]
     pub key: ApiKeyView,
     pub secret: String,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TenantView {
     pub id: String,
     pub name: String,

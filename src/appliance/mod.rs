@@ -28,9 +28,9 @@ pub use admin::{
 };
 pub use auth::{Account, Caller, Credential, FirstStart, LoginOutcome, Me, MeUser, TenantAccess};
 pub use authoring::{
-    ExperimentInput, ExperimentView, Impact, NewTemplate, NewVersion, NewVersionAnswer,
-    OverrideInput, OverrideView, PresetInput, PresetView, TemplateDetail, TemplatePatch,
-    TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
+    AffectedMember, ExperimentInput, ExperimentView, Impact, NewTemplate, NewVersion,
+    NewVersionAnswer, OverrideInput, OverrideView, PresetInput, PresetView, TemplateDetail,
+    TemplatePatch, TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
 pub use data::{
     DashboardData, DatasetView, ImportBounds, OfflineError, OfflineProgress, PanelAnswer,

@@ -15,13 +15,13 @@ use super::session::Granted;
 use super::{blocking, flag};
 use crate::appliance::{Appliance, ResolveOptions};
 
-#[derive(Serialize, TS)]
+#[derive(Serialize, Deserialize, TS)]
 pub struct DashboardList {
     tenant: TenantOut,
     dashboards: Vec<DashboardOut>,
 }
 
-#[derive(Serialize, TS)]
+#[derive(Serialize, Deserialize, TS)]
 pub struct TenantOut {
     id: String,
     name: String,
@@ -36,7 +36,7 @@ impl From<crate::appliance::TenantAccess> for TenantOut {
     }
 }
 
-#[derive(Serialize, TS)]
+#[derive(Serialize, Deserialize, TS)]
 pub struct DashboardOut {
     id: String,
     name: String,

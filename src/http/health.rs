@@ -4,14 +4,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::blocking;
 use super::error::{ApiError, ErrorCode};
 use crate::appliance::Appliance;
 
-#[derive(Serialize, TS)]
+#[derive(Serialize, Deserialize, TS)]
 pub struct Status {
     status: &'static str,
 }

@@ -333,7 +333,7 @@ impl Feature {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Limits {
     pub max_dashboards: usize,
     pub max_widgets_per_dashboard: usize,

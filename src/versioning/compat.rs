@@ -2,7 +2,7 @@
 //! breaking (a removed panel, filter, column, measure or feature; a changed data source), minor
 //! (an addition) or patch (text, format, layout), and the semver bump that follows.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
 
@@ -14,7 +14,7 @@ pub enum Bump {
     Major,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DiffKind {
     Added,
@@ -22,19 +22,19 @@ pub enum DiffKind {
     Changed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct DiffEntry {
     pub path: String,
     pub kind: DiffKind,
     /// The bump this change alone requires.
     pub bump: Bump,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Compatibility {
     /// The smallest bump the changes allow; `None` when nothing changed.
     pub required: Option<Bump>,

@@ -422,8 +422,7 @@ async fn without_the_demo_the_api_says_there_is_no_workspace() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ui_is_served_compressed_and_cached() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::shared().await;
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
     let index = client
         .get(format!("{}/", server.base))

@@ -52,8 +52,7 @@ async fn kpi(server: &TestServer, extra: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::shared().await;
     for query in [
         "",
         "?fy=2024-2025",
@@ -336,8 +335,7 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::shared().await;
     let manager = server.login_as(MANAGER).await;
     let admin_zones = server
         .get_ok(&format!(

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use flexboard::Config;
@@ -131,6 +132,49 @@ impl TestServer {
         let (status, body) = self.get(path).await;
         assert_eq!(status, 200, "GET {path} answered {status}: {body}");
         body
+    }
+
+    /// A handle on the one server this test binary shares between the tests whose state
+    /// allows it (they read the demo, or write only objects of their own, such as a template
+    /// under a name no other test uses). It runs on its own thread and runtime for as long as
+    /// the binary, in a data directory under `CARGO_TARGET_TMPDIR` made anew on each run; the
+    /// handle has its own HTTP client, and its `stop` does nothing.
+    pub async fn shared() -> TestServer {
+        static SHARED: OnceLock<(String, BTreeMap<String, String>)> = OnceLock::new();
+        let (base, accounts) = SHARED
+            .get_or_init(|| {
+                let (ready, started) = std::sync::mpsc::channel();
+                std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_multi_thread()
+                        .worker_threads(2)
+                        .enable_all()
+                        .build()
+                        .expect("a runtime for the shared server");
+                    runtime.block_on(async move {
+                        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared-server");
+                        let _ = std::fs::remove_dir_all(&dir);
+                        let server = TestServer::start(&dir).await;
+                        let _ = ready.send((server.base.clone(), server.accounts.clone()));
+                        // Serves until the test binary exits.
+                        std::future::pending::<()>().await;
+                    });
+                });
+                started.recv().expect("the shared server starts")
+            })
+            .clone();
+        let client = reqwest::Client::new();
+        let admin = login(&client, &base, ADMIN_EMAIL, ADMIN_PASSWORD)
+            .await
+            .expect("the test super-admin signs in");
+        TestServer {
+            data_dir: PathBuf::new(),
+            base,
+            stop: None,
+            task: None,
+            client,
+            accounts,
+            admin,
+        }
     }
 
     /// Stops the server and waits until it has released the data directory.

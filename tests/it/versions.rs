@@ -2,6 +2,10 @@
 //! review rule and compatibility check, rollback, compare and impact, overrides with history,
 //! `asOf` snapshots, experiments, debug provenance, stale writes and the ETag cache.
 
+use flexboard::analytics::PanelData;
+use flexboard::appliance::{AffectedMember, ResolvedDashboard};
+use flexboard::versioning::VersionState;
+use flexboard::versioning::compat::{Bump, DiffKind};
 use serde_json::{Value, json};
 
 use crate::support::{Session, TestServer};
@@ -29,359 +33,401 @@ fn panel<'a>(body: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no panel {id} in {body}"))
 }
 
-fn feature_ids(body: &Value) -> Vec<String> {
-    body["config"]["features"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|f| f["id"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_scenario_resolves_for_a_north_manager_and_an_executive() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::shared().await;
     let manager = server.login_as(MANAGER).await;
     let executive = server.login_as(EXECUTIVE).await;
-    let path = format!("/api/v1/dashboards/{SALES}");
-    let (status, m) = server.call("GET", &path, Some(&manager), None).await;
-    assert_eq!(status, 200, "{m}");
-    let (_, e) = server.call("GET", &path, Some(&executive), None).await;
+    let m = server.api(&manager).dashboard(SALES, "").await.ok();
+    let e = server.api(&executive).dashboard(SALES, "").await.ok();
 
     // Both: the tenant's branding and currency.
     for body in [&m, &e] {
-        assert_eq!(body["config"]["branding"]["name"], "Acme Corp", "{body}");
-        assert_eq!(body["config"]["currency"], "INR");
-        assert_eq!(body["meta"]["templateId"], SALES);
-        assert_eq!(body["meta"]["version"], "1.0.0");
+        let branding = body.config.branding.as_ref().expect("branding");
+        assert_eq!(branding.name.as_deref(), Some("Acme Corp"));
+        assert_eq!(body.config.currency.as_deref(), Some("INR"));
+        assert_eq!(body.meta.template_id, SALES);
+        assert_eq!(body.meta.version, "1.0.0");
     }
     // The manager: manager-level KPIs, the NORTH pre-filter, no executive panels or exports.
     assert_eq!(
-        m["meta"]["appliedOverrides"],
-        json!(["acme-branding", "zone-north", "manager-kpis"])
+        m.meta.applied_overrides,
+        ["acme-branding", "zone-north", "manager-kpis"]
     );
+    let title = |d: &ResolvedDashboard, id: &str| {
+        d.config
+            .panel(id)
+            .unwrap_or_else(|| panic!("no panel {id}"))
+            .title
+            .clone()
+    };
+    assert_eq!(title(&m, "sales_overall_kpi"), "Overall sales (my zone)");
     assert_eq!(
-        panel(&m, "sales_overall_kpi")["title"],
-        "Overall sales (my zone)"
-    );
-    assert_eq!(
-        m["config"]["filters"],
+        serde_json::to_value(&m.config.filters).unwrap(),
         json!([{"id": "zone", "label": "Zone: NORTH", "column": "zone", "op": "eq", "value": "NORTH"}])
     );
     assert!(
-        !panel_ids(&m)
+        m.config
+            .panels
             .iter()
-            .any(|p| p == "sales_tyres_kpi" || p == "sales_by_channel")
+            .all(|p| p.id != "sales_tyres_kpi" && p.id != "sales_by_channel")
     );
-    assert_eq!(feature_ids(&m), ["export_csv"]);
+    let features = |d: &ResolvedDashboard| -> Vec<String> {
+        d.config.features.iter().map(|f| f.id.clone()).collect()
+    };
+    assert_eq!(features(&m), ["export_csv"]);
     // The executive: strategic KPIs from the preset, every export, all zones (no filter).
     assert_eq!(
-        e["meta"]["appliedOverrides"],
-        json!(["acme-branding", "executive-strategic"])
+        e.meta.applied_overrides,
+        ["acme-branding", "executive-strategic"]
     );
     for id in ["sales_tyres_kpi", "sales_spares_kpi", "sales_by_channel"] {
-        assert!(panel_ids(&e).contains(&id.to_owned()), "{id}");
+        assert!(e.config.panel(id).is_some(), "{id}");
     }
-    assert_eq!(feature_ids(&e), ["export_csv", "export_xlsx", "export_pdf"]);
-    assert!(e["config"].get("filters").is_none(), "{}", e["config"]);
-    assert_eq!(panel(&e, "sales_overall_kpi")["title"], "Overall sales");
+    assert_eq!(features(&e), ["export_csv", "export_xlsx", "export_pdf"]);
+    assert!(e.config.filters.is_empty());
+    assert_eq!(title(&e, "sales_overall_kpi"), "Overall sales");
     // The strategic KPI answers with data.
-    let (status, tyres) = server
-        .call(
-            "GET",
-            &format!("/api/v1/panels/sales_tyres_kpi/data?dashboard={SALES}"),
-            Some(&executive),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{tyres}");
-    assert!(tyres["value"].as_f64().unwrap() > 0.0);
-    server.stop().await;
+    let tyres = server
+        .api(&executive)
+        .panel_data(SALES, "sales_tyres_kpi", "")
+        .await
+        .ok();
+    let PanelData::Kpi(tyres) = tyres else {
+        panic!("a KPI answers KPI data: {tyres:?}")
+    };
+    assert!(tyres.value.unwrap() > 0.0);
+}
+
+/// The whole answer the seed scenario's manager gets, recorded: any change to what resolution
+/// produces (a layer, a default, the order of panels) shows up here as a reviewed diff.
+/// `INSTA_UPDATE=always cargo test --release snapshot` records it anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_north_managers_sales_dashboard_is_as_recorded() {
+    let server = TestServer::shared().await;
+    let manager = server.login_as(MANAGER).await;
+    let mut answer = server.api(&manager).dashboard(SALES, "").await.body;
+    // The only part that changes from one request to the next.
+    answer["meta"]["resolvedAt"] = json!("<time>");
+    insta::assert_json_snapshot!("north_manager_sales_dashboard", answer);
 }
 
 async fn author(server: &TestServer) -> (Session, Session) {
-    // Two editors: one writes, the other reviews.
+    author_as(server, "").await
+}
+
+/// Two editors, one who writes and one who reviews; `tag` keeps their emails apart from other
+/// tests' on a shared server.
+async fn author_as(server: &TestServer, tag: &str) -> (Session, Session) {
     let admin = Some(&server.admin);
-    for (email, name) in [
-        ("ed@acme.example", "Ed Author"),
-        ("rita@acme.example", "Rita Reviewer"),
-    ] {
+    let emails = [
+        (format!("ed{tag}@acme.example"), "Ed Author"),
+        (format!("rita{tag}@acme.example"), "Rita Reviewer"),
+    ];
+    for (email, name) in &emails {
         let (status, body) = server
             .call("POST", "/api/v1/admin/users", admin, Some(json!({"email": email, "name": name, "password": "an editor passphrase", "role": "editor"})))
             .await;
         assert_eq!(status, 201, "{body}");
     }
-    let login = |email: &'static str| {
-        crate::support::login(&server.client, &server.base, email, "an editor passphrase")
+    let login = |email: &str| {
+        let email = email.to_owned();
+        async move {
+            crate::support::login(&server.client, &server.base, &email, "an editor passphrase")
+                .await
+                .unwrap()
+        }
     };
-    (
-        login("ed@acme.example").await.unwrap(),
-        login("rita@acme.example").await.unwrap(),
-    )
+    (login(&emails[0].0).await, login(&emails[1].0).await)
+}
+
+/// A template of the calling test's own on the shared server: the demo's sales dashboard under
+/// `id`, with version 1.0.0 published (written by the first editor, approved by the second).
+/// Returns the editors and the draft.
+async fn own_sales_template(server: &TestServer, id: &str) -> (Session, Session, Value) {
+    let (ed, rita) = author_as(server, &format!(".{id}")).await;
+    let sales = server.api(&server.admin).template(SALES).await.ok();
+    let mut config = sales.template.draft;
+    config["id"] = json!(id);
+    let template = server.api(&ed).create_template(&config).await.ok();
+    let first = server
+        .api(&ed)
+        .create_version(id, json!({"changelog": "First"}))
+        .await
+        .ok();
+    assert_eq!(first.version.number, "1.0.0");
+    server.api(&ed).transition(id, "1.0.0", "review").await.ok();
+    server
+        .api(&rita)
+        .transition(id, "1.0.0", "published")
+        .await
+        .ok();
+    (ed, rita, template.draft)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn versions_follow_the_lifecycle_review_rule_and_semver() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let (ed, rita) = author(&server).await;
+async fn a_stale_draft_is_a_conflict_viewers_do_not_author_and_a_text_change_is_a_patch() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-drafts";
+    let (ed, _, mut draft) = own_sales_template(&server, id).await;
     let viewer = server.login_as(VIEWER).await;
-    let base = format!("/api/v1/templates/{SALES}");
-    let (_, template) = server.call("GET", &base, Some(&ed), None).await;
-    let mut draft = template["template"]["draft"].clone();
-
-    // A text change: patch. Stale revision: 409.
+    let revision = server
+        .api(&ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
     draft["panels"][0]["title"] = json!("Overall sales, all categories");
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("{base}/draft"),
-            Some(&ed),
-            Some(json!({"config": draft, "revision": 0})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("conflict")),
-        "{body}"
-    );
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("{base}/draft"),
-            Some(&ed),
-            Some(json!({"config": draft, "revision": 1})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, _) = server
-        .call(
-            "PUT",
-            &format!("{base}/draft"),
-            Some(&viewer),
-            Some(json!({"config": draft, "revision": 2})),
-        )
-        .await;
-    assert_eq!(status, 403, "viewers do not author");
-    let (status, v) = server
-        .call(
-            "POST",
-            &format!("{base}/versions"),
-            Some(&ed),
-            Some(json!({"changelog": "Clearer KPI title"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{v}");
-    assert_eq!(
-        (
-            v["version"]["number"].as_str(),
-            v["version"]["state"].as_str()
-        ),
-        (Some("1.0.1"), Some("draft"))
-    );
-    assert_eq!(v["compatibility"]["required"], "patch");
+    server
+        .api(&ed)
+        .put_draft(id, &draft, revision - 1)
+        .await
+        .refused(409, "conflict");
+    server.api(&ed).put_draft(id, &draft, revision).await.ok();
+    server
+        .api(&viewer)
+        .put_draft(id, &draft, revision + 1)
+        .await
+        .refused(403, "forbidden");
+    let v = server
+        .api(&ed)
+        .create_version(id, json!({"changelog": "Clearer KPI title"}))
+        .await
+        .ok();
+    assert_eq!(v.version.number, "1.0.1");
+    assert_eq!(v.version.state, VersionState::Draft);
+    assert_eq!(v.compatibility.unwrap().required, Some(Bump::Patch));
+}
 
-    // The lifecycle: no skipping, the author cannot approve, a reviewer can.
-    let transition = |number: &'static str, to: &'static str, who: &Session| {
-        let who = who.clone();
-        let server = &server;
-        let base = base.clone();
-        async move {
-            server
-                .call(
-                    "POST",
-                    &format!("{base}/versions/{number}/transition"),
-                    Some(&who),
-                    Some(json!({"to": to, "reason": "test"})),
-                )
-                .await
-        }
-    };
-    let (status, body) = transition("1.0.1", "published", &ed).await;
-    assert_eq!(status, 409, "draft cannot be published directly: {body}");
-    assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("draft → review → published")
-    );
-    assert_eq!(transition("1.0.1", "review", &ed).await.0, 200);
-    let (status, body) = transition("1.0.1", "published", &ed).await;
+/// Ed's draft with a new KPI title, versioned as 1.0.1 (a draft).
+async fn retitled(server: &TestServer, ed: &Session, id: &str, mut draft: Value) {
+    let revision = server
+        .api(ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
+    draft["panels"][0]["title"] = json!("Overall sales, all categories");
+    server.api(ed).put_draft(id, &draft, revision).await.ok();
+    let v = server
+        .api(ed)
+        .create_version(id, json!({"changelog": "Clearer KPI title"}))
+        .await
+        .ok();
+    assert_eq!(v.version.number, "1.0.1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_is_reviewed_by_someone_else_before_it_is_published() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-review";
+    let (ed, rita, draft) = own_sales_template(&server, id).await;
+    let viewer = server.login_as(VIEWER).await;
+    retitled(&server, &ed, id, draft).await;
+    // No skipping: a draft goes to review first.
+    let message = server
+        .api(&ed)
+        .transition(id, "1.0.1", "published")
+        .await
+        .refused(409, "conflict");
+    assert!(message.contains("draft → review → published"), "{message}");
+    server.api(&ed).transition(id, "1.0.1", "review").await.ok();
+    // The author cannot approve; a reviewer can.
+    server
+        .api(&ed)
+        .transition(id, "1.0.1", "published")
+        .await
+        .refused(403, "forbidden");
+    let published = server
+        .api(&rita)
+        .transition(id, "1.0.1", "published")
+        .await
+        .ok();
     assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("forbidden")),
-        "{body}"
+        published.reviewer.as_deref(),
+        rita.me["user"]["id"].as_str()
     );
-    let (status, body) = transition("1.0.1", "published", &rita).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["reviewer"], rita.me["user"]["id"]);
-    let (_, resolved) = server
-        .call(
-            "GET",
-            &format!("/api/v1/dashboards/{SALES}"),
-            Some(&viewer),
-            None,
-        )
-        .await;
-    assert_eq!(resolved["meta"]["version"], "1.0.1");
+    let resolved = server.api(&viewer).dashboard(id, "").await.ok();
+    assert_eq!(resolved.meta.version, "1.0.1");
     assert_eq!(
-        panel(&resolved, "sales_overall_kpi")["title"],
+        resolved.config.panel("sales_overall_kpi").unwrap().title,
         "Overall sales, all categories"
     );
-    let (_, versions) = server
-        .call("GET", &format!("{base}/versions"), Some(&ed), None)
-        .await;
-    assert_eq!(
-        versions[0]["state"], "deprecated",
-        "publishing deprecates the previous: {versions}"
-    );
-    assert_eq!(transition("1.0.0", "archived", &ed).await.0, 200);
-    assert_eq!(
-        transition("1.0.0", "published", &ed).await.0,
-        409,
-        "archived is final"
-    );
+}
 
-    // Removing a panel is breaking: a patch bump is refused unless forced with a reason.
-    let mut smaller = draft.clone();
-    smaller["panels"]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_deprecates_the_previous_version_and_archived_is_final() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-retire";
+    let (ed, rita, draft) = own_sales_template(&server, id).await;
+    retitled(&server, &ed, id, draft).await;
+    server.api(&ed).transition(id, "1.0.1", "review").await.ok();
+    server
+        .api(&rita)
+        .transition(id, "1.0.1", "published")
+        .await
+        .ok();
+    let versions = server.api(&ed).versions(id).await.ok();
+    assert_eq!(versions[0].number, "1.0.0");
+    assert_eq!(versions[0].state, VersionState::Deprecated, "{versions:?}");
+    server
+        .api(&ed)
+        .transition(id, "1.0.0", "archived")
+        .await
+        .ok();
+    server
+        .api(&ed)
+        .transition(id, "1.0.0", "published")
+        .await
+        .refused(409, "conflict");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removing_a_panel_needs_a_major_bump_unless_forced_with_a_reason() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-semver";
+    let (ed, _, mut draft) = own_sales_template(&server, id).await;
+    draft["panels"]
         .as_array_mut()
         .unwrap()
         .retain(|p| p["id"] != "sales_entities_kpi");
-    server
-        .call(
-            "PUT",
-            &format!("{base}/draft"),
-            Some(&ed),
-            Some(json!({"config": smaller, "revision": 2})),
+    let revision = server
+        .api(&ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
+    server.api(&ed).put_draft(id, &draft, revision).await.ok();
+    let message = server
+        .api(&ed)
+        .create_version(id, json!({"changelog": "Drop a KPI", "bump": "patch"}))
+        .await
+        .refused(409, "conflict");
+    assert!(message.contains("Major"), "{message}");
+    let forced = server
+        .api(&ed)
+        .create_version(
+            id,
+            json!({"changelog": "Drop a KPI", "bump": "patch", "force_reason": "nobody used it"}),
         )
-        .await;
-    let (status, body) = server
-        .call(
-            "POST",
-            &format!("{base}/versions"),
-            Some(&ed),
-            Some(json!({"changelog": "Drop a KPI", "bump": "patch"})),
-        )
-        .await;
-    assert_eq!(status, 409, "{body}");
-    assert!(
-        body["message"].as_str().unwrap().contains("Major"),
-        "{body}"
-    );
-    let (status, v) = server
-        .call("POST", &format!("{base}/versions"), Some(&ed), Some(json!({"changelog": "Drop a KPI", "bump": "patch", "force_reason": "nobody used it"})))
-        .await;
-    assert_eq!(
-        (status, v["version"]["number"].as_str()),
-        (201, Some("1.0.2")),
-        "{v}"
-    );
-    let (status, v) = server
-        .call(
-            "POST",
-            &format!("{base}/versions"),
-            Some(&ed),
-            Some(json!({"changelog": "again"})),
-        )
-        .await;
-    // Without a bump the check's proposal applies: major, against the published 1.0.1.
-    assert_eq!(
-        (status, v["version"]["number"].as_str()),
-        (201, Some("2.0.0")),
-        "{v}"
-    );
-
+        .await
+        .ok();
+    assert_eq!(forced.version.number, "1.0.1");
+    // Without a bump the check's proposal applies: major, against the published 1.0.0.
+    let proposed = server
+        .api(&ed)
+        .create_version(id, json!({"changelog": "again"}))
+        .await
+        .ok();
+    assert_eq!(proposed.version.number, "2.0.0");
     // Compare: a structured diff.
-    let (status, diff) = server
-        .call(
-            "GET",
-            &format!("{base}/compare?from=1.0.1&to=1.0.2"),
-            Some(&ed),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{diff}");
-    assert_eq!(diff["required"], "major");
-    assert_eq!(diff["changes"][0]["path"], "panels[id=sales_entities_kpi]");
-    assert_eq!(diff["changes"][0]["kind"], "removed");
+    let diff = server.api(&ed).compare(id, "1.0.0", "1.0.1").await.ok();
+    assert_eq!(diff.required, Some(Bump::Major));
+    assert_eq!(diff.changes[0].path, "panels[id=sales_entities_kpi]");
+    assert_eq!(diff.changes[0].kind, DiffKind::Removed);
+}
 
-    // Impact of 1.0.2: the manager override touches the removed KPI; who would see a change.
-    let (status, impact) = server
-        .call(
-            "GET",
-            &format!("{base}/versions/1.0.2/impact"),
-            Some(&ed),
-            None,
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impact_names_touched_overrides_and_names_people_only_to_who_may_read_them() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-impact";
+    let (ed, _, mut draft) = own_sales_template(&server, id).await;
+    // An override of the managers' that retitles the KPI the next version removes.
+    server
+        .api(&ed)
+        .create_override(
+            id,
+            json!({
+                "id": "lifecycle-impact-managers",
+                "scope": {"type": "role", "value": "sales_manager"},
+                "patch": {"panels": [{"id": "sales_entities_kpi", "title": "Entities (managers)"}]},
+                "reason": "managers name it differently"
+            }),
         )
-        .await;
-    assert_eq!(status, 200, "{impact}");
+        .await
+        .ok();
+    draft["panels"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["id"] != "sales_entities_kpi");
+    let revision = server
+        .api(&ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
+    server.api(&ed).put_draft(id, &draft, revision).await.ok();
+    let v = server
+        .api(&ed)
+        .create_version(id, json!({"changelog": "Drop a KPI"}))
+        .await
+        .ok();
+    let number = v.version.number;
+    let impact = server.api(&ed).impact(id, &number).await.ok();
     assert_eq!(
-        impact["overridesTouchingRemovedPaths"][0]["id"], "manager-kpis",
-        "{impact}"
+        impact.overrides_touching_removed_paths[0].id,
+        "lifecycle-impact-managers"
     );
     // An editor may not read people: the members are told by role, without emails.
-    let affected: Vec<&str> = impact["affectedMembers"]
-        .as_array()
-        .unwrap()
+    let roles: Vec<&str> = impact
+        .affected_members
         .iter()
-        .map(|m| {
-            assert!(m.get("email").is_none() && m.get("user").is_none(), "{m}");
-            m["role"].as_str().unwrap()
+        .map(|m| match m {
+            AffectedMember::Role { role } => role.as_str(),
+            AffectedMember::Person { .. } => panic!("an editor is told no names: {m:?}"),
         })
         .collect();
     assert!(
-        affected.contains(&"viewer") && affected.contains(&"sales_manager"),
-        "{affected:?}"
+        roles.contains(&"viewer") && roles.contains(&"sales_manager"),
+        "{roles:?}"
     );
     // Whoever may read people (the super-admin here) sees who they are.
-    let (_, impact) = server.get(&format!("{base}/versions/1.0.2/impact")).await;
-    let emails: Vec<&str> = impact["affectedMembers"]
-        .as_array()
-        .unwrap()
+    let impact = server.api(&server.admin).impact(id, &number).await.ok();
+    let emails: Vec<&str> = impact
+        .affected_members
         .iter()
-        .map(|m| m["email"].as_str().unwrap())
+        .map(|m| match m {
+            AffectedMember::Person { email, .. } => email.as_str(),
+            AffectedMember::Role { .. } => panic!("the super-admin is told names: {m:?}"),
+        })
         .collect();
     assert!(
         emails.contains(&VIEWER) && emails.contains(&MANAGER),
         "{emails:?}"
     );
+}
 
-    // Rollback: a new published version restored from 1.0.0.
-    let (status, restored) = server
-        .call(
-            "POST",
-            &format!("{base}/versions/1.0.0/restore"),
-            Some(&ed),
-            Some(json!({"reason": "the new title confused people"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{restored}");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restore_publishes_a_new_version_with_an_earlier_published_configuration() {
+    let server = TestServer::shared().await;
+    let id = "lifecycle-restore";
+    let (ed, rita, draft) = own_sales_template(&server, id).await;
+    let viewer = server.login_as(VIEWER).await;
+    retitled(&server, &ed, id, draft).await;
+    server.api(&ed).transition(id, "1.0.1", "review").await.ok();
+    server
+        .api(&rita)
+        .transition(id, "1.0.1", "published")
+        .await
+        .ok();
+    let restored = server
+        .api(&ed)
+        .restore(id, "1.0.0", "the new title confused people")
+        .await
+        .ok();
+    assert_eq!(restored.number, "1.0.2");
+    assert_eq!(restored.restored_from.as_deref(), Some("1.0.0"));
+    assert_eq!(restored.state, VersionState::Published);
+    let resolved = server.api(&viewer).dashboard(id, "").await.ok();
+    assert_eq!(resolved.meta.version, "1.0.2");
     assert_eq!(
-        (
-            restored["number"].as_str(),
-            restored["restored_from"].as_str(),
-            restored["state"].as_str()
-        ),
-        (Some("2.0.1"), Some("1.0.0"), Some("published"))
-    );
-    let (_, resolved) = server
-        .call(
-            "GET",
-            &format!("/api/v1/dashboards/{SALES}"),
-            Some(&viewer),
-            None,
-        )
-        .await;
-    assert_eq!(resolved["meta"]["version"], "2.0.1");
-    assert_eq!(
-        panel(&resolved, "sales_overall_kpi")["title"],
+        resolved.config.panel("sales_overall_kpi").unwrap().title,
         "Overall sales"
     );
-    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -204,7 +204,7 @@ export type DiffEntry = { path: string, kind: DiffKind,
 /**
  * The bump this change alone requires.
  */
-bump: Bump, before: JsonValue | null, after: JsonValue | null, };
+bump: Bump, before?: JsonValue | null, after?: JsonValue | null, };
 
 export type DiffKind = "added" | "removed" | "changed";
 

@@ -1,6 +1,6 @@
 //! Bar charts: measures by the values of one dimension.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{PanelRequest, Runner, measure_name, number, query_measure};
@@ -9,13 +9,13 @@ use crate::analytics::query::Query;
 use crate::analytics::sql::{self, Sql};
 use crate::dashboards::BarSource;
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct BarData {
     pub categories: Vec<String>,
     pub series: Vec<BarSeries>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct BarSeries {
     pub name: String,
     pub values: Vec<Option<f64>>,

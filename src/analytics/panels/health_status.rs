@@ -1,6 +1,6 @@
 //! Health lists: the latest status of each named thing, styled by the panel's status mapping.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{PanelRequest, Runner};
@@ -8,12 +8,12 @@ use crate::analytics::AnalyticsError;
 use crate::analytics::sql::{self, Sql};
 use crate::dashboards::{HealthSource, PanelConfig};
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HealthData {
     pub items: Vec<HealthItem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HealthItem {
     pub name: String,
     pub status: i64,

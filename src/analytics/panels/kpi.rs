@@ -1,6 +1,6 @@
 //! KPI cards: one aggregate (and its target), the attainment, and the threshold reached.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{PanelRequest, Runner, number, query_measure};
@@ -8,7 +8,7 @@ use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::dashboards::{KpiSource, PanelConfig, Threshold, ThresholdBasis};
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct KpiData {
     pub value: Option<f64>,
     pub target: Option<f64>,

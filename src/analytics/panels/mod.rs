@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use duckdb::types::{Value, ValueRef};
 use duckdb::{Connection, params_from_iter};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use ts_rs::TS;
 
@@ -61,7 +61,7 @@ pub struct PanelRequest {
 }
 
 /// One statement a panel ran, for `?debug=true`.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryExplain {
     pub sql: String,
@@ -173,7 +173,7 @@ impl Runner<'_> {
 }
 
 /// A panel's data, tagged with its kind.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PanelData {
     Kpi(KpiData),

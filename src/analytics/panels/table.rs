@@ -1,6 +1,6 @@
 //! Tables: rows or groups, sorted with stable ties, paginated, with their total.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use ts_rs::TS;
 
@@ -12,7 +12,7 @@ use crate::catalog::ColumnType;
 use crate::dashboards::{PanelConfig, TableSource, ValueFormat};
 use crate::vocabulary::{Aggregation, SortOrder};
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TableData {
     pub columns: Vec<TableColumnOut>,
     pub rows: Vec<serde_json::Map<String, Json>>,
@@ -23,7 +23,7 @@ pub struct TableData {
     pub order: SortOrder,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TableColumnOut {
     pub key: String,
     pub label: String,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{MAX_RAW_POINTS, PanelRequest, Runner, measure_name, number, query_measure};
@@ -15,7 +15,7 @@ use crate::catalog::{Bucketing, ColumnType};
 use crate::dashboards::TimeseriesSource;
 use crate::vocabulary::Grain;
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TimeseriesData {
     /// `raw`, `minute`, `ten_minutes`, `hour`, … as chosen for the range.
     pub bucket: Grain,
@@ -24,7 +24,7 @@ pub struct TimeseriesData {
     pub truncated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Series {
     pub name: String,
     /// `[ISO 8601 time, value]` pairs in time order.

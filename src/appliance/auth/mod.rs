@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Appliance, ServiceError};
@@ -98,7 +98,7 @@ impl Caller {
 }
 
 /// A tenant as the caller reaches it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TenantAccess {
     pub id: String,
     pub name: String,
@@ -108,7 +108,7 @@ pub struct TenantAccess {
 }
 
 /// `GET /auth/me`: who is signed in, where, and what they may do there.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct Me {
     pub user: MeUser,
     pub tenant: Option<TenantAccess>,
@@ -117,7 +117,7 @@ pub struct Me {
     pub csrf_token: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct MeUser {
     pub id: String,
     pub email: String,

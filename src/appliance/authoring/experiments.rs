@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// An experiment or rollout with every state it had.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ExperimentView {
     pub id: String,
     pub template: String,
@@ -24,7 +24,7 @@ pub struct ExperimentView {
     pub history: Vec<RevisionView<ExperimentStateView>>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ExperimentStateView {
     pub arms: Vec<ArmView>,
     /// Who takes part; everyone when `null`.
@@ -35,7 +35,7 @@ pub struct ExperimentStateView {
 }
 
 /// One arm: a version, or an override switched on, for a share of the audience.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct ArmView {
     pub name: String,
     pub version: Option<String>,

@@ -15,7 +15,8 @@ pub use overrides::{OverrideInput, OverrideView};
 pub use presets::{PresetInput, PresetView};
 pub use templates::{NewTemplate, TemplateDetail, TemplatePatch, TemplateSummary, TemplateView};
 pub use versions::{
-    Impact, NewVersion, NewVersionAnswer, TransitionInput, VersionSummary, VersionView,
+    AffectedMember, Impact, NewVersion, NewVersionAnswer, TransitionInput, VersionSummary,
+    VersionView,
 };
 
 use crate::appliance::resolution::expand_presets;
@@ -26,13 +27,13 @@ use crate::store::records::Revision;
 use crate::store::{TemplateRecord, VersionRecord};
 use crate::versioning::VersionState;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use ts_rs::TS;
 
 /// A past state of an override, preset or experiment, from `at` on, with who made it and why.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct RevisionView<T> {
     pub at: DateTime<Utc>,
     pub by: String,

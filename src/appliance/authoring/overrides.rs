@@ -16,7 +16,7 @@ use serde_json::Value;
 use ts_rs::TS;
 
 /// An override with every state it had.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct OverrideView {
     pub id: String,
     pub template: String,
@@ -30,7 +30,7 @@ pub struct OverrideView {
 }
 
 /// What an override says at one moment.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct OverrideStateView {
     pub scope: OverrideScope,
     /// `null`: the scope's default priority.

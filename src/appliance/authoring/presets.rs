@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use ts_rs::TS;
 
 /// A preset with its earlier contents.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct PresetView {
     pub id: String,
     /// `filter`, `kpi`, `table`, `format` or `drilldown`.

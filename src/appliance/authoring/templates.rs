@@ -34,7 +34,7 @@ pub struct TemplatePatch {
 }
 
 /// A template in the list: what it is and where its versions stand.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TemplateSummary {
     pub id: String,
     pub name: String,
@@ -49,7 +49,7 @@ pub struct TemplateSummary {
 }
 
 /// A template with its draft working copy.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TemplateView {
     pub id: String,
     pub name: String,
@@ -87,7 +87,7 @@ impl From<TemplateRecord> for TemplateView {
 }
 
 /// `GET /api/v1/templates/{id}`: the template and its versions, oldest first.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TemplateDetail {
     pub template: TemplateView,
     pub versions: Vec<VersionSummary>,

@@ -43,7 +43,7 @@ pub struct TransitionInput {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct VersionSummary {
     pub number: String,
     pub state: VersionState,
@@ -56,7 +56,7 @@ pub struct VersionSummary {
 }
 
 /// A version whole: its configuration, how it was numbered, and every state it was in.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct VersionView {
     pub template: String,
     /// Semver `MAJOR.MINOR.PATCH`.
@@ -79,7 +79,7 @@ pub struct VersionView {
     pub history: Vec<StateChangeView>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct StateChangeView {
     pub state: VersionState,
     pub by: String,
@@ -118,14 +118,14 @@ impl From<VersionRecord> for VersionView {
 }
 
 /// A new version, with the compatibility check that numbered it (none for the first).
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct NewVersionAnswer {
     pub version: VersionSummary,
     pub compatibility: Option<Compatibility>,
 }
 
 /// What publishing a version would do.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Impact {
     /// Against the published version.
@@ -136,7 +136,7 @@ pub struct Impact {
 }
 
 /// An override that changes something the version removes.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct TouchingOverride {
     pub id: String,
     pub scope: OverrideScope,
@@ -144,7 +144,7 @@ pub struct TouchingOverride {
 }
 
 /// A member who would see a change: named to those who may read people, else only the role.
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(untagged)]
 pub enum AffectedMember {
     Person {

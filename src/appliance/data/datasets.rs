@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Catalog, find_dataset};
@@ -15,7 +15,7 @@ use crate::catalog::DatasetDef;
 use crate::identity::policy::{Action, Denied, Grant, Resource, Scope};
 use crate::store::DatasetRecord;
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct DatasetView {
     #[serde(flatten)]
@@ -26,7 +26,7 @@ pub struct DatasetView {
     pub rollup_state: Vec<RollupState>,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RollupState {
     pub name: String,

@@ -1,0 +1,178 @@
+//! A typed client for the tests: one method per endpoint, answering a [`Reply`] whose body
+//! reads as the API's own wire types, so a test names fields the compiler checks instead of
+//! looking them up by string.
+
+use std::marker::PhantomData;
+
+use flexboard::analytics::PanelData;
+use flexboard::appliance::{
+    Impact, NewVersionAnswer, OverrideView, ResolvedDashboard, TemplateDetail, TemplateView,
+    VersionSummary,
+};
+use flexboard::versioning::compat::Compatibility;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::support::{Session, TestServer};
+
+/// An answer: the status, the raw body, and the type a success reads as.
+#[derive(Debug)]
+pub struct Reply<T> {
+    pub status: u16,
+    pub body: Value,
+    answer: PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> Reply<T> {
+    /// The body as `T`; the request must have succeeded.
+    #[track_caller]
+    pub fn ok(self) -> T {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|e| panic!("the answer does not read as its type ({e}): {}", self.body))
+    }
+
+    /// The request was refused with `status` and error `code`; returns the message.
+    #[track_caller]
+    pub fn refused(self, status: u16, code: &str) -> String {
+        assert_eq!(
+            (self.status, self.body["code"].as_str()),
+            (status, Some(code)),
+            "{}",
+            self.body
+        );
+        self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+/// The API as one caller sees it.
+pub struct Api<'a> {
+    server: &'a TestServer,
+    session: &'a Session,
+}
+
+impl TestServer {
+    pub fn api<'a>(&'a self, session: &'a Session) -> Api<'a> {
+        Api {
+            server: self,
+            session,
+        }
+    }
+}
+
+fn path(segment: &str) -> String {
+    segment.replace('/', "%2F")
+}
+
+impl Api<'_> {
+    async fn send<T>(&self, method: &str, url: String, body: Option<Value>) -> Reply<T> {
+        let (status, body) = self
+            .server
+            .call(method, &url, Some(self.session), body)
+            .await;
+        Reply {
+            status,
+            body,
+            answer: PhantomData,
+        }
+    }
+
+    /// `GET /api/v1/dashboards/{id}` with a query string (`""`, `"?debug=true"`, …).
+    pub async fn dashboard(&self, id: &str, query: &str) -> Reply<ResolvedDashboard> {
+        self.send(
+            "GET",
+            format!("/api/v1/dashboards/{}{query}", path(id)),
+            None,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/panels/{id}/data?dashboard=…` with more query parameters.
+    pub async fn panel_data(&self, dashboard: &str, panel: &str, query: &str) -> Reply<PanelData> {
+        let url = format!(
+            "/api/v1/panels/{}/data?dashboard={}{query}",
+            path(panel),
+            path(dashboard)
+        );
+        self.send("GET", url, None).await
+    }
+
+    /// `POST /api/v1/templates` with a configuration.
+    pub async fn create_template(&self, config: &Value) -> Reply<TemplateView> {
+        self.send(
+            "POST",
+            "/api/v1/templates".into(),
+            Some(json!({ "config": config })),
+        )
+        .await
+    }
+
+    pub async fn template(&self, id: &str) -> Reply<TemplateDetail> {
+        self.send("GET", format!("/api/v1/templates/{}", path(id)), None)
+            .await
+    }
+
+    pub async fn put_draft(&self, id: &str, config: &Value, revision: u64) -> Reply<TemplateView> {
+        self.send(
+            "PUT",
+            format!("/api/v1/templates/{}/draft", path(id)),
+            Some(json!({ "config": config, "revision": revision })),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/templates/{id}/versions` with a body such as `{"changelog": …}`.
+    pub async fn create_version(&self, id: &str, body: Value) -> Reply<NewVersionAnswer> {
+        self.send(
+            "POST",
+            format!("/api/v1/templates/{}/versions", path(id)),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn versions(&self, id: &str) -> Reply<Vec<VersionSummary>> {
+        self.send(
+            "GET",
+            format!("/api/v1/templates/{}/versions", path(id)),
+            None,
+        )
+        .await
+    }
+
+    pub async fn transition(&self, id: &str, number: &str, to: &str) -> Reply<VersionSummary> {
+        let url = format!(
+            "/api/v1/templates/{}/versions/{number}/transition",
+            path(id)
+        );
+        self.send("POST", url, Some(json!({ "to": to, "reason": "test" })))
+            .await
+    }
+
+    pub async fn restore(&self, id: &str, number: &str, reason: &str) -> Reply<VersionSummary> {
+        let url = format!("/api/v1/templates/{}/versions/{number}/restore", path(id));
+        self.send("POST", url, Some(json!({ "reason": reason })))
+            .await
+    }
+
+    pub async fn compare(&self, id: &str, from: &str, to: &str) -> Reply<Compatibility> {
+        let url = format!("/api/v1/templates/{}/compare?from={from}&to={to}", path(id));
+        self.send("GET", url, None).await
+    }
+
+    pub async fn impact(&self, id: &str, number: &str) -> Reply<Impact> {
+        let url = format!("/api/v1/templates/{}/versions/{number}/impact", path(id));
+        self.send("GET", url, None).await
+    }
+
+    /// `POST /api/v1/templates/{id}/overrides` with an override's body.
+    pub async fn create_override(&self, template: &str, body: Value) -> Reply<OverrideView> {
+        let url = format!("/api/v1/templates/{}/overrides", path(template));
+        self.send("POST", url, Some(body)).await
+    }
+}
