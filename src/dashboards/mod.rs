@@ -149,14 +149,10 @@ struct RawPanel {
 
 impl RawPanel {
     fn finish(self, data: serde_json::Value) -> Result<PanelConfig, String> {
-        let source = match self.kind {
-            PanelKind::Kpi => serde_json::from_value(data).map(PanelSource::Kpi),
-            PanelKind::Timeseries => serde_json::from_value(data).map(PanelSource::Timeseries),
-            PanelKind::Table => serde_json::from_value(data).map(PanelSource::Table),
-            PanelKind::Bar => serde_json::from_value(data).map(PanelSource::Bar),
-            PanelKind::HealthStatus => serde_json::from_value(data).map(PanelSource::HealthStatus),
-        }
-        .map_err(|e| format!("panel `{}`, data_source: {e}", self.id))?;
+        let source = self
+            .kind
+            .read_source(data)
+            .map_err(|e| format!("panel `{}`, data_source: {e}", self.id))?;
         Ok(PanelConfig {
             id: self.id,
             title: self.title,

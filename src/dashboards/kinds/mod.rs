@@ -97,6 +97,17 @@ impl PanelKind {
         }
     }
 
+    /// Reads a `data_source` as this kind's.
+    pub(super) fn read_source(self, data: serde_json::Value) -> serde_json::Result<PanelSource> {
+        match self {
+            Self::Kpi => serde_json::from_value(data).map(PanelSource::Kpi),
+            Self::Timeseries => serde_json::from_value(data).map(PanelSource::Timeseries),
+            Self::Table => serde_json::from_value(data).map(PanelSource::Table),
+            Self::Bar => serde_json::from_value(data).map(PanelSource::Bar),
+            Self::HealthStatus => serde_json::from_value(data).map(PanelSource::HealthStatus),
+        }
+    }
+
     /// The size a panel of this kind gets when its position names none, in grid columns and
     /// rows.
     pub fn default_size(self) -> (u8, u8) {
