@@ -200,8 +200,8 @@ async fn a_stale_draft_is_a_conflict_viewers_do_not_author_and_a_text_change_is_
     assert_eq!(v.compatibility.unwrap().required, Some(Bump::Patch));
 }
 
-/// Ed's draft with a new KPI title, versioned as 1.0.1 (a draft).
-async fn retitled(server: &TestServer, ed: &Session, id: &str, mut draft: Value) {
+/// Saves `draft` as the template's draft, at the revision the server has.
+async fn save_draft(server: &TestServer, ed: &Session, id: &str, draft: &Value) {
     let revision = server
         .api(ed)
         .template(id)
@@ -209,8 +209,21 @@ async fn retitled(server: &TestServer, ed: &Session, id: &str, mut draft: Value)
         .ok()
         .template
         .draft_revision;
+    server.api(ed).put_draft(id, draft, revision).await.ok();
+}
+
+/// The change a major bump is needed for: a KPI removed.
+fn drop_entities_kpi(draft: &mut Value) {
+    draft["panels"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|p| p["id"] != "sales_entities_kpi");
+}
+
+/// Ed's draft with a new KPI title, versioned as 1.0.1 (a draft).
+async fn retitled(server: &TestServer, ed: &Session, id: &str, mut draft: Value) {
     draft["panels"][0]["title"] = json!("Overall sales, all categories");
-    server.api(ed).put_draft(id, &draft, revision).await.ok();
+    save_draft(server, ed, id, &draft).await;
     let v = server
         .api(ed)
         .create_version(id, json!({"changelog": "Clearer KPI title"}))
@@ -289,18 +302,8 @@ async fn removing_a_panel_needs_a_major_bump_unless_forced_with_a_reason() {
     let server = TestServer::shared().await;
     let id = "lifecycle-semver";
     let (ed, _, mut draft) = own_sales_template(&server, id).await;
-    draft["panels"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|p| p["id"] != "sales_entities_kpi");
-    let revision = server
-        .api(&ed)
-        .template(id)
-        .await
-        .ok()
-        .template
-        .draft_revision;
-    server.api(&ed).put_draft(id, &draft, revision).await.ok();
+    drop_entities_kpi(&mut draft);
+    save_draft(&server, &ed, id, &draft).await;
     let message = server
         .api(&ed)
         .create_version(id, json!({"changelog": "Drop a KPI", "bump": "patch"}))
@@ -349,18 +352,8 @@ async fn impact_names_touched_overrides_and_names_people_only_to_who_may_read_th
         )
         .await
         .ok();
-    draft["panels"]
-        .as_array_mut()
-        .unwrap()
-        .retain(|p| p["id"] != "sales_entities_kpi");
-    let revision = server
-        .api(&ed)
-        .template(id)
-        .await
-        .ok()
-        .template
-        .draft_revision;
-    server.api(&ed).put_draft(id, &draft, revision).await.ok();
+    drop_entities_kpi(&mut draft);
+    save_draft(&server, &ed, id, &draft).await;
     let v = server
         .api(&ed)
         .create_version(id, json!({"changelog": "Drop a KPI"}))
