@@ -584,8 +584,9 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_changes_need_the_csrf_token_and_the_same_origin() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    // Shared: it ends only its own session, and the refused sign-ins fail before any password
+    // is checked, so no account is throttled.
+    let server = TestServer::shared().await;
     let viewer = server.login_as(VIEWER).await;
     let post = |path: &'static str, csrf: Option<&'static str>, origin: Option<&'static str>| {
         let server = &server;
