@@ -15,16 +15,17 @@ use super::session::Granted;
 use super::{blocking, flag};
 use crate::appliance::{Appliance, ResolveOptions};
 
-#[derive(Serialize, Deserialize, TS)]
+/// `GET /api/v1/dashboards`: the caller's workspace and the dashboards meant for them.
+#[derive(Debug, Serialize, Deserialize, TS)]
 pub struct DashboardList {
-    tenant: TenantOut,
-    dashboards: Vec<DashboardOut>,
+    pub tenant: TenantOut,
+    pub dashboards: Vec<DashboardOut>,
 }
 
-#[derive(Serialize, Deserialize, TS)]
+#[derive(Debug, Serialize, Deserialize, TS)]
 pub struct TenantOut {
-    id: String,
-    name: String,
+    pub id: String,
+    pub name: String,
 }
 
 impl From<crate::appliance::TenantAccess> for TenantOut {
@@ -36,12 +37,12 @@ impl From<crate::appliance::TenantAccess> for TenantOut {
     }
 }
 
-#[derive(Serialize, Deserialize, TS)]
+#[derive(Debug, Serialize, Deserialize, TS)]
 pub struct DashboardOut {
-    id: String,
-    name: String,
-    description: String,
-    panel_count: usize,
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub panel_count: usize,
 }
 
 #[tracing::instrument(skip_all)]

@@ -19,6 +19,8 @@ mod session;
 mod templates;
 pub mod wire;
 
+pub use dashboards::{DashboardList, DashboardOut, TenantOut};
+
 use std::future::Future;
 use std::sync::Arc;
 

@@ -9,6 +9,8 @@ use flexboard::appliance::{
     Impact, NewVersionAnswer, OverrideView, ResolvedDashboard, TemplateDetail, TemplateView,
     VersionSummary,
 };
+use flexboard::appliance::{TenantAccess, TenantView};
+use flexboard::http::DashboardList;
 use flexboard::versioning::compat::Compatibility;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -174,5 +176,27 @@ impl Api<'_> {
     pub async fn create_override(&self, template: &str, body: Value) -> Reply<OverrideView> {
         let url = format!("/api/v1/templates/{}/overrides", path(template));
         self.send("POST", url, Some(body)).await
+    }
+
+    /// `GET /api/v1/dashboards`: the dashboards meant for the caller.
+    pub async fn dashboards(&self) -> Reply<DashboardList> {
+        self.send("GET", "/api/v1/dashboards".into(), None).await
+    }
+
+    /// `GET /api/v1/tenants`: the workspaces the caller may reach.
+    pub async fn tenants(&self) -> Reply<Vec<TenantAccess>> {
+        self.send("GET", "/api/v1/tenants".into(), None).await
+    }
+
+    /// `POST /api/v1/admin/tenants` (super-admins).
+    pub async fn create_tenant(&self, body: Value) -> Reply<TenantView> {
+        self.send("POST", "/api/v1/admin/tenants".into(), Some(body))
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/tenants/{id}` (super-admins).
+    pub async fn update_tenant(&self, id: &str, body: Value) -> Reply<TenantView> {
+        let url = format!("/api/v1/admin/tenants/{}", path(id));
+        self.send("PATCH", url, Some(body)).await
     }
 }

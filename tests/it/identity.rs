@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use flexboard::Config;
 use flexboard::identity::password;
+use flexboard::identity::policy::Plan;
 use flexboard::store::Store;
 use serde_json::{Value, json};
 
@@ -909,80 +910,51 @@ async fn api_keys_are_scoped_shown_once_tracked_and_revocable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tenants_are_created_renamed_and_deactivated() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it deactivates the demo workspace.
     let server = TestServer::start(dir.path()).await;
-    let admin = Some(&server.admin);
-    let (status, created) = server
-        .call(
-            "POST",
-            "/api/v1/admin/tenants",
-            admin,
-            Some(json!({"name": "Gamma Works"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_owned();
-    assert!(id.starts_with("WK-") && id.len() == 12, "{id}");
-    assert_eq!(
-        (created["plan"].as_str(), created["slug"].as_str()),
-        (Some("free"), Some("gamma-works"))
+    let admin = server.api(&server.admin);
+    let created = admin
+        .create_tenant(json!({"name": "Gamma Works"}))
+        .await
+        .ok();
+    assert!(
+        created.id.starts_with("WK-") && created.id.len() == 12,
+        "{}",
+        created.id
     );
-    let (status, renamed) = server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/tenants/{id}"),
-            admin,
-            Some(json!({"name": "Gamma Group"})),
-        )
-        .await;
     assert_eq!(
-        (status, renamed["name"].as_str()),
-        (200, Some("Gamma Group"))
+        (created.plan, created.slug.as_str()),
+        (Plan::Free, "gamma-works")
     );
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/admin/tenants",
-            admin,
-            Some(json!({"name": "  "})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
+    let renamed = admin
+        .update_tenant(&created.id, json!({"name": "Gamma Group"}))
+        .await
+        .ok();
+    assert_eq!(renamed.name, "Gamma Group");
+    admin
+        .create_tenant(json!({"name": "  "}))
+        .await
+        .refused(400, "invalid_request");
 
     // Deactivating the demo tenant shuts its members out, keeps its data.
     let viewer = server.login_as(VIEWER).await;
     let demo = viewer.me["tenant"]["id"].as_str().unwrap().to_owned();
-    let (status, _) = server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/tenants/{demo}"),
-            admin,
-            Some(json!({"active": false})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, body) = server
-        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
-        .await;
-    assert_eq!(status, 403, "{body}");
-    let (_, tenants) = server
-        .call("GET", "/api/v1/tenants", Some(&viewer), None)
-        .await;
-    assert_eq!(tenants, json!([]));
+    admin
+        .update_tenant(&demo, json!({"active": false}))
+        .await
+        .ok();
     server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/tenants/{demo}"),
-            admin,
-            Some(json!({"active": true})),
-        )
-        .await;
-    assert_eq!(
-        server
-            .call("GET", "/api/v1/dashboards", Some(&viewer), None)
-            .await
-            .0,
-        200
-    );
+        .api(&viewer)
+        .dashboards()
+        .await
+        .refused(403, "forbidden");
+    assert!(server.api(&viewer).tenants().await.ok().is_empty());
+    admin
+        .update_tenant(&demo, json!({"active": true}))
+        .await
+        .ok();
+    let list = server.api(&viewer).dashboards().await.ok();
+    assert_eq!(list.tenant.id, demo);
     server.stop().await;
 }
 

@@ -125,6 +125,9 @@ queries: { [key in string]: Array<QueryExplain> }, totalTimeMs: number, };
  */
 export type DashboardFilter = { id: string, label?: string, visible_to?: Array<string>, column: string, op: FilterOp, value?: JsonValue, };
 
+/**
+ * `GET /api/v1/dashboards`: the caller's workspace and the dashboards meant for them.
+ */
 export type DashboardList = { tenant: TenantOut, dashboards: Array<DashboardOut>, };
 
 export type DashboardOut = { id: string, name: string, description: string, panel_count: number, };
