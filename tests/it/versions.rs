@@ -156,12 +156,7 @@ async fn own_sales_template(server: &TestServer, id: &str) -> (Session, Session,
         .await
         .ok();
     assert_eq!(first.version.number, "1.0.0");
-    server.api(&ed).transition(id, "1.0.0", "review").await.ok();
-    server
-        .api(&rita)
-        .transition(id, "1.0.0", "published")
-        .await
-        .ok();
+    review_and_publish(server, &ed, &rita, id, "1.0.0").await;
     (ed, rita, template.draft)
 }
 
@@ -198,6 +193,26 @@ async fn a_stale_draft_is_a_conflict_viewers_do_not_author_and_a_text_change_is_
     assert_eq!(v.version.number, "1.0.1");
     assert_eq!(v.version.state, VersionState::Draft);
     assert_eq!(v.compatibility.unwrap().required, Some(Bump::Patch));
+}
+
+/// The author sends version `number` to review, the reviewer publishes it.
+async fn review_and_publish(
+    server: &TestServer,
+    author: &Session,
+    reviewer: &Session,
+    id: &str,
+    number: &str,
+) {
+    server
+        .api(author)
+        .transition(id, number, "review")
+        .await
+        .ok();
+    server
+        .api(reviewer)
+        .transition(id, number, "published")
+        .await
+        .ok();
 }
 
 /// Saves `draft` as the template's draft, at the revision the server has.
@@ -276,12 +291,7 @@ async fn publishing_deprecates_the_previous_version_and_archived_is_final() {
     let id = "lifecycle-retire";
     let (ed, rita, draft) = own_sales_template(&server, id).await;
     retitled(&server, &ed, id, draft).await;
-    server.api(&ed).transition(id, "1.0.1", "review").await.ok();
-    server
-        .api(&rita)
-        .transition(id, "1.0.1", "published")
-        .await
-        .ok();
+    review_and_publish(&server, &ed, &rita, id, "1.0.1").await;
     let versions = server.api(&ed).versions(id).await.ok();
     assert_eq!(versions[0].number, "1.0.0");
     assert_eq!(versions[0].state, VersionState::Deprecated, "{versions:?}");
@@ -401,12 +411,7 @@ async fn a_restore_publishes_a_new_version_with_an_earlier_published_configurati
     let (ed, rita, draft) = own_sales_template(&server, id).await;
     let viewer = server.login_as(VIEWER).await;
     retitled(&server, &ed, id, draft).await;
-    server.api(&ed).transition(id, "1.0.1", "review").await.ok();
-    server
-        .api(&rita)
-        .transition(id, "1.0.1", "published")
-        .await
-        .ok();
+    review_and_publish(&server, &ed, &rita, id, "1.0.1").await;
     let restored = server
         .api(&ed)
         .restore(id, "1.0.0", "the new title confused people")

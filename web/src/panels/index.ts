@@ -15,7 +15,3 @@ export const PANEL_KINDS: { [K in PanelKind]: PanelKindSpec<K> } = {
   bar,
   health_status: healthStatus,
 };
-
-export function panelKind<K extends PanelKind>(kind: K): PanelKindSpec<K> {
-  return PANEL_KINDS[kind];
-}
