@@ -28,7 +28,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the UI and API (the default).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Import a CSV, Parquet or JSON file into a dataset, all or nothing, refreshing its
     /// rollups. Run it while Flexboard is stopped (or upload through the API instead).
     Import(ImportArgs),
@@ -65,7 +65,7 @@ pub fn run() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = match cli.command {
-        Some(Command::Serve(config)) => config,
+        Some(Command::Serve(config)) => *config,
         Some(Command::Import(args)) => {
             return match import(&args) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -30,6 +30,13 @@ pub struct Config {
     #[arg(long, env = "FLEXBOARD_DEMO_SEED", default_value_t = 42)]
     pub demo_seed: u64,
 
+    /// The moment the demo's data ends (RFC 3339, e.g. `2026-04-01T00:00:00Z`): its sales run
+    /// to the day before and cover the fiscal years (April to March) up to that day's, its
+    /// operations data runs to that minute. Default: the first start's time, so a new demo
+    /// always shows the last few days.
+    #[arg(long, env = "FLEXBOARD_DEMO_NOW", value_parser = parse_instant)]
+    pub demo_now: Option<chrono::DateTime<chrono::Utc>>,
+
     /// Start with an empty data directory instead of creating the demo workspace.
     #[arg(long, env = "FLEXBOARD_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_demo: bool,
@@ -141,6 +148,13 @@ fn number_and_unit<'t>(text: &'t str, example: &str) -> Result<(u64, &'t str), S
     Ok((number, unit))
 }
 
+/// A moment in RFC 3339 form, such as `2026-04-01T00:00:00Z`.
+pub fn parse_instant(text: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| format!("expected a moment like 2026-04-01T00:00:00Z: {e}"))
+}
+
 /// A duration such as `90s`, `30m`, `8h` or `7d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -196,6 +210,7 @@ impl Config {
             data_dir: data_dir.into(),
             demo_rows: 1_000_000,
             demo_seed: 42,
+            demo_now: None,
             no_demo: false,
             duckdb_memory: "2GB".into(),
             duckdb_threads: None,

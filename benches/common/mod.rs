@@ -16,6 +16,8 @@ pub const PASSWORD: &str = "a bench admin passphrase";
 pub fn open_demo(data_dir: &Path, rows: u64) -> Appliance {
     let mut config = Config::for_data_dir(data_dir);
     config.demo_rows = rows;
+    // The same data on every run: sales FY 2023-24 to 2025-26, operations to 31 March 2026.
+    config.demo_now = flexboard::config::parse_instant("2026-04-01T00:00:00Z").ok();
     config.admin_email = Some(ADMIN.into());
     config.admin_password = Some(PASSWORD.into());
     Appliance::open(&config).unwrap()

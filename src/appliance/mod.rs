@@ -236,6 +236,7 @@ impl Appliance {
             let spec = DemoSpec {
                 seed: config.demo_seed,
                 sales_rows: config.demo_rows,
+                now: config.demo_now.unwrap_or_else(chrono::Utc::now),
             };
             tenants.push(demo::install(&store, &data_dir, &limits, spec)?);
         } else if let Some(demo) = tenants.iter().find_map(|t| t.demo.as_ref()) {

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use chrono::Utc;
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use duckdb::params;
 use rust_embed::RustEmbed;
 
@@ -37,6 +37,21 @@ const CHUNK_ROWS: u64 = 250_000;
 pub struct DemoSpec {
     pub seed: u64,
     pub sales_rows: u64,
+    /// Where the data ends: sales the day before, operations at this minute.
+    pub now: DateTime<Utc>,
+}
+
+/// The days the demo's sales cover: from the 1st of April two fiscal years before the one
+/// holding the day before `now`, to that day.
+pub fn sales_span(now: DateTime<Utc>) -> (NaiveDate, NaiveDate) {
+    let last = now.date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
+    let fiscal_year = if last.month() >= 4 {
+        last.year()
+    } else {
+        last.year() - 1
+    };
+    let first = NaiveDate::from_ymd_opt(fiscal_year - 2, 4, 1).unwrap_or(NaiveDate::MIN);
+    (first, last)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -247,6 +262,8 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
         ENTITIES_SQL,
         params![seed, i64::try_from(entities).unwrap_or(600)],
     )?;
+    let (first_day, last_day) = sales_span(spec.now);
+    let days = (last_day - first_day).num_days() + 1;
     let mut done = 0u64;
     while done < total {
         let end = (done + CHUNK_ROWS).min(total);
@@ -256,7 +273,9 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
                 seed,
                 i64::try_from(done).unwrap_or(i64::MAX),
                 i64::try_from(end).unwrap_or(i64::MAX),
-                total as f64
+                total as f64,
+                first_day.to_string(),
+                days
             ],
         )?;
         done = end;
@@ -267,9 +286,17 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
         );
     }
     conn.execute_batch("DROP TABLE demo_entities")?;
+    // Operations data ends at the minute of `now`.
+    let ops_end = spec
+        .now
+        .naive_utc()
+        .with_second(0)
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or_default();
     conn.execute(
-        "CREATE TEMP TABLE demo_params AS SELECT CAST(? AS BIGINT) AS seed",
-        params![seed],
+        "CREATE TEMP TABLE demo_params AS
+         SELECT CAST(? AS BIGINT) AS seed, CAST(? AS TIMESTAMP) AS ops_end",
+        params![seed, ops_end.format("%Y-%m-%d %H:%M:%S").to_string()],
     )?;
     conn.execute_batch(OPERATIONS_SQL)?;
     conn.execute_batch("DROP TABLE demo_params")?;
@@ -283,6 +310,20 @@ fn generate(conn: &duckdb::Connection, spec: DemoSpec) -> Result<(), AnalyticsEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sales_cover_the_fiscal_years_up_to_the_day_before() {
+        let at = |t: &str| crate::config::parse_instant(t).unwrap();
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+        for (now, first, last) in [
+            ("2026-04-01T00:00:00Z", "2023-04-01", "2026-03-31"),
+            ("2026-04-02T09:30:00Z", "2024-04-01", "2026-04-01"),
+            ("2026-12-02T18:00:00Z", "2024-04-01", "2026-12-01"),
+            ("2027-01-15T00:00:00Z", "2024-04-01", "2027-01-14"),
+        ] {
+            assert_eq!(sales_span(at(now)), (day(first), day(last)), "{now}");
+        }
+    }
 
     #[test]
     fn tenant_ids_have_the_documented_shape() {

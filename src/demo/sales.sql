@@ -1,16 +1,18 @@
--- Demo sales rows [start, end) of `total`, deterministic from the seed. Parameters, in order:
--- seed, start, end, total. Reads the temporary `demo_entities` table made by entities.sql.
+-- Demo sales rows [start, end) of `total`, spread evenly over `days` days from `first_day`,
+-- deterministic from the seed. Parameters, in order: seed, start, end, total, first_day, days.
+-- Reads the temporary `demo_entities` table made by entities.sql.
 INSERT INTO sales
 WITH params AS (
     SELECT CAST(? AS BIGINT) AS seed, CAST(? AS BIGINT) AS first, CAST(? AS BIGINT) AS last,
-           CAST(? AS DOUBLE) AS total
+           CAST(? AS DOUBLE) AS total, CAST(? AS DATE) AS first_day, CAST(? AS BIGINT) AS days
 ), numbered AS (
-    SELECT r.i, p.seed, p.total,
+    SELECT r.i, p.seed, p.total, p.first_day, p.days,
            (SELECT count(*) FROM demo_entities) AS entities
     FROM params p, range(p.first, p.last) r(i)
 ), drawn AS (
     SELECT n.i, n.seed, e.*,
-           DATE '2023-04-01' + CAST(floor(n.i * 1096.0 / n.total) AS INTEGER) AS day,
+           n.first_day + CAST(floor(n.i * CAST(n.days AS DOUBLE) / n.total) AS INTEGER) AS day,
+           year(n.first_day) AS first_year,
            (hash(n.i, n.seed, 11) % 1000000) / 1000000.0 AS u1,
            (hash(n.i, n.seed, 12) % 1000000) / 1000000.0 AS u2,
            (hash(n.i, n.seed, 13) % 1000000) / 1000000.0 AS u3,
@@ -21,7 +23,7 @@ WITH params AS (
     SELECT *,
            -- Festive months sell more; targets grow about 8 % a year.
            (1.0 + 0.18 * sin(2 * pi() * (month(day) - 7) / 12.0)) *
-           (1.0 + 0.08 * (year(day) - 2023)) * size_factor AS scale
+           (1.0 + 0.08 * (year(day) - first_year)) * size_factor AS scale
     FROM drawn
 ), amounts AS (
     SELECT i, entity_id, entity_name, entity_type, zone, state, channel_type, day,

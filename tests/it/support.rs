@@ -15,6 +15,12 @@ use tokio::task::JoinHandle;
 /// generate in well under a second.
 pub const TEST_ROWS: u64 = 20_000;
 
+/// The moment the test servers' demo data ends: sales cover FY 2023-24 to 2025-26 and the
+/// operations week runs from 25 to 31 March 2026.
+pub fn demo_now() -> chrono::DateTime<chrono::Utc> {
+    flexboard::config::parse_instant("2026-04-01T00:00:00Z").unwrap()
+}
+
 /// The super-admin every test server is created with (as `FLEXBOARD_ADMIN_EMAIL` and
 /// `FLEXBOARD_ADMIN_PASSWORD` would).
 pub const ADMIN_EMAIL: &str = "admin@test.example";
@@ -55,6 +61,8 @@ impl TestServer {
     pub async fn start_with(mut config: Config) -> TestServer {
         let data_dir = config.data_dir.clone();
         config.duckdb_memory = "1GB".into();
+        // The demo's data ends where the tests' dates expect it to.
+        config.demo_now.get_or_insert(demo_now());
         config.admin_email = Some(ADMIN_EMAIL.into());
         config.admin_password = Some(ADMIN_PASSWORD.into());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
