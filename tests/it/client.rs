@@ -5,11 +5,12 @@
 use std::marker::PhantomData;
 
 use flexboard::analytics::PanelData;
+use flexboard::analytics::panels::{BarData, KpiData};
 use flexboard::appliance::{
-    Impact, NewVersionAnswer, OverrideView, ResolvedDashboard, TemplateDetail, TemplateView,
-    VersionSummary,
+    ApiKeyView, DatasetView, ExperimentView, Impact, Me, MemberView, NewApiKey, NewVersionAnswer,
+    OverrideView, PresetView, ResolvedDashboard, RoleView, TemplateDetail, TemplateView,
+    TenantAccess, TenantView, UserView, VersionSummary,
 };
-use flexboard::appliance::{TenantAccess, TenantView};
 use flexboard::http::DashboardList;
 use flexboard::versioning::compat::Compatibility;
 use serde::de::DeserializeOwned;
@@ -39,6 +40,14 @@ impl<T: DeserializeOwned> Reply<T> {
             .unwrap_or_else(|e| panic!("the answer does not read as its type ({e}): {}", self.body))
     }
 
+    /// The body as `T`; the request must have answered exactly `status` (201 for a creation,
+    /// 204 for an answer without a body).
+    #[track_caller]
+    pub fn answered(self, status: u16) -> T {
+        assert_eq!(self.status, status, "{}", self.body);
+        self.ok()
+    }
+
     /// The request was refused with `status` and error `code`; returns the message.
     #[track_caller]
     pub fn refused(self, status: u16, code: &str) -> String {
@@ -49,6 +58,26 @@ impl<T: DeserializeOwned> Reply<T> {
             self.body
         );
         self.body["message"].as_str().unwrap_or_default().to_owned()
+    }
+}
+
+impl Reply<PanelData> {
+    /// A KPI panel's data; the request must have succeeded.
+    #[track_caller]
+    pub fn kpi(self) -> KpiData {
+        match self.ok() {
+            PanelData::Kpi(kpi) => kpi,
+            other => panic!("a KPI answers KPI data: {other:?}"),
+        }
+    }
+
+    /// A bar panel's data; the request must have succeeded.
+    #[track_caller]
+    pub fn bar(self) -> BarData {
+        match self.ok() {
+            PanelData::Bar(bar) => bar,
+            other => panic!("a bar panel answers bar data: {other:?}"),
+        }
     }
 }
 
@@ -198,5 +227,117 @@ impl Api<'_> {
     pub async fn update_tenant(&self, id: &str, body: Value) -> Reply<TenantView> {
         let url = format!("/api/v1/admin/tenants/{}", path(id));
         self.send("PATCH", url, Some(body)).await
+    }
+
+    /// `GET /api/v1/auth/me`.
+    pub async fn me(&self) -> Reply<Me> {
+        self.send("GET", "/api/v1/auth/me".into(), None).await
+    }
+
+    /// `POST /api/v1/auth/logout`.
+    pub async fn logout(&self) -> Reply<()> {
+        self.send("POST", "/api/v1/auth/logout".into(), None).await
+    }
+
+    /// `POST /api/v1/auth/password`: one's own password.
+    pub async fn change_password(&self, current: &str, new: &str) -> Reply<()> {
+        let body = json!({"current_password": current, "new_password": new});
+        self.send("POST", "/api/v1/auth/password".into(), Some(body))
+            .await
+    }
+
+    /// `POST /api/v1/tenants/{id}/select`: the session's current workspace.
+    pub async fn select_tenant(&self, id: &str) -> Reply<Me> {
+        let url = format!("/api/v1/tenants/{}/select", path(id));
+        self.send("POST", url, None).await
+    }
+
+    /// `POST /api/v1/admin/users` with a new person's body.
+    pub async fn create_user(&self, body: Value) -> Reply<UserView> {
+        self.send("POST", "/api/v1/admin/users".into(), Some(body))
+            .await
+    }
+
+    /// `PATCH /api/v1/admin/users/{id}`.
+    pub async fn update_user(&self, id: &str, body: Value) -> Reply<UserView> {
+        let url = format!("/api/v1/admin/users/{}", path(id));
+        self.send("PATCH", url, Some(body)).await
+    }
+
+    /// `PUT /api/v1/admin/memberships/{user}` in the session's workspace.
+    pub async fn put_membership(&self, user: &str, body: Value) -> Reply<MemberView> {
+        let url = format!("/api/v1/admin/memberships/{}", path(user));
+        self.send("PUT", url, Some(body)).await
+    }
+
+    /// `DELETE /api/v1/admin/memberships/{user}`.
+    pub async fn remove_membership(&self, user: &str) -> Reply<()> {
+        let url = format!("/api/v1/admin/memberships/{}", path(user));
+        self.send("DELETE", url, None).await
+    }
+
+    /// `PUT /api/v1/admin/roles/{name}` with its permissions.
+    pub async fn put_role(&self, name: &str, permissions: Value) -> Reply<RoleView> {
+        let url = format!("/api/v1/admin/roles/{}", path(name));
+        self.send("PUT", url, Some(json!({ "permissions": permissions })))
+            .await
+    }
+
+    /// `POST /api/v1/admin/api-keys` with a name and scopes.
+    pub async fn create_api_key(&self, name: &str, scopes: &[&str]) -> Reply<NewApiKey> {
+        let body = json!({"name": name, "scopes": scopes});
+        self.send("POST", "/api/v1/admin/api-keys".into(), Some(body))
+            .await
+    }
+
+    pub async fn api_keys(&self) -> Reply<Vec<ApiKeyView>> {
+        self.send("GET", "/api/v1/admin/api-keys".into(), None)
+            .await
+    }
+
+    pub async fn revoke_api_key(&self, id: &str) -> Reply<ApiKeyView> {
+        let url = format!("/api/v1/admin/api-keys/{}", path(id));
+        self.send("DELETE", url, None).await
+    }
+
+    /// `PUT /api/v1/presets/{id}` of kind `kpi` with `content`.
+    pub async fn put_preset(&self, id: &str, content: Value) -> Reply<PresetView> {
+        let body = json!({"kind": "kpi", "content": content, "reason": "test"});
+        let url = format!("/api/v1/presets/{}", path(id));
+        self.send("PUT", url, Some(body)).await
+    }
+
+    /// `POST /api/v1/templates/{id}/experiments` with an experiment's body.
+    pub async fn create_experiment(&self, template: &str, body: Value) -> Reply<ExperimentView> {
+        let url = format!("/api/v1/templates/{}/experiments", path(template));
+        self.send("POST", url, Some(body)).await
+    }
+
+    pub async fn datasets(&self) -> Reply<Vec<DatasetView>> {
+        self.send("GET", "/api/v1/datasets".into(), None).await
+    }
+
+    /// `PUT /api/v1/datasets/{name}` with a definition.
+    pub async fn put_dataset(&self, name: &str, definition: Value) -> Reply<DatasetView> {
+        let url = format!("/api/v1/datasets/{}", path(name));
+        self.send("PUT", url, Some(definition)).await
+    }
+}
+
+impl Session {
+    /// The signed-in person's id.
+    pub fn user_id(&self) -> String {
+        self.me["user"]["id"]
+            .as_str()
+            .expect("a user id")
+            .to_owned()
+    }
+
+    /// The id of the session's current workspace.
+    pub fn tenant_id(&self) -> String {
+        self.me["tenant"]["id"]
+            .as_str()
+            .expect("a workspace")
+            .to_owned()
     }
 }

@@ -5,11 +5,15 @@
 use std::time::Duration;
 
 use flexboard::Config;
+use flexboard::analytics::PanelData;
+use flexboard::dashboards::PanelKind;
 use flexboard::store::Store;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Session, TEST_ROWS, TestServer, login};
+use crate::client::Reply;
+use crate::support::{Session, TEST_ROWS, TestServer};
+use crate::versions::{own_sales_template, save_draft};
 
 const SALES: &str = "sales-performance";
 const VIEWER: &str = "viewer@acme.example";
@@ -21,42 +25,11 @@ fn config(dir: &tempfile::TempDir) -> Config {
     config
 }
 
-/// Creates a person in the demo workspace as the super-admin and signs them in.
-async fn person(server: &TestServer, email: &str, role: &str, attributes: Value) -> Session {
-    let password = "a hardening test passphrase";
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/admin/users",
-            Some(&server.admin),
-            Some(json!({"email": email, "name": email, "password": password, "role": role, "attributes": attributes})),
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    login(&server.client, &server.base, email, password)
-        .await
-        .unwrap()
-}
-
-fn user_id(session: &Session) -> String {
-    session.me["user"]["id"].as_str().unwrap().to_owned()
-}
-
-async fn put_preset(server: &TestServer, id: &str, content: Value) -> (u16, Value) {
-    server
-        .call(
-            "PUT",
-            &format!("/api/v1/presets/{id}"),
-            Some(&server.admin),
-            Some(json!({"kind": "kpi", "content": content, "reason": "hardening test"})),
-        )
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presets_that_cycle_nest_too_deep_or_fan_out_are_refused_at_write_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(config(&dir)).await;
+    // Shared: its presets and its template are its own.
+    let server = TestServer::shared().await;
+    let admin = server.api(&server.admin);
     for (content, why) in [
         (json!({"k": {"$preset": "loop"}}), "cycle: loop → loop"),
         (json!([{"$preset": "loop"}]), "cycle: loop → loop"),
@@ -66,52 +39,52 @@ async fn presets_that_cycle_nest_too_deep_or_fan_out_are_refused_at_write_time()
             "`nowhere` does not exist",
         ),
     ] {
-        let (status, body) = put_preset(&server, "loop", content).await;
-        assert_eq!(status, 400, "{body}");
-        assert!(
-            body["message"].as_str().unwrap().contains(why),
-            "{why}: {body}"
-        );
+        let message = admin
+            .put_preset("loop", content)
+            .await
+            .refused(400, "invalid_request");
+        assert!(message.contains(why), "{why}: {message}");
     }
     // Nine levels of ten references: refused once the expansion passes its budget.
-    let (status, body) = put_preset(&server, "fan0", json!({"v": 1})).await;
-    assert_eq!(status, 200, "{body}");
+    admin
+        .put_preset("fan0", json!({"v": 1}))
+        .await
+        .answered(200);
     let mut refused = None;
     for level in 1..=9 {
         let refs: Vec<Value> = (0..10)
             .map(|_| json!({"$preset": format!("fan{}", level - 1)}))
             .collect();
-        let (status, body) = put_preset(&server, &format!("fan{level}"), json!(refs)).await;
-        if status != 200 {
-            refused = Some((level, status, body));
+        let reply = admin.put_preset(&format!("fan{level}"), json!(refs)).await;
+        if reply.status != 200 {
+            refused = Some((level, reply));
             break;
         }
     }
-    let (level, status, body) = refused.expect("the fan-out was refused");
-    assert_eq!(status, 400, "{body}");
+    let (level, reply) = refused.expect("the fan-out was refused");
     assert!(level <= 6, "refused only at level {level}");
-    assert!(
-        body["message"].as_str().unwrap().contains("values"),
-        "{body}"
-    );
+    let message = reply.refused(400, "invalid_request");
+    assert!(message.contains("values"), "{message}");
     // A draft that names a preset more than the budget allows is refused the same way.
-    let (_, template) = server.get(&format!("/api/v1/templates/{SALES}")).await;
-    let mut doubled = template["template"]["draft"].clone();
+    let id = "hardening-presets";
+    let (ed, _, mut doubled) = own_sales_template(&server, id).await;
     let largest = json!({"$preset": format!("fan{}", level - 1)});
     doubled["panels"][0]["description"] = json!(vec![largest; 10]);
-    let (status, _) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/templates/{SALES}/draft"),
-            Some(&server.admin),
-            Some(json!({"config": doubled, "revision": template["template"]["draft_revision"]})),
-        )
-        .await;
-    assert_eq!(status, 400);
+    let revision = server
+        .api(&ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
+    server
+        .api(&ed)
+        .put_draft(id, &doubled, revision)
+        .await
+        .refused(400, "invalid_request");
     // Resolution still answers for everyone.
-    let (status, _) = server.get(&format!("/api/v1/dashboards/{SALES}")).await;
-    assert_eq!(status, 200);
-    server.stop().await;
+    admin.dashboard(SALES, "").await.answered(200);
+    admin.dashboard(id, "").await.answered(200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,134 +96,93 @@ async fn readers_get_capped_raw_series_and_editors_the_full_ones() {
     config.reader_raw_points = 3_000;
     let server = TestServer::start_with(config).await;
     let viewer = server.login_as(VIEWER).await;
-    let (_, dashboards) = server
-        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
-        .await;
-    let ops = dashboards["dashboards"]
-        .as_array()
-        .unwrap()
+    let ops = server
+        .api(&viewer)
+        .dashboards()
+        .await
+        .ok()
+        .dashboards
+        .into_iter()
+        .find(|d| d.id != SALES)
+        .expect("the operations dashboard")
+        .id;
+    let resolved = server.api(&server.admin).dashboard(&ops, "").await.ok();
+    let series = resolved
+        .config
+        .panels
         .iter()
-        .find(|d| d["id"] != SALES)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (_, resolved) = server.get(&format!("/api/v1/dashboards/{ops}")).await;
-    let series = resolved["config"]["panels"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["type"] == "timeseries")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .find(|p| p.source.panel_kind() == PanelKind::Timeseries)
+        .expect("a time series")
+        .id
+        .clone();
     // The demo's week of per-minute samples of eight servers.
-    let path = format!(
-        "/api/v1/panels/{series}/data?dashboard={ops}&start_date=2026-03-25&end_date=2026-03-31&disable_aggregation=true"
-    );
-    let points = |body: &Value| -> usize {
-        body["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["points"].as_array().unwrap().len())
-            .sum()
+    let query = "&start_date=2026-03-25&end_date=2026-03-31&disable_aggregation=true";
+    let points = |reply: Reply<PanelData>| -> (usize, bool) {
+        let PanelData::Timeseries(data) = reply.ok() else {
+            panic!("a time series answers series")
+        };
+        (
+            data.series.iter().map(|s| s.points.len()).sum(),
+            data.truncated,
+        )
     };
-    let (status, as_viewer) = server.call("GET", &path, Some(&viewer), None).await;
-    assert_eq!(status, 200, "{as_viewer}");
-    assert!(points(&as_viewer) <= 3_000, "{}", points(&as_viewer));
-    assert_eq!(as_viewer["truncated"], true);
-    let (status, as_admin) = server.get(&path).await;
-    assert_eq!(status, 200);
-    assert!(points(&as_admin) > 3_000, "{}", points(&as_admin));
+    let (as_viewer, truncated) = points(server.api(&viewer).panel_data(&ops, &series, query).await);
+    assert!(as_viewer <= 3_000, "{as_viewer}");
+    assert!(truncated);
+    let (as_admin, _) = points(
+        server
+            .api(&server.admin)
+            .panel_data(&ops, &series, query)
+            .await,
+    );
+    assert!(as_admin > 3_000, "{as_admin}");
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn review_cannot_be_skipped_by_restore_or_an_experiment_arm() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(config(&dir)).await;
-    let admin = Some(&server.admin);
-    let base = format!("/api/v1/templates/{SALES}");
-    let (_, template) = server.get(&base).await;
-    let mut draft = template["template"]["draft"].clone();
+    // Shared: the template is its own.
+    let server = TestServer::shared().await;
+    let id = "hardening-review";
+    let (ed, _, mut draft) = own_sales_template(&server, id).await;
+    let admin = server.api(&server.admin);
     draft["name"] = json!("Sales, unreviewed");
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("{base}/draft"),
-            admin,
-            Some(json!({"config": draft, "revision": template["template"]["draft_revision"]})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, version) = server
-        .call(
-            "POST",
-            &format!("{base}/versions"),
-            admin,
-            Some(json!({"changelog": "rename"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{version}");
-    let number = version["version"]["number"].as_str().unwrap().to_owned();
+    save_draft(&server, &ed, id, &draft).await;
+    let number = admin
+        .create_version(id, json!({"changelog": "rename"}))
+        .await
+        .answered(201)
+        .version
+        .number;
     for state in ["draft", "review"] {
         if state == "review" {
-            let (status, body) = server
-                .call(
-                    "POST",
-                    &format!("{base}/versions/{number}/transition"),
-                    admin,
-                    Some(json!({"to": "review", "reason": "please look"})),
-                )
-                .await;
-            assert_eq!(status, 200, "{body}");
+            admin.transition(id, &number, "review").await.answered(200);
         }
-        let (status, body) = server
-            .call(
-                "POST",
-                &format!("{base}/versions/{number}/restore"),
-                admin,
-                Some(json!({"reason": "skip the review"})),
-            )
-            .await;
-        assert_eq!(status, 400, "{state}: {body}");
+        let message = admin
+            .restore(id, &number, "skip the review")
+            .await
+            .refused(400, "invalid_request");
+        assert!(message.contains("never published"), "{state}: {message}");
+        let message = admin
+            .create_experiment(id, json!({"id": format!("skip-{state}"), "arms": [{"name": "b", "version": number, "weight": 100}], "reason": "skip the review"}))
+            .await
+            .refused(400, "invalid_request");
         assert!(
-            body["message"]
-                .as_str()
-                .unwrap()
-                .contains("never published"),
-            "{body}"
-        );
-        let (status, body) = server
-            .call(
-                "POST",
-                &format!("{base}/experiments"),
-                admin,
-                Some(json!({"id": format!("skip-{state}"), "arms": [{"name": "b", "version": number, "weight": 100}], "reason": "skip the review"})),
-            )
-            .await;
-        assert_eq!(status, 400, "{state}: {body}");
-        assert!(
-            body["message"]
-                .as_str()
-                .unwrap()
-                .contains("only a published or deprecated"),
-            "{body}"
+            message.contains("only a published or deprecated"),
+            "{state}: {message}"
         );
     }
     // The published version is still what everyone sees.
-    let (_, resolved) = server.get(&format!("/api/v1/dashboards/{SALES}")).await;
-    assert_eq!(resolved["meta"]["version"], "1.0.0");
-    server.stop().await;
+    let resolved = admin.dashboard(id, "").await.ok();
+    assert_eq!(resolved.meta.version, "1.0.0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delegated_administration_grants_at_most_what_its_holder_holds() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: a key of its rewrites the demo's sales dataset.
     let server = TestServer::start_with(config(&dir)).await;
-    let admin = Some(&server.admin);
+    let admin = server.api(&server.admin);
     // A people manager: may manage people, memberships, roles and keys, and read dashboards
     // and the rows of its own zone.
     let permissions = json!([
@@ -261,104 +193,66 @@ async fn delegated_administration_grants_at_most_what_its_holder_holds() {
         {"resource": "roles", "action": "*", "scope": "tenant"},
         {"resource": "api_keys", "action": "*", "scope": "tenant"},
     ]);
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/admin/roles/people_manager",
-            admin,
-            Some(json!({"permissions": permissions})),
+    admin
+        .put_role("people_manager", permissions.clone())
+        .await
+        .answered(200);
+    let manager = server
+        .person(
+            "people@acme.example",
+            "people_manager",
+            json!({"zone": "NORTH"}),
         )
         .await;
-    assert_eq!(status, 200, "{body}");
-    let manager = person(
-        &server,
-        "people@acme.example",
-        "people_manager",
-        json!({"zone": "NORTH"}),
-    )
-    .await;
-    let me = Some(&manager);
-    let viewer = server.login_as(VIEWER).await;
-    let viewer_id = user_id(&viewer);
+    let me = server.api(&manager);
+    let viewer_id = server.login_as(VIEWER).await.user_id();
 
-    let refused = |status: u16, body: &Value, what: &str| {
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (403, Some("forbidden")),
-            "{what}: {body}"
-        );
-    };
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{viewer_id}"),
-            me,
-            Some(json!({"role": "tenant-admin"})),
-        )
-        .await;
-    refused(status, &body, "making someone tenant admin");
-    let (status, body) = server
-        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "boss@acme.example", "name": "Boss", "password": "a new admin passphrase", "role": "tenant-admin"})))
-        .await;
-    refused(status, &body, "creating a tenant admin");
+    me.put_membership(&viewer_id, json!({"role": "tenant-admin"}))
+        .await
+        .refused(403, "forbidden");
+    me.create_user(json!({"email": "boss@acme.example", "name": "Boss", "password": "a new admin passphrase", "role": "tenant-admin"}))
+        .await
+        .refused(403, "forbidden");
     let mut wider = permissions.clone();
     wider
         .as_array_mut()
         .unwrap()
         .push(json!({"resource": "data", "action": "read", "scope": "tenant"}));
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/admin/roles/people_manager",
-            me,
-            Some(json!({"permissions": wider})),
-        )
-        .await;
-    refused(status, &body, "widening one's own role");
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/admin/api-keys",
-            me,
-            Some(json!({"name": "all rows", "scopes": ["data:read"]})),
-        )
-        .await;
-    refused(status, &body, "a key reading past one's own rows");
+    me.put_role("people_manager", wider)
+        .await
+        .refused(403, "forbidden");
+    // A key reading past one's own rows.
+    me.create_api_key("all rows", &["data:read"])
+        .await
+        .refused(403, "forbidden");
     // Someone reading only NORTH may not hand out SOUTH.
-    let (status, body) = server
-        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "south@acme.example", "name": "South", "password": "a south passphrase", "role": "sales_manager", "attributes": {"zone": "SOUTH"}})))
-        .await;
-    refused(status, &body, "attributes one does not hold");
+    me.create_user(json!({"email": "south@acme.example", "name": "South", "password": "a south passphrase", "role": "sales_manager", "attributes": {"zone": "SOUTH"}}))
+        .await
+        .refused(403, "forbidden");
     // What it holds, it may give.
-    let (status, body) = server
-        .call("POST", "/api/v1/admin/users", me, Some(json!({"email": "north2@acme.example", "name": "North 2", "password": "a north passphrase", "role": "sales_manager", "attributes": {"zone": "NORTH"}})))
-        .await;
-    assert_eq!(status, 201, "{body}");
+    me.create_user(json!({"email": "north2@acme.example", "name": "North 2", "password": "a north passphrase", "role": "sales_manager", "attributes": {"zone": "NORTH"}}))
+        .await
+        .answered(201);
 
     // A key never does more than its creator does now: a tenant admin's key loses data:write
     // when the admin becomes a viewer.
-    let ta = person(&server, "ta@acme.example", "tenant-admin", json!({})).await;
-    let (status, key) = server
-        .call(
-            "POST",
-            "/api/v1/admin/api-keys",
-            Some(&ta),
-            Some(json!({"name": "loader", "scopes": ["data:write"]})),
-        )
+    let ta = server
+        .person("ta@acme.example", "tenant-admin", json!({}))
         .await;
-    assert_eq!(status, 201, "{key}");
-    let secret = key["secret"].as_str().unwrap().to_owned();
-    let (_, datasets) = server.get("/api/v1/datasets").await;
-    let mut sales = datasets
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["name"] == "sales")
-        .unwrap()
-        .clone();
-    for field in ["rows", "rollupState"] {
-        sales.as_object_mut().unwrap().remove(field);
-    }
+    let secret = server
+        .api(&ta)
+        .create_api_key("loader", &["data:write"])
+        .await
+        .answered(201)
+        .secret;
+    let sales = admin
+        .datasets()
+        .await
+        .ok()
+        .into_iter()
+        .find(|d| d.definition.name == "sales")
+        .expect("the demo's sales dataset")
+        .definition;
     let put_with_key = || {
         server
             .client
@@ -374,15 +268,10 @@ async fn delegated_administration_grants_at_most_what_its_holder_holds() {
         "a data:write key changes a dataset and gets the change back: {}",
         response.text().await.unwrap()
     );
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{}", user_id(&ta)),
-            admin,
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    admin
+        .put_membership(&ta.user_id(), json!({"role": "viewer"}))
+        .await
+        .answered(200);
     assert_eq!(put_with_key().await.unwrap().status().as_u16(), 403);
     server.stop().await;
 }
@@ -390,109 +279,45 @@ async fn delegated_administration_grants_at_most_what_its_holder_holds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_tenant_admin_stays_and_other_workspaces_keep_their_sessions() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it makes the super-admin a viewer of the demo.
     let server = TestServer::start_with(config(&dir)).await;
-    let admin = Some(&server.admin);
-    let ta = person(
-        &server,
-        "only.admin@acme.example",
-        "tenant-admin",
-        json!({}),
-    )
-    .await;
-    let other = person(
-        &server,
-        "other.admin@acme.example",
-        "tenant-admin",
-        json!({}),
-    )
-    .await;
+    let admin = server.api(&server.admin);
+    let ta = server
+        .person("only.admin@acme.example", "tenant-admin", json!({}))
+        .await;
+    let other = server
+        .person("other.admin@acme.example", "tenant-admin", json!({}))
+        .await;
     // One of two admins may remove the other; the last one may not step down, and nobody but
     // a super-admin touches a super-admin's membership.
-    let (status, body) = server
-        .call(
-            "DELETE",
-            &format!("/api/v1/admin/memberships/{}", user_id(&other)),
-            Some(&ta),
-            None,
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{}", user_id(&ta)),
-            Some(&ta),
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("conflict")),
-        "{body}"
-    );
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{}", user_id(&server.admin)),
-            admin,
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = server
-        .call(
-            "DELETE",
-            &format!("/api/v1/admin/memberships/{}", user_id(&server.admin)),
-            Some(&ta),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("forbidden")),
-        "{body}"
-    );
+    let as_ta = server.api(&ta);
+    as_ta
+        .remove_membership(&other.user_id())
+        .await
+        .answered(204);
+    as_ta
+        .put_membership(&ta.user_id(), json!({"role": "viewer"}))
+        .await
+        .refused(409, "conflict");
+    admin
+        .put_membership(&server.admin.user_id(), json!({"role": "viewer"}))
+        .await
+        .answered(200);
+    as_ta
+        .remove_membership(&server.admin.user_id())
+        .await
+        .refused(403, "forbidden");
     // A membership change in one workspace leaves the person's session in another.
     let viewer = server.login_as(VIEWER).await;
-    let (_, tenant) = server
-        .call(
-            "POST",
-            "/api/v1/admin/tenants",
-            admin,
-            Some(json!({"name": "Second"})),
-        )
-        .await;
-    let second = tenant["id"].as_str().unwrap_or_else(|| panic!("{tenant}"));
-    server
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{second}/select"),
-            admin,
-            None,
-        )
-        .await;
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{}", user_id(&viewer)),
-            admin,
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{}", user_id(&viewer)),
-            admin,
-            Some(json!({"role": "editor"})),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, _) = server
-        .call("GET", "/api/v1/dashboards", Some(&viewer), None)
-        .await;
-    assert_eq!(status, 200, "the demo session still works");
+    let second = admin.create_tenant(json!({"name": "Second"})).await.ok();
+    admin.select_tenant(&second.id).await.ok();
+    for role in ["viewer", "editor"] {
+        admin
+            .put_membership(&viewer.user_id(), json!({"role": role}))
+            .await
+            .answered(200);
+    }
+    server.api(&viewer).dashboards().await.answered(200);
     server.stop().await;
 }
 
@@ -537,20 +362,14 @@ async fn behind_a_trusted_proxy_an_attacker_cannot_lock_the_owner_out() {
         429
     );
     // Changing one's password is throttled like signing in.
-    let me = login(&server.client, &server.base, owner, password)
-        .await
-        .unwrap();
+    let me = server.sign_in(owner, password).await.unwrap();
     let mut last = 0;
     for _ in 0..7 {
-        let (status, _) = server
-            .call(
-                "POST",
-                "/api/v1/auth/password",
-                Some(&me),
-                Some(json!({"current_password": "not my password at all", "new_password": "a brand new passphrase"})),
-            )
-            .await;
-        last = status;
+        last = server
+            .api(&me)
+            .change_password("not my password at all", "a brand new passphrase")
+            .await
+            .status;
     }
     assert_eq!(last, 429);
     // A sign-in body past the small limit is refused before any hashing.
@@ -685,20 +504,18 @@ async fn imports_are_bounded_one_at_a_time_and_checked_before_staging() {
     config.import_max_rows = 3;
     config.import_max_size = 64 << 10;
     let server = TestServer::start_with(config).await;
-    let admin = Some(&server.admin);
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/datasets/events",
-            admin,
-            Some(json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
+    server
+        .api(&server.admin)
+        .put_dataset(
+            "events",
+            json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
                 {"name": "at", "type": "timestamp", "role": "time"},
                 {"name": "kind", "type": "varchar", "role": "dimension"},
                 {"name": "v", "type": "double", "role": "measure"}
-            ], "rollups": [{"name": "daily", "dimensions": ["kind"], "grain": "day", "measures": [{"column": "v", "agg": "sum"}]}]})),
+            ], "rollups": [{"name": "daily", "dimensions": ["kind"], "grain": "day", "measures": [{"column": "v", "agg": "sum"}]}]}),
         )
-        .await;
-    assert_eq!(status, 200, "{body}");
+        .await
+        .answered(200);
 
     // An unknown dataset is refused before a byte is staged.
     let (status, body) = import_csv(&server, "nope", "a\n1\n".into()).await;
@@ -924,8 +741,8 @@ fn hostile_strings() -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_query_parameter_of_the_data_endpoints_gives_a_server_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(config(&dir)).await;
+    // Shared: it only reads.
+    let server = TestServer::shared().await;
     let viewer = server.login_as(VIEWER).await;
     let parameters = [
         "start_date",
@@ -966,20 +783,11 @@ async fn no_query_parameter_of_the_data_endpoints_gives_a_server_error() {
         }
     }
     // An end date past what dates hold is a clear 400, not a panic.
-    let (status, body) = server
-        .call(
-            "GET",
-            "/api/v1/panels/sales_overall_kpi/data?end_date=%2B262142-12-31",
-            Some(&viewer),
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (400, Some("invalid_date")),
-        "{body}"
-    );
-    server.stop().await;
+    server
+        .api(&viewer)
+        .panel_data(SALES, "sales_overall_kpi", "&end_date=%2B262142-12-31")
+        .await
+        .refused(400, "invalid_date");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1017,58 +825,48 @@ async fn over_https_only_the_host_prefixed_cookie_opens_a_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_refuse_what_would_be_ignored_and_readers_see_only_their_share() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_with(config(&dir)).await;
-    let admin = Some(&server.admin);
+    // Shared: its template is its own, and its refused writes change nothing.
+    let server = TestServer::shared().await;
+    let admin = server.api(&server.admin);
     // A pre-filter on a column no panel's dataset has would filter nothing.
-    let (_, template) = server.get(&format!("/api/v1/templates/{SALES}")).await;
-    let mut draft = template["template"]["draft"].clone();
+    let id = "hardening-ignored";
+    let (ed, _, mut draft) = own_sales_template(&server, id).await;
     draft["filters"] = json!([{"id": "typo", "column": "zoen", "op": "eq", "value": "NORTH"}]);
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/templates/{SALES}/draft"),
-            admin,
-            Some(json!({"config": draft, "revision": template["template"]["draft_revision"]})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(
-        body["message"].as_str().unwrap().contains("`zoen`"),
-        "{body}"
-    );
+    let revision = server
+        .api(&ed)
+        .template(id)
+        .await
+        .ok()
+        .template
+        .draft_revision;
+    let message = server
+        .api(&ed)
+        .put_draft(id, &draft, revision)
+        .await
+        .refused(400, "invalid_request");
+    assert!(message.contains("`zoen`"), "{message}");
     // Rollup names that could share a table with another dataset's rollup.
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/datasets/a",
-            admin,
-            Some(json!({"name": "a", "label": "A", "columns": [
+    let message = admin
+        .put_dataset(
+            "a",
+            json!({"name": "a", "label": "A", "columns": [
                 {"name": "k", "type": "varchar", "role": "dimension"},
                 {"name": "v", "type": "double", "role": "measure"}
-            ], "rollups": [{"name": "b__c", "dimensions": ["k"], "measures": [{"column": "v", "agg": "sum"}]}]})),
+            ], "rollups": [{"name": "b__c", "dimensions": ["k"], "measures": [{"column": "v", "agg": "sum"}]}]}),
         )
-        .await;
-    assert_eq!(status, 400, "{body}");
-    assert!(body["message"].as_str().unwrap().contains("`__`"), "{body}");
+        .await
+        .refused(400, "invalid_request");
+    assert!(message.contains("`__`"), "{message}");
     // A reader of their own rows sees neither total row counts nor the row policies.
     let manager = server.login_as(MANAGER).await;
-    let (status, datasets) = server
-        .call("GET", "/api/v1/datasets", Some(&manager), None)
-        .await;
-    assert_eq!(status, 200, "{datasets}");
-    for dataset in datasets.as_array().unwrap() {
-        assert!(dataset.get("rows").is_none(), "{dataset}");
-        assert!(
-            dataset["row_policies"]
-                .as_array()
-                .is_none_or(|p| p.is_empty()),
-            "{dataset}"
-        );
+    let datasets = server.api(&manager).datasets().await.ok();
+    assert!(!datasets.is_empty());
+    for dataset in &datasets {
+        assert!(dataset.rows.is_none(), "{dataset:?}");
+        assert!(dataset.definition.row_policies.is_empty(), "{dataset:?}");
     }
-    let (_, all) = server.get("/api/v1/datasets").await;
-    assert!(all[0]["rows"].as_u64().is_some(), "{all}");
-    server.stop().await;
+    let all = admin.datasets().await.ok();
+    assert!(all[0].rows.is_some(), "{all:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1077,20 +875,17 @@ async fn an_import_committed_without_its_ledger_entry_is_recorded_at_the_next_st
     use flexboard::analytics::{DuckdbLimits, TenantDb};
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(config(&dir)).await;
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/datasets/events",
-            Some(&server.admin),
-            Some(
-                json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
-                    {"name": "at", "type": "timestamp", "role": "time"},
-                    {"name": "v", "type": "double", "role": "measure"}
-                ]}),
-            ),
+    server
+        .api(&server.admin)
+        .put_dataset(
+            "events",
+            json!({"name": "events", "label": "Events", "time_column": "at", "columns": [
+                {"name": "at", "type": "timestamp", "role": "time"},
+                {"name": "v", "type": "double", "role": "measure"}
+            ]}),
         )
-        .await;
-    assert_eq!(status, 200, "{body}");
+        .await
+        .answered(200);
     let (status, through_api) =
         import_csv(&server, "events", "at,v\n2026-01-01 00:00:00,1\n".into()).await;
     assert_eq!(status, 200, "{through_api}");

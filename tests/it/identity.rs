@@ -9,7 +9,7 @@ use flexboard::identity::policy::Plan;
 use flexboard::store::Store;
 use serde_json::{Value, json};
 
-use crate::support::{ADMIN_EMAIL, Session, TEST_ROWS, TestServer, login, open_tenant_db};
+use crate::support::{ADMIN_EMAIL, Session, TEST_ROWS, TestServer, open_tenant_db};
 
 const EXECUTIVE: &str = "executive@acme.example";
 const MANAGER: &str = "north.manager@acme.example";
@@ -89,156 +89,78 @@ async fn the_first_start_creates_accounts_once_and_never_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn passwords_follow_the_policy_on_every_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let admin = Some(&server.admin);
-    let create = |password: &'static str| json!({"email": "new@acme.example", "name": "New Person", "password": password, "role": "viewer"});
+    // Shared: it makes and changes a person of its own.
+    let server = TestServer::shared().await;
+    let admin = server.api(&server.admin);
+    let email = "policy.person@acme.example";
+    let create = |password: &str| json!({"email": email, "name": "New Person", "password": password, "role": "viewer"});
     for (bad, why) in [
         ("short", "at least 12"),
         ("password1234", "common"),
         ("qwertyuiop123", "common"),
     ] {
-        let (status, body) = server
-            .call("POST", "/api/v1/admin/users", admin, Some(create(bad)))
-            .await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (400, Some("invalid_request")),
-            "{body}"
-        );
-        assert!(
-            body["message"].as_str().unwrap().contains(why),
-            "{bad}: {body}"
-        );
+        let message = admin
+            .create_user(create(bad))
+            .await
+            .refused(400, "invalid_request");
+        assert!(message.contains(why), "{bad}: {message}");
     }
-    let long = "x".repeat(129);
-    let (status, _) = server
-        .call(
-            "POST",
-            "/api/v1/admin/users",
-            admin,
-            Some(
-                json!({"email": "n@acme.example", "name": "N", "password": long, "role": "viewer"}),
-            ),
-        )
+    admin
+        .create_user(json!({"email": "n.policy@acme.example", "name": "N", "password": "x".repeat(129), "role": "viewer"}))
+        .await
+        .refused(400, "invalid_request");
+    let created = admin
+        .create_user(create("a perfectly fine passphrase"))
         .await;
-    assert_eq!(status, 400);
-    let (status, user) = server
-        .call(
-            "POST",
-            "/api/v1/admin/users",
-            admin,
-            Some(create("a perfectly fine passphrase")),
-        )
-        .await;
-    assert_eq!(status, 201, "{user}");
-    assert!(user.get("password_hash").is_none() && !user.to_string().contains("argon2"));
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/admin/users",
-            admin,
-            Some(create("another fine passphrase")),
-        )
-        .await;
-    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")));
+    assert!(
+        created.body.get("password_hash").is_none() && !created.body.to_string().contains("argon2"),
+        "{}",
+        created.body
+    );
+    let user = created.answered(201);
+    admin
+        .create_user(create("another fine passphrase"))
+        .await
+        .refused(409, "conflict");
 
     // An admin reset: policy applies, and the person's sessions end.
-    let person = login(
-        &server.client,
-        &server.base,
-        "new@acme.example",
-        "a perfectly fine passphrase",
-    )
-    .await
-    .unwrap();
-    let path = format!("/api/v1/admin/users/{}", user["id"].as_str().unwrap());
-    let (status, _) = server
-        .call(
-            "PATCH",
-            &path,
-            admin,
-            Some(json!({"password": "123456789012"})),
-        )
-        .await;
-    assert_eq!(status, 400);
-    let (status, _) = server
-        .call(
-            "PATCH",
-            &path,
-            admin,
-            Some(json!({"password": "a reset passphrase here"})),
-        )
-        .await;
-    assert_eq!(status, 200);
-    let (status, _) = server
-        .call("GET", "/api/v1/auth/me", Some(&person), None)
-        .await;
-    assert_eq!(status, 401, "a reset ends the person's sessions");
-    assert!(
-        login(
-            &server.client,
-            &server.base,
-            "new@acme.example",
-            "a perfectly fine passphrase"
-        )
+    let person = server
+        .sign_in(email, "a perfectly fine passphrase")
         .await
-        .is_err()
+        .unwrap();
+    admin
+        .update_user(&user.id, json!({"password": "123456789012"}))
+        .await
+        .refused(400, "invalid_request");
+    admin
+        .update_user(&user.id, json!({"password": "a reset passphrase here"}))
+        .await
+        .ok();
+    server.api(&person).me().await.refused(401, "unauthorized");
+    assert!(
+        server
+            .sign_in(email, "a perfectly fine passphrase")
+            .await
+            .is_err()
     );
 
     // Changing one's own password: the current one is checked, this session continues.
-    let person = login(
-        &server.client,
-        &server.base,
-        "new@acme.example",
-        "a reset passphrase here",
-    )
-    .await
-    .unwrap();
-    let change =
-        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
-    let (status, _) = server
-        .call(
-            "POST",
-            "/api/v1/auth/password",
-            Some(&person),
-            Some(change("wrong current pass", "my own new passphrase")),
-        )
-        .await;
-    assert_eq!(status, 400);
-    let (status, _) = server
-        .call(
-            "POST",
-            "/api/v1/auth/password",
-            Some(&person),
-            Some(change("a reset passphrase here", "short")),
-        )
-        .await;
-    assert_eq!(status, 400);
-    let (status, _) = server
-        .call(
-            "POST",
-            "/api/v1/auth/password",
-            Some(&person),
-            Some(change("a reset passphrase here", "my own new passphrase")),
-        )
-        .await;
-    assert_eq!(status, 204);
-    let (status, _) = server
-        .call("GET", "/api/v1/auth/me", Some(&person), None)
-        .await;
-    assert_eq!(status, 200);
-    assert!(
-        login(
-            &server.client,
-            &server.base,
-            "new@acme.example",
-            "my own new passphrase"
-        )
+    let person = server
+        .sign_in(email, "a reset passphrase here")
         .await
-        .is_ok()
-    );
-    server.stop().await;
+        .unwrap();
+    let own = server.api(&person);
+    own.change_password("wrong current pass", "my own new passphrase")
+        .await
+        .refused(400, "invalid_request");
+    own.change_password("a reset passphrase here", "short")
+        .await
+        .refused(400, "invalid_request");
+    own.change_password("a reset passphrase here", "my own new passphrase")
+        .await
+        .answered(204);
+    assert_eq!(own.me().await.ok().user.email, email);
+    assert!(server.sign_in(email, "my own new passphrase").await.is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -298,11 +220,7 @@ async fn failed_sign_ins_are_throttled_with_growing_delays_and_one_answer() {
     assert_eq!(retry, Some(2));
     // Once the delay has passed, the right password works and clears the count.
     tokio::time::sleep(Duration::from_millis(2_100)).await;
-    assert!(
-        login(&server.client, &server.base, VIEWER, &right)
-            .await
-            .is_ok()
-    );
+    assert!(server.sign_in(VIEWER, &right).await.is_ok());
 
     // Per address: many accounts from one address are throttled too.
     // Seven failures so far; thirteen more from other accounts make twenty for the address.
@@ -356,12 +274,7 @@ async fn sessions_rotate_expire_and_end() {
     let me = |session: &Session| {
         let session = session.clone();
         let server = &server;
-        async move {
-            server
-                .call("GET", "/api/v1/auth/me", Some(&session), None)
-                .await
-                .0
-        }
+        async move { server.api(&session).me().await.status }
     };
     let password = server.accounts[VIEWER].clone();
 
@@ -389,9 +302,7 @@ async fn sessions_rotate_expire_and_end() {
     assert!(token.len() >= 32, "at least 128 bits: {token}");
 
     // Rotation: signing in again with the old cookie replaces it.
-    let first = login(&server.client, &server.base, VIEWER, &password)
-        .await
-        .unwrap();
+    let first = server.sign_in(VIEWER, &password).await.unwrap();
     let rotated = server
         .client
         .post(format!("{}/api/v1/auth/login", server.base))
@@ -415,17 +326,13 @@ async fn sessions_rotate_expire_and_end() {
     );
 
     // Idle timeout.
-    let idle = login(&server.client, &server.base, VIEWER, &password)
-        .await
-        .unwrap();
+    let idle = server.sign_in(VIEWER, &password).await.unwrap();
     assert_eq!(me(&idle).await, 200);
     tokio::time::sleep(Duration::from_millis(2_600)).await;
     assert_eq!(me(&idle).await, 401, "idle for longer than 2 s");
 
     // Absolute timeout, however active.
-    let busy = login(&server.client, &server.base, VIEWER, &password)
-        .await
-        .unwrap();
+    let busy = server.sign_in(VIEWER, &password).await.unwrap();
     for _ in 0..4 {
         tokio::time::sleep(Duration::from_millis(1_000)).await;
         assert_eq!(me(&busy).await, 200);
@@ -434,62 +341,45 @@ async fn sessions_rotate_expire_and_end() {
     assert_eq!(me(&busy).await, 401, "older than 5 s");
 
     // Logout, disabling, and a role change each end sessions on the next request.
-    let out = login(&server.client, &server.base, VIEWER, &password)
-        .await
-        .unwrap();
-    let (status, _) = server
-        .call("POST", "/api/v1/auth/logout", Some(&out), None)
-        .await;
-    assert_eq!(status, 204);
+    let out = server.sign_in(VIEWER, &password).await.unwrap();
+    server.api(&out).logout().await.answered(204);
     assert_eq!(me(&out).await, 401);
 
     let manager = server.login_as(MANAGER).await;
-    let manager_id = manager.me["user"]["id"].as_str().unwrap().to_owned();
-    let admin = login(
-        &server.client,
-        &server.base,
-        ADMIN_EMAIL,
-        crate::support::ADMIN_PASSWORD,
-    )
-    .await
-    .unwrap();
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{manager_id}"),
-            Some(&admin),
-            Some(json!({"role": "sales_manager", "attributes": {"zone": "SOUTH"}})),
+    let manager_id = manager.user_id();
+    let admin = server
+        .sign_in(ADMIN_EMAIL, crate::support::ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    server
+        .api(&admin)
+        .put_membership(
+            &manager_id,
+            json!({"role": "sales_manager", "attributes": {"zone": "SOUTH"}}),
         )
-        .await;
-    assert_eq!(status, 200, "{body}");
+        .await
+        .ok();
     assert_eq!(me(&manager).await, 401, "a role change ends the session");
 
     let executive = server.login_as(EXECUTIVE).await;
-    let executive_id = executive.me["user"]["id"].as_str().unwrap().to_owned();
-    let (status, _) = server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/users/{executive_id}"),
-            Some(&admin),
-            Some(json!({"disabled": true})),
-        )
-        .await;
-    assert_eq!(status, 200);
+    let executive_id = executive.user_id();
+    let disabled = server
+        .api(&admin)
+        .update_user(&executive_id, json!({"disabled": true}))
+        .await
+        .ok();
+    assert!(disabled.disabled);
     assert_eq!(me(&executive).await, 401, "disabling ends the session");
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/auth/login",
-            None,
-            Some(json!({"email": EXECUTIVE, "password": server.accounts[EXECUTIVE]})),
-        )
-        .await;
+    let refused = server
+        .sign_in(EXECUTIVE, &server.accounts[EXECUTIVE])
+        .await
+        .expect_err("a disabled user cannot sign in");
     assert_eq!(
-        (status, body["code"].as_str()),
+        (refused.0, refused.1["code"].as_str()),
         (401, Some("invalid_credentials")),
-        "a disabled user cannot sign in"
+        "{refused:?}"
     );
-    let admin_id = admin.me["user"]["id"].as_str().unwrap().to_owned();
+    let admin_id = admin.user_id();
     server.stop().await;
 
     // Who did what to whom, when: every change above is in the ledger.
@@ -519,10 +409,8 @@ async fn sessions_rotate_expire_and_end() {
     );
     assert!(find("auth.login", &executive_id).at <= disabled.at);
     assert_eq!(
-        find("auth.logout", out.me["user"]["id"].as_str().unwrap())
-            .event
-            .actor,
-        out.me["user"]["id"]
+        find("auth.logout", &out.user_id()).event.actor,
+        out.user_id()
     );
     assert!(
         entries
@@ -561,13 +449,7 @@ async fn over_https_the_cookie_is_secure_and_host_prefixed() {
         "{cookie}"
     );
     assert!(!cookie.contains("Domain"), "{cookie}");
-    assert_eq!(
-        server
-            .call("GET", "/api/v1/auth/me", Some(&server.admin), None)
-            .await
-            .0,
-        200
-    );
+    server.api(&server.admin).me().await.ok();
     // Behind a proxy: the browser's host arrives as X-Forwarded-Host.
     let behind_proxy = server
         .client
@@ -616,13 +498,7 @@ async fn state_changes_need_the_csrf_token_and_the_same_origin() {
     let (status, _) = post("/api/v1/auth/logout", Some("forged-token"), None).await;
     assert_eq!(status, 403);
     // The session survived both attempts.
-    assert_eq!(
-        server
-            .call("GET", "/api/v1/auth/me", Some(&viewer), None)
-            .await
-            .0,
-        200
-    );
+    server.api(&viewer).me().await.ok();
 
     // Another site's form or script is refused even before authentication.
     let response = server
@@ -667,117 +543,59 @@ async fn state_changes_need_the_csrf_token_and_the_same_origin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plans_limit_writes_and_premium_features() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it changes the demo workspace's plan.
     let server = TestServer::start(dir.path()).await;
-    let admin = Some(&server.admin);
-    let tenant = server.admin.me["tenant"]["id"].as_str().unwrap().to_owned();
-    let (_, sales) = server
-        .call("GET", "/api/v1/dashboards/sales-performance", admin, None)
-        .await;
-    let copy = |id: String| {
-        let mut config = sales["config"].clone();
+    let admin = server.api(&server.admin);
+    let tenant = server.admin.tenant_id();
+    let sales = admin.dashboard("sales-performance", "").await.ok();
+    let copy = |id: &str| {
+        let mut config = serde_json::to_value(&sales.config).unwrap();
         config["id"] = json!(id);
-        json!({"config": config})
+        config
     };
-    let (status, body) = server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/tenants/{tenant}"),
-            admin,
-            Some(json!({"plan": "free"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["limits"]["max_dashboards"].as_u64()),
-        (200, Some(5)),
-        "{body}"
-    );
+    let free = admin
+        .update_tenant(&tenant, json!({"plan": "free"}))
+        .await
+        .ok();
+    assert_eq!(free.limits.max_dashboards, 5, "{:?}", free.limits);
 
     // Free: five dashboards; the demo has two.
     for n in 0..3 {
-        let (status, body) = server
-            .call(
-                "POST",
-                "/api/v1/templates",
-                admin,
-                Some(copy(format!("copy-{n}"))),
-            )
-            .await;
-        assert_eq!(status, 201, "{body}");
+        admin
+            .create_template(&copy(&format!("copy-{n}")))
+            .await
+            .answered(201);
     }
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/templates",
-            admin,
-            Some(copy("copy-3".into())),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("limit_exceeded")),
-        "{body}"
-    );
-    assert!(
-        body["message"].as_str().unwrap().contains("5 dashboards"),
-        "{body}"
-    );
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/templates",
-            admin,
-            Some(copy("copy-0".into())),
-        )
-        .await;
-    assert_eq!(status, 409, "{body}");
+    let message = admin
+        .create_template(&copy("copy-3"))
+        .await
+        .refused(403, "limit_exceeded");
+    assert!(message.contains("5 dashboards"), "{message}");
+    admin
+        .create_template(&copy("copy-0"))
+        .await
+        .refused(409, "conflict");
 
     // Free: premium features are refused with a clear error.
-    let role =
-        json!({"permissions": [{"resource": "dashboards", "action": "read", "scope": "tenant"}]});
-    let (status, body) = server
-        .call(
-            "PUT",
-            "/api/v1/admin/roles/analyst",
-            admin,
-            Some(role.clone()),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("premium_required")),
-        "{body}"
-    );
-    let key = json!({"name": "agent", "scopes": ["sync:read"]});
-    let (status, body) = server
-        .call("POST", "/api/v1/admin/api-keys", admin, Some(key.clone()))
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("premium_required")),
-        "{body}"
-    );
+    let read_dashboards = json!([{"resource": "dashboards", "action": "read", "scope": "tenant"}]);
+    admin
+        .put_role("analyst", read_dashboards.clone())
+        .await
+        .refused(403, "premium_required");
+    admin
+        .create_api_key("agent", &["sync:read"])
+        .await
+        .refused(403, "premium_required");
 
     // Premium: more dashboards, but not more than 60 panels on one.
-    server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/tenants/{tenant}"),
-            admin,
-            Some(json!({"plan": "premium"})),
-        )
-        .await;
-    let (status, _) = server
-        .call(
-            "POST",
-            "/api/v1/templates",
-            admin,
-            Some(copy("copy-3".into())),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let mut wide = copy("wide".into());
-    let panel = wide["config"]["panels"][0].clone();
-    wide["config"]["panels"] = json!(
+    admin
+        .update_tenant(&tenant, json!({"plan": "premium"}))
+        .await
+        .ok();
+    admin.create_template(&copy("copy-3")).await.answered(201);
+    let mut wide = copy("wide");
+    let panel = wide["panels"][0].clone();
+    wide["panels"] = json!(
         (0..61)
             .map(|i| {
                 let mut p = panel.clone();
@@ -786,60 +604,43 @@ async fn plans_limit_writes_and_premium_features() {
             })
             .collect::<Vec<_>>()
     );
-    let (status, body) = server
-        .call("POST", "/api/v1/templates", admin, Some(wide))
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("limit_exceeded")),
-        "{body}"
-    );
-    let (status, body) = server
-        .call("PUT", "/api/v1/admin/roles/analyst", admin, Some(role))
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let (status, _) = server
-        .call("POST", "/api/v1/admin/api-keys", admin, Some(key))
-        .await;
-    assert_eq!(status, 201);
+    admin
+        .create_template(&wide)
+        .await
+        .refused(403, "limit_exceeded");
+    let analyst = admin.put_role("analyst", read_dashboards).await.ok();
+    assert_eq!(analyst.permissions.len(), 1);
+    admin
+        .create_api_key("agent", &["sync:read"])
+        .await
+        .answered(201);
     // A role may not reach beyond its tenant.
-    let (status, _) = server
-        .call(
-            "PUT",
-            "/api/v1/admin/roles/overlord",
-            admin,
-            Some(json!({"permissions": [{"resource": "tenants", "action": "*", "scope": "all"}]})),
+    admin
+        .put_role(
+            "overlord",
+            json!([{"resource": "tenants", "action": "*", "scope": "all"}]),
         )
-        .await;
-    assert_eq!(status, 400);
+        .await
+        .refused(400, "invalid_request");
     server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_keys_are_scoped_shown_once_tracked_and_revocable() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it reads the ledger from the data directory.
     let server = TestServer::start(dir.path()).await;
-    let admin = Some(&server.admin);
-    let (status, key) = server
-        .call(
-            "POST",
-            "/api/v1/admin/api-keys",
-            admin,
-            Some(json!({"name": "dashboards only", "scopes": ["dashboards:read"]})),
-        )
-        .await;
-    assert_eq!(status, 201, "{key}");
-    let secret = key["secret"].as_str().unwrap().to_owned();
+    let admin = server.api(&server.admin);
+    let key = admin
+        .create_api_key("dashboards only", &["dashboards:read"])
+        .await
+        .answered(201);
+    let secret = key.secret.clone();
     assert!(secret.starts_with("fbk_AK-"), "{secret}");
-    let (status, body) = server
-        .call(
-            "POST",
-            "/api/v1/admin/api-keys",
-            admin,
-            Some(json!({"name": "bad", "scopes": ["everything"]})),
-        )
-        .await;
-    assert_eq!(status, 400, "{body}");
+    admin
+        .create_api_key("bad", &["everything"])
+        .await
+        .refused(400, "invalid_request");
 
     let with_key = |path: &'static str, secret: String| {
         let server = &server;
@@ -870,40 +671,35 @@ async fn api_keys_are_scoped_shown_once_tracked_and_revocable() {
     let tampered = format!("{}{last}", &secret[..secret.len() - 1]);
     assert_eq!(with_key("/api/v1/dashboards", tampered).await, 401);
 
-    let (_, keys) = server
-        .call("GET", "/api/v1/admin/api-keys", admin, None)
-        .await;
-    let listed = &keys.as_array().unwrap()[0];
-    assert!(listed.get("secret").is_none() && !keys.to_string().contains(&secret[15..]));
-    assert!(listed["last_used_at"].is_string(), "{listed}");
+    let listed = admin.api_keys().await;
+    assert!(
+        listed.body[0].get("secret").is_none() && !listed.body.to_string().contains(&secret[15..]),
+        "{}",
+        listed.body
+    );
+    let listed = listed.ok();
+    assert!(listed[0].last_used_at.is_some(), "{listed:?}");
 
-    let id = key["id"].as_str().unwrap();
-    let (status, _) = server
-        .call(
-            "DELETE",
-            &format!("/api/v1/admin/api-keys/{id}"),
-            admin,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    let id = key.key.id.clone();
+    let revoked = admin.revoke_api_key(&id).await.answered(200);
+    assert!(revoked.revoked_at.is_some());
     assert_eq!(with_key("/api/v1/dashboards", secret).await, 401);
     server.stop().await;
     let audited = audit_actions(&server_dir(&dir));
     assert!(
         audited
             .iter()
-            .any(|(a, actor, t)| a == "api_key.create" && t == id && actor.starts_with("US-"))
+            .any(|(a, actor, t)| a == "api_key.create" && *t == id && actor.starts_with("US-"))
     );
     assert!(
         audited
             .iter()
-            .any(|(a, _, t)| a == "api_key.revoke" && t == id)
+            .any(|(a, _, t)| a == "api_key.revoke" && *t == id)
     );
     assert!(
         audited
             .iter()
-            .any(|(a, actor, _)| a == "access.deny" && actor == id)
+            .any(|(a, actor, _)| a == "access.deny" && *actor == id)
     );
 }
 
@@ -938,7 +734,7 @@ async fn tenants_are_created_renamed_and_deactivated() {
 
     // Deactivating the demo tenant shuts its members out, keeps its data.
     let viewer = server.login_as(VIEWER).await;
-    let demo = viewer.me["tenant"]["id"].as_str().unwrap().to_owned();
+    let demo = viewer.tenant_id();
     admin
         .update_tenant(&demo, json!({"active": false}))
         .await
@@ -961,42 +757,50 @@ async fn tenants_are_created_renamed_and_deactivated() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zone_manager_sees_only_their_zone_and_never_executive_panels() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it counts every dashboard the manager is shown.
     let server = TestServer::start(dir.path()).await;
     let manager = server.login_as(MANAGER).await;
     let executive = server.login_as(EXECUTIVE).await;
-    let get = |session: &Session, path: &str| {
-        let session = session.clone();
-        let path = path.to_owned();
-        let server = &server;
-        async move { server.call("GET", &path, Some(&session), None).await }
-    };
-    let kpi = "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance";
-    let (_, north) = get(&manager, kpi).await;
-    let (_, all) = get(&executive, kpi).await;
-    let (_, zones_m) = get(
-        &manager,
-        "/api/v1/panels/sales_by_zone/data?dashboard=sales-performance",
-    )
-    .await;
-    let (_, list_m) = get(&manager, "/api/v1/dashboards").await;
-    let (_, dash_m) = get(&manager, "/api/v1/dashboards/sales-performance").await;
-    let (status_exec_panel, _) = get(
-        &manager,
-        "/api/v1/panels/sales_by_channel/data?dashboard=sales-performance",
-    )
-    .await;
-    let (status_ops, _) = get(&manager, "/api/v1/dashboards/ops-health").await;
-    let (status_ops_panel, _) = get(
-        &manager,
-        "/api/v1/panels/ops_cpu_kpi/data?dashboard=ops-health",
-    )
-    .await;
-    let (_, dash_e) = get(&executive, "/api/v1/dashboards/sales-performance").await;
-    let (status_exec_ok, _) = get(
-        &executive,
-        "/api/v1/panels/sales_by_channel/data?dashboard=sales-performance",
-    )
-    .await;
+    let (as_manager, as_executive) = (server.api(&manager), server.api(&executive));
+    let sales = "sales-performance";
+    let north = as_manager
+        .panel_data(sales, "sales_overall_kpi", "")
+        .await
+        .kpi();
+    let all = as_executive
+        .panel_data(sales, "sales_overall_kpi", "")
+        .await
+        .kpi();
+    let zones = as_manager
+        .panel_data(sales, "sales_by_zone", "")
+        .await
+        .bar();
+    let listed: Vec<String> = as_manager
+        .dashboards()
+        .await
+        .ok()
+        .dashboards
+        .into_iter()
+        .map(|d| d.id)
+        .collect();
+    let seen_by_manager = as_manager.dashboard(sales, "").await.ok();
+    as_manager
+        .panel_data(sales, "sales_by_channel", "")
+        .await
+        .refused(404, "not_found");
+    as_manager
+        .dashboard("ops-health", "")
+        .await
+        .refused(404, "not_found");
+    as_manager
+        .panel_data("ops-health", "ops_cpu_kpi", "")
+        .await
+        .refused(404, "not_found");
+    let seen_by_executive = as_executive.dashboard(sales, "").await.ok();
+    as_executive
+        .panel_data(sales, "sales_by_channel", "")
+        .await
+        .answered(200);
     server.stop().await;
 
     let db = open_tenant_db(&server_dir(&dir));
@@ -1009,135 +813,55 @@ async fn a_zone_manager_sees_only_their_zone_and_never_executive_panels() {
         .unwrap()
     };
     crate::support::assert_close(
-        north["value"].as_f64().unwrap_or_else(|| panic!("{north}")),
+        north.value.expect("a NORTH total"),
         sum("WHERE zone = 'NORTH'"),
         "NORTH",
     );
-    crate::support::assert_close(all["value"].as_f64().unwrap(), sum(""), "all zones");
-    let zones: Vec<&str> = zones_m["categories"]
-        .as_array()
-        .map_or(vec![], |c| c.iter().map(|z| z.as_str().unwrap()).collect());
-    assert_eq!(zones, ["NORTH"], "{zones_m}");
-    let ids = |list: &Value| {
-        list["dashboards"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["id"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(ids(&list_m), ["sales-performance"]);
-    let panels = |d: &Value| {
-        d["config"]["panels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
-    };
-    assert!(!panels(&dash_m).contains(&"sales_by_channel".to_owned()));
-    assert!(panels(&dash_e).contains(&"sales_by_channel".to_owned()));
-    assert_eq!(
-        (status_exec_panel, status_ops, status_ops_panel),
-        (404, 404, 404)
-    );
-    assert_eq!(status_exec_ok, 200);
+    crate::support::assert_close(all.value.unwrap(), sum(""), "all zones");
+    assert_eq!(zones.categories, ["NORTH"], "{zones:?}");
+    assert_eq!(listed, [sales]);
+    assert!(seen_by_manager.config.panel("sales_by_channel").is_none());
+    assert!(seen_by_executive.config.panel("sales_by_channel").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_admin_cannot_change_people_who_also_belong_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
+    // Its own server: it reads the ledger from the data directory.
     let server = TestServer::start(dir.path()).await;
-    let admin = Some(&server.admin);
+    let admin = server.api(&server.admin);
     // A tenant admin in the demo, and the executive who also joins another workspace.
-    let (status, body) = server
-        .call("POST", "/api/v1/admin/users", admin, Some(json!({"email": "ta@acme.example", "name": "Tenant Admin", "password": "tenant admin passphrase", "role": "tenant-admin"})))
+    let ta = server
+        .person("ta@acme.example", "tenant-admin", json!({}))
         .await;
-    assert_eq!(status, 201, "{body}");
-    let executive = server.login_as(EXECUTIVE).await;
-    let executive_id = executive.me["user"]["id"].as_str().unwrap().to_owned();
-    let demo = server.admin.me["tenant"]["id"].as_str().unwrap().to_owned();
-    let (_, other) = server
-        .call(
-            "POST",
-            "/api/v1/admin/tenants",
-            admin,
-            Some(json!({"name": "Other"})),
-        )
-        .await;
-    let other_id = other["id"].as_str().unwrap();
-    server
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{other_id}/select"),
-            admin,
-            None,
-        )
-        .await;
-    let (status, body) = server
-        .call(
-            "PUT",
-            &format!("/api/v1/admin/memberships/{executive_id}"),
-            admin,
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
-    assert_eq!(status, 200, "a super-admin brings people in: {body}");
-    server
-        .call(
-            "POST",
-            &format!("/api/v1/tenants/{demo}/select"),
-            admin,
-            None,
-        )
-        .await;
+    let executive_id = server.login_as(EXECUTIVE).await.user_id();
+    let demo = server.admin.tenant_id();
+    let other = admin.create_tenant(json!({"name": "Other"})).await.ok();
+    admin.select_tenant(&other.id).await.ok();
+    admin
+        .put_membership(&executive_id, json!({"role": "viewer"}))
+        .await
+        .ok();
+    admin.select_tenant(&demo).await.ok();
 
-    let ta = login(
-        &server.client,
-        &server.base,
-        "ta@acme.example",
-        "tenant admin passphrase",
-    )
-    .await
-    .unwrap();
-    let (status, body) = server
-        .call(
-            "PATCH",
-            &format!("/api/v1/admin/users/{executive_id}"),
-            Some(&ta),
-            Some(json!({"password": "a takeover passphrase"})),
-        )
-        .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (403, Some("forbidden")),
-        "{body}"
-    );
-    let (status, _) = server
-        .call(
-            "PATCH",
-            &format!(
-                "/api/v1/admin/users/{}",
-                server.admin.me["user"]["id"].as_str().unwrap()
-            ),
-            Some(&ta),
-            Some(json!({"disabled": true})),
-        )
-        .await;
-    assert_eq!(
-        status, 404,
-        "a super-admin without membership is not this tenant's to see"
-    );
+    let message = server
+        .api(&ta)
+        .update_user(&executive_id, json!({"password": "a takeover passphrase"}))
+        .await
+        .refused(403, "forbidden");
+    assert!(!message.is_empty());
+    // A super-admin without membership is not this tenant's to see.
+    server
+        .api(&ta)
+        .update_user(&server.admin.user_id(), json!({"disabled": true}))
+        .await
+        .refused(404, "not_found");
     // The refusal is audited, and the executive still signs in with their password.
     assert!(
-        login(
-            &server.client,
-            &server.base,
-            EXECUTIVE,
-            &server.accounts[EXECUTIVE]
-        )
-        .await
-        .is_ok()
+        server
+            .sign_in(EXECUTIVE, &server.accounts[EXECUTIVE])
+            .await
+            .is_ok()
     );
     server.stop().await;
     let audited = audit_actions(&server_dir(&dir));

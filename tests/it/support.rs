@@ -106,6 +106,21 @@ impl TestServer {
             .unwrap_or_else(|e| panic!("{email} cannot sign in: {e:?}"))
     }
 
+    /// Signs in with any email and password; the session, or the refusal's status and body.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Session, (u16, Value)> {
+        login(&self.client, &self.base, email, password).await
+    }
+
+    /// Creates a person in the session's workspace as the super-admin and signs them in.
+    pub async fn person(&self, email: &str, role: &str, attributes: Value) -> Session {
+        let password = "a test person's passphrase";
+        let body = serde_json::json!({"email": email, "name": email, "password": password, "role": role, "attributes": attributes});
+        self.api(&self.admin).create_user(body).await.ok();
+        self.sign_in(email, password)
+            .await
+            .unwrap_or_else(|e| panic!("{email} cannot sign in: {e:?}"))
+    }
+
     /// Sends a request as `session` (or anonymously) and returns status and JSON body.
     pub async fn call(
         &self,

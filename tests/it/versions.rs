@@ -118,7 +118,7 @@ async fn author(server: &TestServer) -> (Session, Session) {
 
 /// Two editors, one who writes and one who reviews; `tag` keeps their emails apart from other
 /// tests' on a shared server.
-async fn author_as(server: &TestServer, tag: &str) -> (Session, Session) {
+pub(crate) async fn author_as(server: &TestServer, tag: &str) -> (Session, Session) {
     let admin = Some(&server.admin);
     let emails = [
         (format!("ed{tag}@acme.example"), "Ed Author"),
@@ -144,7 +144,7 @@ async fn author_as(server: &TestServer, tag: &str) -> (Session, Session) {
 /// A template of the calling test's own on the shared server: the demo's sales dashboard under
 /// `id`, with version 1.0.0 published (written by the first editor, approved by the second).
 /// Returns the editors and the draft.
-async fn own_sales_template(server: &TestServer, id: &str) -> (Session, Session, Value) {
+pub(crate) async fn own_sales_template(server: &TestServer, id: &str) -> (Session, Session, Value) {
     let (ed, rita) = author_as(server, &format!(".{id}")).await;
     let sales = server.api(&server.admin).template(SALES).await.ok();
     let mut config = sales.template.draft;
@@ -196,7 +196,7 @@ async fn a_stale_draft_is_a_conflict_viewers_do_not_author_and_a_text_change_is_
 }
 
 /// The author sends version `number` to review, the reviewer publishes it.
-async fn review_and_publish(
+pub(crate) async fn review_and_publish(
     server: &TestServer,
     author: &Session,
     reviewer: &Session,
@@ -216,7 +216,7 @@ async fn review_and_publish(
 }
 
 /// Saves `draft` as the template's draft, at the revision the server has.
-async fn save_draft(server: &TestServer, ed: &Session, id: &str, draft: &Value) {
+pub(crate) async fn save_draft(server: &TestServer, ed: &Session, id: &str, draft: &Value) {
     let revision = server
         .api(ed)
         .template(id)
