@@ -1,6 +1,9 @@
 //! The JSON API against the demo, with every value checked against DuckDB directly.
 
+use std::path::{Path, PathBuf};
+
 use serde_json::Value;
+use tokio::sync::OnceCell;
 
 use crate::support::{TestServer, assert_close, open_tenant_db};
 
@@ -48,77 +51,109 @@ async fn demo_dashboards_are_listed_and_served() {
     server.stop().await;
 }
 
+/// What the demo's panels answered on a server that has since stopped, so that the tests
+/// below can read its database directly and compare. The server runs once per test binary.
+struct Answers {
+    data_dir: PathBuf,
+    kpi: Value,
+    kpi_range: Value,
+    entities: Value,
+    trend: Value,
+    zones: Value,
+    table: Value,
+    table_by_name: Value,
+    past_end: Value,
+    errors: Value,
+    cpu_day: Value,
+    cpu_hours: Value,
+    cpu_week: Value,
+    memory: Value,
+    health: Value,
+}
+
+async fn answers() -> &'static Answers {
+    static ANSWERS: OnceCell<Answers> = OnceCell::const_new();
+    ANSWERS
+        .get_or_init(|| async {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("api-answers");
+            let _ = std::fs::remove_dir_all(&dir);
+            let server = TestServer::start(&dir).await;
+            let panel =
+                |id: &str, query: &str| format!("/api/v1/panels/{id}/data?dashboard={query}");
+            let sales = |id: &str, query: &str| panel(id, &format!("sales-performance{query}"));
+            let ops = |id: &str, query: &str| panel(id, &format!("ops-health{query}"));
+            let answers = Answers {
+                data_dir: server.data_dir.clone(),
+                kpi: server.get_ok(&sales("sales_overall_kpi", "")).await,
+                kpi_range: server
+                    .get_ok(&sales(
+                        "sales_overall_kpi",
+                        "&start_date=2024-04-01&end_date=2025-03-31",
+                    ))
+                    .await,
+                entities: server.get_ok(&sales("sales_entities_kpi", "")).await,
+                trend: server.get_ok(&sales("sales_monthly_trend", "")).await,
+                zones: server.get_ok(&sales("sales_by_zone", "")).await,
+                table: server
+                    .get_ok(&sales("sales_entity_table", "&page=2&page_size=10"))
+                    .await,
+                table_by_name: server
+                    .get_ok(&sales(
+                        "sales_entity_table",
+                        "&sort=entity_name&order=asc&page=1&page_size=5",
+                    ))
+                    .await,
+                past_end: server
+                    .get_ok(&sales("sales_entity_table", "&page=1000&page_size=10"))
+                    .await,
+                errors: server.get_ok(&ops("ops_error_log", "")).await,
+                cpu_day: server
+                    .get_ok(&ops(
+                        "ops_cpu_usage",
+                        "&start_date=2026-03-30T00:00:00Z&end_date=2026-03-30T23:59:59Z",
+                    ))
+                    .await,
+                cpu_hours: server
+                    .get_ok(&ops(
+                        "ops_cpu_usage",
+                        "&start_date=2026-03-30T10:00:00Z&end_date=2026-03-30T12:00:00Z",
+                    ))
+                    .await,
+                cpu_week: server.get_ok(&ops("ops_cpu_usage", "")).await,
+                memory: server.get_ok(&ops("ops_memory_kpi", "")).await,
+                health: server.get_ok(&ops("ops_service_health", "")).await,
+            };
+            server.stop().await;
+            answers
+        })
+        .await
+}
+
+impl Answers {
+    fn db(&self) -> duckdb::Connection {
+        open_tenant_db(&self.data_dir)
+    }
+}
+
+/// Two numbers a query answers.
+fn pair(db: &duckdb::Connection, sql: &str) -> (f64, f64) {
+    db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn panel_data_equals_duckdb() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let panel = |id: &str, query: &str| format!("/api/v1/panels/{id}/data?dashboard={query}");
-
-    let kpi = server
-        .get_ok(&panel("sales_overall_kpi", "sales-performance"))
-        .await;
-    let kpi_range = server
-        .get_ok(&panel(
-            "sales_overall_kpi",
-            "sales-performance&start_date=2024-04-01&end_date=2025-03-31",
-        ))
-        .await;
-    let entities = server
-        .get_ok(&panel("sales_entities_kpi", "sales-performance"))
-        .await;
-    let trend = server
-        .get_ok(&panel("sales_monthly_trend", "sales-performance"))
-        .await;
-    let zones = server
-        .get_ok(&panel("sales_by_zone", "sales-performance"))
-        .await;
-    let table = server
-        .get_ok(&panel(
-            "sales_entity_table",
-            "sales-performance&page=2&page_size=10",
-        ))
-        .await;
-    let table_by_name = server
-        .get_ok(&panel(
-            "sales_entity_table",
-            "sales-performance&sort=entity_name&order=asc&page=1&page_size=5",
-        ))
-        .await;
-    let past_end = server
-        .get_ok(&panel(
-            "sales_entity_table",
-            "sales-performance&page=1000&page_size=10",
-        ))
-        .await;
-    let errors = server.get_ok(&panel("ops_error_log", "ops-health")).await;
-    let cpu_day = server
-        .get_ok(&panel(
-            "ops_cpu_usage",
-            "ops-health&start_date=2026-03-30T00:00:00Z&end_date=2026-03-30T23:59:59Z",
-        ))
-        .await;
-    let cpu_hours = server
-        .get_ok(&panel(
-            "ops_cpu_usage",
-            "ops-health&start_date=2026-03-30T10:00:00Z&end_date=2026-03-30T12:00:00Z",
-        ))
-        .await;
-    let cpu_week = server.get_ok(&panel("ops_cpu_usage", "ops-health")).await;
-    let memory = server.get_ok(&panel("ops_memory_kpi", "ops-health")).await;
-    let health = server
-        .get_ok(&panel("ops_service_health", "ops-health"))
-        .await;
-    let data_dir = server.data_dir.clone();
-    server.stop().await;
-
-    let db = open_tenant_db(&data_dir);
-    let pair = |sql: &str| -> (f64, f64) {
-        db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-    };
-
-    // KPI totals, over all data and over one fiscal year.
-    let (actual, target) = pair("SELECT sum(overall_actual), sum(overall_target) FROM sales");
+async fn kpis_equal_duckdb_over_all_data_and_one_fiscal_year() {
+    let Answers {
+        kpi,
+        kpi_range,
+        entities,
+        ..
+    } = answers().await;
+    let db = answers().await.db();
+    let (actual, target) = pair(
+        &db,
+        "SELECT sum(overall_actual), sum(overall_target) FROM sales",
+    );
     assert_close(kpi["value"].as_f64().unwrap(), actual, "overall actual");
     assert_close(kpi["target"].as_f64().unwrap(), target, "overall target");
     assert_close(
@@ -128,6 +163,7 @@ async fn panel_data_equals_duckdb() {
     );
     assert!(kpi["status"]["label"].is_string(), "{kpi}");
     let (fy_actual, fy_target) = pair(
+        &db,
         "SELECT sum(overall_actual), sum(overall_target) FROM sales WHERE record_date BETWEEN DATE '2024-04-01' AND DATE '2025-03-31'",
     );
     assert_close(
@@ -146,8 +182,12 @@ async fn panel_data_equals_duckdb() {
         })
         .unwrap();
     assert_eq!(entities["value"].as_f64().unwrap(), distinct as f64);
+}
 
-    // One time-series bucket: January 2025.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_trend_has_a_point_per_month_equal_to_duckdb() {
+    let trend = &answers().await.trend;
+    let db = answers().await.db();
     assert_eq!(trend["bucket"], "month");
     assert_eq!(trend["series"].as_array().unwrap().len(), 2);
     assert_eq!(
@@ -166,12 +206,17 @@ async fn panel_data_equals_duckdb() {
             .unwrap()
     };
     let (jan_actual, jan_target) = pair(
+        &db,
         "SELECT sum(overall_actual), sum(overall_target) FROM sales WHERE record_date >= DATE '2025-01-01' AND record_date < DATE '2025-02-01'",
     );
     assert_close(january(0), jan_actual, "January actual");
     assert_close(january(1), jan_target, "January target");
+}
 
-    // Bars: one per zone, in zone order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bars_are_one_per_zone_in_zone_order() {
+    let zones = &answers().await.zones;
+    let db = answers().await.db();
     let categories: Vec<&str> = zones["categories"]
         .as_array()
         .unwrap()
@@ -179,14 +224,27 @@ async fn panel_data_equals_duckdb() {
         .map(|c| c.as_str().unwrap())
         .collect();
     assert_eq!(categories, ["CENTRAL", "EAST", "NORTH", "SOUTH", "WEST"]);
-    let (north, _) = pair("SELECT sum(overall_actual), 0.0 FROM sales WHERE zone = 'NORTH'");
+    let (north, _) = pair(
+        &db,
+        "SELECT sum(overall_actual), 0.0 FROM sales WHERE zone = 'NORTH'",
+    );
     assert_close(
         zones["series"][0]["values"][2].as_f64().unwrap(),
         north,
         "NORTH actual",
     );
+}
 
-    // One sorted table page: page 2 of entities by actual sales, descending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn table_pages_are_sorted_counted_and_may_run_past_the_end() {
+    let Answers {
+        table,
+        table_by_name,
+        past_end,
+        ..
+    } = answers().await;
+    let db = answers().await.db();
+    // Page 2 of entities by actual sales, descending.
     let mut statement = db
         .prepare(
             "SELECT entity_name, CAST(sum(overall_actual) AS DOUBLE) AS a FROM sales
@@ -237,9 +295,14 @@ async fn panel_data_equals_duckdb() {
         .map(|r| r["entity_name"].as_str().unwrap())
         .collect();
     assert_eq!(names, first_names);
+}
 
-    // Raw rows, filtered and sorted by time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_rows_are_filtered_and_newest_first() {
+    let errors = &answers().await.errors;
+    let db = answers().await.db();
     let (count, _) = pair(
+        &db,
         "SELECT count(*)::DOUBLE, 0.0 FROM error_logs WHERE severity IN ('ERROR', 'CRITICAL')",
     );
     assert_eq!(errors["total"].as_f64().unwrap(), count);
@@ -258,8 +321,18 @@ async fn panel_data_equals_duckdb() {
             .iter()
             .all(|r| r["severity"] != "WARNING")
     );
+}
 
-    // Buckets follow the range: a day in minutes, two hours raw, the week in hours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn time_buckets_follow_the_range_and_average_as_duckdb_does() {
+    let Answers {
+        cpu_day,
+        cpu_hours,
+        cpu_week,
+        ..
+    } = answers().await;
+    let db = answers().await.db();
+    // A day in minutes, two hours raw, the week in hours.
     assert_eq!(cpu_day["bucket"], "minute");
     assert_eq!(cpu_hours["bucket"], "raw");
     assert_eq!(cpu_week["bucket"], "hour");
@@ -279,30 +352,39 @@ async fn panel_data_equals_duckdb() {
         8,
         "one line per server"
     );
-    assert_eq!(series(&cpu_day, "db-01").len(), 1440);
+    assert_eq!(series(cpu_day, "db-01").len(), 1440);
     assert_eq!(
-        series(&cpu_hours, "db-01").len(),
+        series(cpu_hours, "db-01").len(),
         121,
         "raw minutes, both ends included"
     );
-    assert_eq!(series(&cpu_week, "db-01").len(), 7 * 24);
+    assert_eq!(series(cpu_week, "db-01").len(), 7 * 24);
     let (hour_avg, _) = pair(
+        &db,
         "SELECT avg(cpu_percent), 0.0 FROM metrics WHERE metric_type = 'cpu' AND server_name = 'db-01'
          AND recorded_at >= TIMESTAMP '2026-03-28 13:00:00' AND recorded_at < TIMESTAMP '2026-03-28 14:00:00'",
     );
-    let point = series(&cpu_week, "db-01")
+    let point = series(cpu_week, "db-01")
         .into_iter()
         .find(|p| p[0] == "2026-03-28T13:00:00")
         .unwrap();
     assert_close(point[1].as_f64().unwrap(), hour_avg, "db-01 CPU 13:00");
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_memory_and_the_services_down_equal_duckdb() {
+    let Answers { memory, health, .. } = answers().await;
+    let db = answers().await.db();
     let (latest, _) = pair(
+        &db,
         "SELECT max(memory_percent), 0.0 FROM metrics WHERE metric_type = 'memory'
          AND recorded_at = (SELECT max(recorded_at) FROM metrics WHERE metric_type = 'memory')",
     );
     assert_close(memory["value"].as_f64().unwrap(), latest, "latest memory");
-    let (down, _) =
-        pair("SELECT count(*)::DOUBLE, 0.0 FROM service_health WHERE last_check_status = 2");
+    let (down, _) = pair(
+        &db,
+        "SELECT count(*)::DOUBLE, 0.0 FROM service_health WHERE last_check_status = 2",
+    );
     let reported_down = health["items"]
         .as_array()
         .unwrap()
@@ -315,8 +397,8 @@ async fn panel_data_equals_duckdb() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_json_with_stable_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    // Shared: it only reads.
+    let server = TestServer::shared().await;
     let check = |path: &'static str, status: u16, code: &'static str| {
         let server = &server;
         async move {
@@ -342,44 +424,44 @@ async fn errors_are_json_with_stable_codes() {
     )
     .await;
     check(
-        "/api/v1/panels/sales_overall_kpi/data?start_date=yesterday",
+        "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance&start_date=yesterday",
         400,
         "invalid_date",
     )
     .await;
     check(
-        "/api/v1/panels/sales_overall_kpi/data?start_date=2025-02-01&end_date=2025-01-01",
+        "/api/v1/panels/sales_overall_kpi/data?dashboard=sales-performance&start_date=2025-02-01&end_date=2025-01-01",
         400,
         "invalid_date",
     )
     .await;
     check(
-        "/api/v1/panels/sales_entity_table/data?page=0",
+        "/api/v1/panels/sales_entity_table/data?dashboard=sales-performance&page=0",
         400,
         "invalid_request",
     )
     .await;
     check(
-        "/api/v1/panels/sales_entity_table/data?page_size=100000",
+        "/api/v1/panels/sales_entity_table/data?dashboard=sales-performance&page_size=100000",
         400,
         "invalid_request",
     )
     .await;
     check(
-        "/api/v1/panels/sales_entity_table/data?order=up",
+        "/api/v1/panels/sales_entity_table/data?dashboard=sales-performance&order=up",
         400,
         "invalid_request",
     )
     .await;
     // A sort key is checked against the table's columns, so SQL in it goes nowhere.
     check(
-        "/api/v1/panels/sales_entity_table/data?sort=overall_actual%3B%20DROP%20TABLE%20sales",
+        "/api/v1/panels/sales_entity_table/data?dashboard=sales-performance&sort=overall_actual%3B%20DROP%20TABLE%20sales",
         400,
         "invalid_request",
     )
     .await;
     check(
-        "/api/v1/panels/sales_entity_table/data?sort=record_id",
+        "/api/v1/panels/sales_entity_table/data?dashboard=sales-performance&sort=record_id",
         400,
         "invalid_request",
     )

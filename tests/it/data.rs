@@ -149,23 +149,15 @@ async fn the_batch_answers_every_panel_as_the_panel_endpoint_does() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
+async fn an_import_refreshes_the_rollups_it_touches_and_invalidates_results() {
     let dir = tempfile::tempdir().unwrap();
+    // Each import test has its own server: they compare totals before and after.
     let server = TestServer::start(dir.path()).await;
     let admin = server.admin.clone();
     let before = kpi(&server, "").await;
     let total = before["value"].as_f64().unwrap();
     assert_eq!(before["_debug"]["queries"][0]["rollup"], "monthly_geo");
-    let rows = |list: &Value| {
-        list.as_array()
-            .unwrap()
-            .iter()
-            .find(|d| d["name"] == "sales")
-            .unwrap()["rows"]
-            .as_u64()
-            .unwrap()
-    };
-    let start_rows = rows(&server.get_ok("/api/v1/datasets").await);
+    let start_rows = sales_rows(&server).await;
     let days_before = kpi(&server, "&start_date=2025-06-10&end_date=2025-06-20").await["value"]
         .as_f64()
         .unwrap();
@@ -184,6 +176,7 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
     let (status, summary) = upload(&server, &admin, "", "text/csv", csv.into_bytes()).await;
     assert_eq!(status, 200, "{summary}");
     assert_eq!(summary["rows"], 3);
+    assert_eq!(sales_rows(&server).await, start_rows + 3);
     let refreshed: Vec<&str> = summary["rollups"]
         .as_array()
         .unwrap()
@@ -216,7 +209,29 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
         days_before + 2000.0,
         "10 to 20 June",
     );
+    server.stop().await;
+}
 
+/// The rows of the demo's sales dataset.
+async fn sales_rows(server: &TestServer) -> u64 {
+    server
+        .api(&server.admin)
+        .datasets()
+        .await
+        .ok()
+        .into_iter()
+        .find(|d| d.definition.name == "sales")
+        .and_then(|d| d.rows)
+        .expect("the sales dataset's rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_with_one_bad_value_imports_nothing_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = server.admin.clone();
+    let total = kpi(&server, "").await["value"].as_f64().unwrap();
+    let start_rows = sales_rows(&server).await;
     // A bad value anywhere: nothing is imported, and the error says where.
     let bad = [
         HEADER.to_owned(),
@@ -263,10 +278,20 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
     assert_eq!(status, 400);
     assert_close(
         kpi(&server, "").await["value"].as_f64().unwrap(),
-        total + 3000.0,
+        total,
         "after refused imports",
     );
+    assert_eq!(sales_rows(&server).await, start_rows);
+    server.stop().await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_lines_and_parquet_import_and_no_staged_file_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = server.admin.clone();
+    let total = kpi(&server, "").await["value"].as_f64().unwrap();
+    let start_rows = sales_rows(&server).await;
     // JSON lines and Parquet.
     let record = |id: u64| {
         json!({"record_id": id, "entity_id": "J", "entity_name": "Json", "entity_type": "dealer",
@@ -305,13 +330,10 @@ async fn imports_are_all_or_nothing_refresh_rollups_and_invalidate_results() {
     assert_eq!(status, 200, "{summary}");
     assert_close(
         kpi(&server, "").await["value"].as_f64().unwrap(),
-        total + 3000.0 + 501.0 + 99.5,
-        "after three imports",
+        total + 501.0 + 99.5,
+        "after two imports",
     );
-    assert_eq!(
-        rows(&server.get_ok("/api/v1/datasets").await),
-        start_rows + 6
-    );
+    assert_eq!(sales_rows(&server).await, start_rows + 3);
 
     // Viewers may not import; imports are audited.
     let viewer = server.login_as(VIEWER).await;
@@ -438,5 +460,36 @@ async fn a_dataset_definition_change_reaches_cached_answers() {
     let dates = kpi(&server, "&start_date=2024-07-01&end_date=2025-06-30").await;
     assert_eq!(july["value"], dates["value"]);
     assert_ne!(july["value"], april["value"]);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_made_today_shows_data_for_the_last_day_week_and_month() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = flexboard::Config::for_data_dir(dir.path().join("data"));
+    config.demo_rows = crate::support::TEST_ROWS;
+    config.demo_now = Some(chrono::Utc::now());
+    let server = TestServer::start_with(config).await;
+    let admin = server.api(&server.admin);
+    // Sales end yesterday, so the last week and month hold sales.
+    for preset in ["last_7d", "last_30d"] {
+        let sales = admin
+            .panel_data(SALES, "sales_overall_kpi", &format!("&preset={preset}"))
+            .await
+            .kpi();
+        assert!(sales.value.unwrap_or_default() > 0.0, "{preset}: {sales:?}");
+    }
+    // Operations data runs to this minute.
+    for preset in ["last_24h", "last_7d", "this_month"] {
+        let cpu = admin
+            .panel_data("ops-health", "ops_cpu_usage", &format!("&preset={preset}"))
+            .await
+            .ok();
+        let flexboard::analytics::PanelData::Timeseries(cpu) = cpu else {
+            panic!("a time series answers series")
+        };
+        let points: usize = cpu.series.iter().map(|s| s.points.len()).sum();
+        assert!(points > 0, "{preset}: no CPU samples");
+    }
     server.stop().await;
 }
