@@ -258,6 +258,11 @@ impl Api<'_> {
             .await
     }
 
+    /// `GET /api/v1/admin/users`: the people of the session's workspace.
+    pub async fn users(&self) -> Reply<Vec<UserView>> {
+        self.send("GET", "/api/v1/admin/users".into(), None).await
+    }
+
     /// `PATCH /api/v1/admin/users/{id}`.
     pub async fn update_user(&self, id: &str, body: Value) -> Reply<UserView> {
         let url = format!("/api/v1/admin/users/{}", path(id));
@@ -311,6 +316,17 @@ impl Api<'_> {
     pub async fn create_experiment(&self, template: &str, body: Value) -> Reply<ExperimentView> {
         let url = format!("/api/v1/templates/{}/experiments", path(template));
         self.send("POST", url, Some(body)).await
+    }
+
+    pub async fn experiments(&self, template: &str) -> Reply<Vec<ExperimentView>> {
+        let url = format!("/api/v1/templates/{}/experiments", path(template));
+        self.send("GET", url, None).await
+    }
+
+    /// `GET /api/v1/overrides/{id}`.
+    pub async fn override_(&self, id: &str) -> Reply<OverrideView> {
+        let url = format!("/api/v1/overrides/{}", path(id));
+        self.send("GET", url, None).await
     }
 
     pub async fn datasets(&self) -> Reply<Vec<DatasetView>> {

@@ -163,28 +163,16 @@ impl TestServer {
     /// the binary, in a data directory under `CARGO_TARGET_TMPDIR` made anew on each run; the
     /// handle has its own HTTP client, and its `stop` does nothing.
     pub async fn shared() -> TestServer {
-        static SHARED: OnceLock<(String, BTreeMap<String, String>)> = OnceLock::new();
-        let (base, accounts) = SHARED
-            .get_or_init(|| {
-                let (ready, started) = std::sync::mpsc::channel();
-                std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_multi_thread()
-                        .worker_threads(2)
-                        .enable_all()
-                        .build()
-                        .expect("a runtime for the shared server");
-                    runtime.block_on(async move {
-                        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("shared-server");
-                        let _ = std::fs::remove_dir_all(&dir);
-                        let server = TestServer::start(&dir).await;
-                        let _ = ready.send((server.base.clone(), server.accounts.clone()));
-                        // Serves until the test binary exits.
-                        std::future::pending::<()>().await;
-                    });
-                });
-                started.recv().expect("the shared server starts")
-            })
+        static SHARED: OnceLock<(String, BTreeMap<String, String>, ())> = OnceLock::new();
+        let (base, accounts, ()) = SHARED
+            .get_or_init(|| serve_in_background("shared-server", |_| async {}))
             .clone();
+        TestServer::attach(base, accounts).await
+    }
+
+    /// A handle on a server started by `serve_in_background`: its own HTTP client and a fresh
+    /// super-admin session; its `stop` does nothing.
+    pub async fn attach(base: String, accounts: BTreeMap<String, String>) -> TestServer {
         let client = reqwest::Client::new();
         let admin = login(&client, &base, ADMIN_EMAIL, ADMIN_PASSWORD)
             .await
@@ -263,4 +251,37 @@ pub fn assert_close(actual: f64, expected: f64, what: &str) {
         (actual - expected).abs() / scale < 1e-9,
         "{what}: API {actual} != DuckDB {expected}"
     );
+}
+
+/// Starts a server that lives as long as the test binary, on its own thread and runtime, in
+/// `CARGO_TARGET_TMPDIR/<name>` made anew; runs `setup` on it once and returns its address,
+/// its first-start accounts and what `setup` made. Tests keep the result in a `OnceLock` and
+/// reach the server through `TestServer::attach`.
+pub fn serve_in_background<T, F, Fut>(
+    name: &'static str,
+    setup: F,
+) -> (String, BTreeMap<String, String>, T)
+where
+    T: Send + 'static,
+    F: FnOnce(&'static TestServer) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
+    let (ready, started) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for a background server");
+        runtime.block_on(async move {
+            let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+            let _ = std::fs::remove_dir_all(&dir);
+            // Serves until the test binary exits, so it may as well live for ever.
+            let server: &'static TestServer = Box::leak(Box::new(TestServer::start(&dir).await));
+            let made = setup(server).await;
+            let _ = ready.send((server.base.clone(), server.accounts.clone(), made));
+            std::future::pending::<()>().await;
+        });
+    });
+    started.recv().expect("the background server starts")
 }
