@@ -88,6 +88,11 @@ pub struct Config {
     #[arg(long, env = "FLEXBOARD_READER_RAW_POINTS", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=50_000))]
     pub reader_raw_points: u32,
 
+    /// Rows one export may hold; a larger export is refused (413) and should be narrowed by
+    /// the range or filters.
+    #[arg(long, env = "FLEXBOARD_EXPORT_MAX_ROWS", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub export_max_rows: u64,
+
     /// Ledger entries for refusals and failed sign-ins per minute, all together; past it they
     /// are counted in one `audit.suppressed` entry.
     #[arg(long, env = "FLEXBOARD_AUDIT_REFUSALS_PER_MINUTE", default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..))]
@@ -229,6 +234,7 @@ impl Config {
             import_timeout: Duration::from_secs(30 * 60),
             tenant_disk_quota: 20 << 30,
             reader_raw_points: 5_000,
+            export_max_rows: 100_000,
             audit_refusals_per_minute: 1_000,
             result_cache_size: 128 << 20,
             resolve_cache_size: 64 << 20,

@@ -33,8 +33,8 @@ pub use authoring::{
     TemplatePatch, TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
 pub use data::{
-    DashboardData, DatasetView, ImportBounds, OfflineError, OfflineProgress, PanelAnswer,
-    RollupState, StagedImport, import_offline,
+    DashboardData, DatasetView, ExportFormat, ImportBounds, OfflineError, OfflineProgress,
+    PanelAnswer, RollupState, StagedImport, import_offline,
 };
 pub use resolution::{ResolveOptions, Resolved, ResolvedDashboard, ResolvedMeta};
 
@@ -292,6 +292,7 @@ impl Appliance {
             data: data::Data {
                 cache: data::cache::DataCache::new(config.result_cache_size),
                 reader_raw_points: config.reader_raw_points as usize,
+                export_max_rows: config.export_max_rows,
                 imports: data::ImportBounds {
                     max_size: config.import_max_size as u64,
                     max_rows: config.import_max_rows,

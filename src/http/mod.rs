@@ -124,6 +124,7 @@ fn routes() -> Routes {
         panels::dashboard_data,
     )
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
+    .add("GET", "/api/v1/panels/{id}/export", Tenant, panels::export)
     .add("GET", "/api/v1/datasets", Tenant, datasets::list)
     .add("PUT", "/api/v1/datasets/{name}", Tenant, datasets::put)
     .add(

@@ -18,9 +18,10 @@ use crate::analytics::panels::{MAX_PAGE_SIZE, QueryExplain};
 use crate::analytics::periods::{self, Period, Preset, Window};
 use crate::analytics::sql::TimeRange;
 use crate::analytics::{PanelData, PanelRequest};
-use crate::appliance::{Appliance, PanelAnswer};
+use crate::appliance::{Appliance, ExportFormat, PanelAnswer};
 use crate::identity::policy::{Action, Resource};
 use crate::vocabulary::SortOrder;
+use futures_util::StreamExt;
 
 /// Query parameters, all taken as text so every mistake gets our own JSON error.
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +41,8 @@ pub struct PanelParams {
     page_size: Option<String>,
     disable_aggregation: Option<String>,
     debug: Option<String>,
+    /// Exports only: `csv` or `json`.
+    format: Option<String>,
 }
 
 /// `GET /api/v1/panels/{id}/data`: the panel's data, with `_debug.queries` when asked for.
@@ -170,6 +173,95 @@ pub async fn dashboard_data(
         }),
     };
     Ok(Json(&body).into_response())
+}
+
+/// `GET /api/v1/panels/{id}/export?format=csv|json`: the panel's data (every row of a table,
+/// in its sort order) as a download, written while its pages are read. Refused with 403 when
+/// the dashboard's `export_<format>` feature is off for the caller.
+#[tracing::instrument(skip_all, fields(panel = %panel))]
+pub async fn export(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Path(panel): Path<String>,
+    Query(params): Query<PanelParams>,
+) -> Result<Response, ApiError> {
+    let request = panel_request(&params)?;
+    let format = match params.format.as_deref() {
+        Some(text) => ExportFormat::parse(text).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidRequest,
+                format!("format must be `csv` or `json`, not `{text}`"),
+            )
+        })?,
+        None => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "format is required: `csv` or `json`",
+            ));
+        }
+    };
+    let name = format!(
+        "{}-{}.{}",
+        params.dashboard.as_deref().unwrap_or("panel"),
+        panel,
+        format.name()
+    )
+    .replace(
+        |c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.'),
+        "_",
+    );
+    // A few pieces in flight at most: the query waits for a slow reader.
+    let (sender, mut pieces) = tokio::sync::mpsc::channel::<Result<Vec<u8>, ApiError>>(4);
+    let app = Arc::clone(&app);
+    tokio::spawn(async move {
+        blocking(&app, move |app| {
+            let errors = sender.clone();
+            let result = app.export_panel(
+                &g.grant,
+                params.dashboard.as_deref(),
+                &panel,
+                &request,
+                format,
+                &mut |piece| sender.blocking_send(Ok(piece)).is_ok(),
+            );
+            if let Err(error) = result {
+                let _ = errors.blocking_send(Err(ApiError::from(error)));
+            }
+            Ok(())
+        })
+        .await
+    });
+    // The first piece decides the status: a refusal comes before any data.
+    let first = match pieces.recv().await {
+        Some(Ok(piece)) => piece,
+        Some(Err(error)) => return Err(error),
+        None => return Err(ApiError::new(ErrorCode::Internal, "the export stopped")),
+    };
+    let rest = futures_util::stream::unfold(pieces, |mut pieces| async move {
+        match pieces.recv().await {
+            Some(Ok(piece)) => Some((Ok::<_, std::io::Error>(piece), pieces)),
+            Some(Err(error)) => {
+                tracing::warn!(?error, "an export failed after it started");
+                Some((Err(std::io::Error::other("the export failed")), pieces))
+            }
+            None => None,
+        }
+    });
+    let body = futures_util::stream::once(async move { Ok(first) }).chain(rest);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                format.content_type().to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {

@@ -248,6 +248,15 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             Own,
             Deny,
         ),
+        ("GET", "/api/v1/panels/{id}/export") => e(
+            format!(
+                "/api/v1/panels/{}/export?dashboard=sales-performance&format=csv",
+                f.exec_panel
+            ),
+            None,
+            Deny,
+            Deny,
+        ),
         ("GET", "/api/v1/panels/{id}/data") => e(
             format!(
                 "/api/v1/panels/{}/data?dashboard=sales-performance",

@@ -133,6 +133,38 @@ impl Api<'_> {
         self.send("GET", url, None).await
     }
 
+    /// `GET /api/v1/panels/{id}/export?dashboard=…&format=…`: status, content type, body.
+    pub async fn export(
+        &self,
+        dashboard: &str,
+        panel: &str,
+        format: &str,
+        query: &str,
+    ) -> (u16, String, String) {
+        let url = format!(
+            "{}/api/v1/panels/{}/export?dashboard={}&format={format}{query}",
+            self.server.base,
+            path(panel),
+            path(dashboard)
+        );
+        let response = self
+            .server
+            .client
+            .get(url)
+            .header("cookie", &self.session.cookie)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        (status, kind, response.text().await.unwrap())
+    }
+
     /// `POST /api/v1/templates` with a configuration.
     pub async fn create_template(&self, config: &Value) -> Reply<TemplateView> {
         self.send(

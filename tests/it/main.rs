@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod client;
 mod data;
+mod export;
 mod hardening;
 mod identity;
 mod lifecycle;

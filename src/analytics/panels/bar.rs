@@ -1,9 +1,10 @@
 //! Bar charts: measures by the values of one dimension.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use ts_rs::TS;
 
-use super::{PanelRequest, Runner, measure_name, number, query_measure};
+use super::{PanelRequest, Runner, Tabular, json_number, measure_name, number, query_measure};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::analytics::sql::{self, Sql};
@@ -19,6 +20,29 @@ pub struct BarData {
 pub struct BarSeries {
     pub name: String,
     pub values: Vec<Option<f64>>,
+}
+
+impl BarData {
+    /// A row per category, a column per series.
+    pub fn tabular(&self) -> Tabular {
+        let mut columns = vec!["category".to_owned()];
+        columns.extend(self.series.iter().map(|s| s.name.clone()));
+        let rows = self
+            .categories
+            .iter()
+            .enumerate()
+            .map(|(i, category)| {
+                let mut row = vec![Json::String(category.clone())];
+                row.extend(
+                    self.series
+                        .iter()
+                        .map(|s| json_number(s.values.get(i).copied().flatten())),
+                );
+                row
+            })
+            .collect();
+        Tabular { columns, rows }
+    }
 }
 
 pub(super) fn bar(

@@ -1,9 +1,10 @@
 //! Health lists: the latest status of each named thing, styled by the panel's status mapping.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use ts_rs::TS;
 
-use super::{PanelRequest, Runner};
+use super::{PanelRequest, Runner, Tabular};
 use crate::analytics::AnalyticsError;
 use crate::analytics::sql::{self, Sql};
 use crate::dashboards::{HealthSource, PanelConfig};
@@ -21,6 +22,30 @@ pub struct HealthItem {
     pub color: String,
     pub checked_at: Option<String>,
     pub message: Option<String>,
+}
+
+impl HealthData {
+    /// A row per service: its name, status, when it was checked and what it reported.
+    pub fn tabular(&self) -> Tabular {
+        let text = |t: &Option<String>| t.clone().map_or(Json::Null, Json::String);
+        Tabular {
+            columns: ["name", "status", "checked_at", "message"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: self
+                .items
+                .iter()
+                .map(|item| {
+                    vec![
+                        Json::String(item.name.clone()),
+                        Json::String(item.label.clone()),
+                        text(&item.checked_at),
+                        text(&item.message),
+                    ]
+                })
+                .collect(),
+        }
+    }
 }
 
 pub(super) fn health(

@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{PanelRequest, Runner, number, query_measure};
+use serde_json::Value as Json;
+
+use super::{PanelRequest, Runner, Tabular, json_number, number, query_measure};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::dashboards::{KpiSource, PanelConfig, Threshold, ThresholdBasis};
@@ -15,6 +17,25 @@ pub struct KpiData {
     /// value / target in percent, when both are known and the target is not zero.
     pub attainment: Option<f64>,
     pub status: Option<Threshold>,
+}
+
+impl KpiData {
+    /// One row: the value, its target, the attainment and the threshold reached.
+    pub fn tabular(&self) -> Tabular {
+        Tabular {
+            columns: ["value", "target", "attainment", "status"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: vec![vec![
+                json_number(self.value),
+                json_number(self.target),
+                json_number(self.attainment),
+                self.status
+                    .as_ref()
+                    .map_or(Json::Null, |s| Json::String(s.label.clone())),
+            ]],
+        }
+    }
 }
 
 pub(super) fn kpi(

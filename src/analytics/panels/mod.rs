@@ -183,6 +183,33 @@ pub enum PanelData {
     HealthStatus(HealthData),
 }
 
+/// A panel's data as columns and rows of JSON values: what an export writes.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Tabular {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Json>>,
+}
+
+impl PanelData {
+    /// The data as a table, the same numbers as the answer, each kind in its own shape.
+    pub fn tabular(&self) -> Tabular {
+        match self {
+            Self::Kpi(d) => d.tabular(),
+            Self::Timeseries(d) => d.tabular(),
+            Self::Table(d) => d.tabular(),
+            Self::Bar(d) => d.tabular(),
+            Self::HealthStatus(d) => d.tabular(),
+        }
+    }
+}
+
+/// A number as JSON: `null` when absent or not finite.
+fn json_number(value: Option<f64>) -> Json {
+    value
+        .and_then(serde_json::Number::from_f64)
+        .map_or(Json::Null, Json::Number)
+}
+
 /// Runs one panel's queries on a connection to its tenant's database. `ready` says which
 /// rollups are materialized and current. Returns the data and every statement run.
 pub fn panel_data(

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use ts_rs::TS;
 
-use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PanelRequest, Runner, json_value};
+use super::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PanelRequest, Runner, Tabular, json_value};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::{Query, QueryMeasure};
 use crate::analytics::sql::{self, Sql};
@@ -21,6 +21,25 @@ pub struct TableData {
     pub page_size: u32,
     pub sort: String,
     pub order: SortOrder,
+}
+
+impl TableData {
+    /// This page's rows in the table's column order.
+    pub fn tabular(&self) -> Tabular {
+        Tabular {
+            columns: self.columns.iter().map(|c| c.key.clone()).collect(),
+            rows: self
+                .rows
+                .iter()
+                .map(|row| {
+                    self.columns
+                        .iter()
+                        .map(|c| row.get(&c.key).cloned().unwrap_or(Json::Null))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

@@ -5,9 +5,12 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use ts_rs::TS;
 
-use super::{MAX_RAW_POINTS, PanelRequest, Runner, measure_name, number, query_measure};
+use super::{
+    MAX_RAW_POINTS, PanelRequest, Runner, Tabular, json_number, measure_name, number, query_measure,
+};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::analytics::sql::{self, Sql};
@@ -29,6 +32,32 @@ pub struct Series {
     pub name: String,
     /// `[ISO 8601 time, value]` pairs in time order.
     pub points: Vec<(String, Option<f64>)>,
+}
+
+impl TimeseriesData {
+    /// A row per point in time, a column per series (empty where a series has no point).
+    pub fn tabular(&self) -> Tabular {
+        let mut columns = vec!["time".to_owned()];
+        columns.extend(self.series.iter().map(|s| s.name.clone()));
+        let mut by_time: std::collections::BTreeMap<&str, Vec<Json>> = Default::default();
+        for (i, series) in self.series.iter().enumerate() {
+            for (time, value) in &series.points {
+                let row = by_time
+                    .entry(time.as_str())
+                    .or_insert_with(|| vec![Json::Null; self.series.len()]);
+                row[i] = json_number(*value);
+            }
+        }
+        let rows = by_time
+            .into_iter()
+            .map(|(time, values)| {
+                let mut row = vec![Json::String(time.to_owned())];
+                row.extend(values);
+                row
+            })
+            .collect();
+        Tabular { columns, rows }
+    }
 }
 
 /// The bucket for a range, by PRODUCT.md's rule (≤ 8 h raw, ≤ 1 day one minute, ≤ 4 days ten

@@ -9,6 +9,7 @@
 
 pub(super) mod cache;
 mod datasets;
+mod export;
 mod imports;
 mod panels;
 
@@ -16,6 +17,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 pub use datasets::{DatasetView, RollupState};
+pub use export::ExportFormat;
 pub(super) use imports::reconcile_imports;
 pub use imports::{ImportBounds, OfflineError, OfflineProgress, StagedImport, import_offline};
 pub use panels::{DashboardData, PanelAnswer};
@@ -37,6 +39,8 @@ pub(super) struct Data {
     pub cache: cache::DataCache,
     /// Raw points of a time series for callers who only read dashboards.
     pub reader_raw_points: usize,
+    /// Rows one export may hold.
+    pub export_max_rows: u64,
     pub imports: ImportBounds,
     /// One import at a time per workspace.
     pub import_slots: Arc<Mutex<HashSet<String>>>,

@@ -95,7 +95,7 @@ impl Appliance {
     }
 
     /// One panel of an already resolved dashboard.
-    fn panel_in(
+    pub(super) fn panel_in(
         &self,
         grant: &Grant,
         resolved: &Resolved,
