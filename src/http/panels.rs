@@ -215,7 +215,6 @@ pub async fn export(
     let app = Arc::clone(&app);
     tokio::spawn(async move {
         blocking(&app, move |app| {
-            let errors = sender.clone();
             let result = app.export_panel(
                 &g.grant,
                 params.dashboard.as_deref(),
@@ -225,7 +224,7 @@ pub async fn export(
                 &mut |piece| sender.blocking_send(Ok(piece)).is_ok(),
             );
             if let Err(error) = result {
-                let _ = errors.blocking_send(Err(ApiError::from(error)));
+                let _ = sender.blocking_send(Err(ApiError::from(error)));
             }
             Ok(())
         })

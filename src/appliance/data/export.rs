@@ -1,8 +1,6 @@
 //! Exports: a panel's data as CSV or JSON, written in pieces as its pages are read, for callers
 //! whose resolved dashboard switches the format's feature (`export_csv`, `export_json`) on.
 
-use std::sync::Arc;
-
 use serde_json::Value as Json;
 
 use crate::analytics::panels::{MAX_PAGE_SIZE, Tabular};
@@ -82,10 +80,11 @@ impl Appliance {
         request.page = 1;
         // A table is read `page_size` rows at a time (the most a page may hold unless asked).
         request.page_size = Some(request.page_size.unwrap_or(MAX_PAGE_SIZE));
-        let first = self.panel_in(grant, &resolved, panel_id, &request)?;
-        let total = match first.data.as_ref() {
-            PanelData::Table(table) => table.total,
-            other => other.tabular().rows.len() as u64,
+        let mut page = self.panel_in(grant, &resolved, panel_id, &request)?.data;
+        let mut table = page.tabular();
+        let total = match page.as_ref() {
+            PanelData::Table(t) => t.total,
+            _ => table.rows.len() as u64,
         };
         if total > self.data.export_max_rows {
             return Err(ServiceError::PayloadTooLarge(format!(
@@ -95,23 +94,19 @@ impl Appliance {
             )));
         }
         let mut encoder = Encoder::new(format);
-        let mut page = Arc::clone(&first.data);
         let mut written = 0u64;
         loop {
-            let table = page.tabular();
             let rows = table.rows.len() as u64;
             written += rows;
             if !write(encoder.piece(&table)) {
                 return Ok(());
             }
-            let PanelData::Table(t) = page.as_ref() else {
-                break;
-            };
-            if rows == 0 || written >= t.total {
+            if !matches!(page.as_ref(), PanelData::Table(_)) || rows == 0 || written >= total {
                 break;
             }
             request.page += 1;
             page = self.panel_in(grant, &resolved, panel_id, &request)?.data;
+            table = page.tabular();
         }
         write(encoder.finish());
         self.store.audit(vec![
