@@ -50,6 +50,9 @@ pub struct PanelParams {
 pub struct PanelAnswerBody<'a> {
     #[serde(flatten)]
     pub data: &'a PanelData,
+    /// When the data was read (RFC 3339, UTC): what "updated N s ago" counts from.
+    #[serde(rename = "lastUpdatedAt")]
+    pub last_updated_at: String,
     #[serde(rename = "_debug", skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub debug: Option<PanelDebug>,
@@ -65,7 +68,7 @@ pub struct PanelDebug {
 #[derive(Serialize, TS)]
 #[serde(untagged)]
 pub enum PanelOutcome<'a> {
-    Data(&'a PanelData),
+    Data(PanelAnswerBody<'a>),
     Failed { error: &'a ErrorBody },
 }
 
@@ -106,11 +109,17 @@ pub async fn data(
     .await?;
     let body = PanelAnswerBody {
         data: &answer.data,
+        last_updated_at: timestamp(answer.computed_at),
         debug: debug.then_some(PanelDebug {
             queries: answer.explain.clone(),
         }),
     };
     Ok(Json(&body).into_response())
+}
+
+/// A moment as the answers write it: RFC 3339 in UTC, to the millisecond.
+fn timestamp(moment: DateTime<chrono::Utc>) -> String {
+    moment.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Every panel of a dashboard: `{dashboard, panels: {id: data | {error: {code, message}}}}`,
@@ -157,7 +166,11 @@ pub async fn dashboard_data(
                 if debug {
                     queries.insert(panel.as_str(), answer.explain.as_slice());
                 }
-                PanelOutcome::Data(&answer.data)
+                PanelOutcome::Data(PanelAnswerBody {
+                    data: &answer.data,
+                    last_updated_at: timestamp(answer.computed_at),
+                    debug: None,
+                })
             }
             Err(error) => PanelOutcome::Failed { error },
         };

@@ -52,6 +52,7 @@ fn roots(v: &mut Declarations) {
     v.visit::<super::dashboards::DashboardList>();
     v.visit::<app::ResolvedDashboard>();
     v.visit::<PanelKind>();
+    v.visit::<crate::analytics::PanelData>();
     v.visit::<super::panels::PanelAnswerBody<'static>>();
     v.visit::<super::panels::DashboardDataBody<'static>>();
     // datasets

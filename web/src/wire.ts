@@ -407,7 +407,11 @@ history: Array<RevisionView<OverrideStateView>>, };
 /**
  * `GET /api/v1/panels/{id}/data`: the panel's data, with `_debug.queries` when asked for.
  */
-export type PanelAnswerBody = { _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData);
+export type PanelAnswerBody = { 
+/**
+ * When the data was read (RFC 3339, UTC): what "updated N s ago" counts from.
+ */
+lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData);
 
 /**
  * One panel: identity and placement, how it looks, and what data it shows.
@@ -446,7 +450,7 @@ export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status"
 /**
  * One panel of a dashboard's batch: its data, or why it has none.
  */
-export type PanelOutcome = PanelData | { error: ErrorBody, };
+export type PanelOutcome = PanelAnswerBody | { error: ErrorBody, };
 
 export type Partition = "month";
 

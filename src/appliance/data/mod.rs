@@ -16,6 +16,8 @@ mod panels;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
+
 pub use datasets::{DatasetView, RollupState};
 pub use export::ExportFormat;
 pub(super) use imports::reconcile_imports;
@@ -27,8 +29,8 @@ use crate::analytics::PanelData;
 use crate::analytics::panels::QueryExplain;
 use crate::catalog::DatasetDef;
 
-/// A cached panel result with the statements that computed it.
-pub(super) type CachedPanel = (Arc<PanelData>, Vec<QueryExplain>);
+/// A cached panel result with the statements that computed it and when they ran.
+pub(super) type CachedPanel = (Arc<PanelData>, Vec<QueryExplain>, DateTime<Utc>);
 
 /// A tenant's dataset definitions as read at one generation.
 pub(super) type Catalog = Arc<Vec<DatasetDef>>;

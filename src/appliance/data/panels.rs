@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::cache::PanelKey;
 use super::find_dataset;
@@ -19,6 +19,9 @@ use crate::identity::policy::{Action, Denied, Grant, Resource};
 pub struct PanelAnswer {
     pub data: Arc<PanelData>,
     pub explain: Vec<QueryExplain>,
+    /// When the data was read from DuckDB (a cached answer keeps its time: nothing it reads
+    /// has changed since, or its key would differ).
+    pub computed_at: DateTime<Utc>,
 }
 
 /// Every panel of a dashboard: each panel's answer or its own error.
@@ -170,7 +173,7 @@ impl Appliance {
             raw: request.disable_aggregation,
             raw_limit: request.raw_point_limit,
         };
-        if let Some((data, explain)) = self.data.cache.result(&key) {
+        if let Some((data, explain, computed_at)) = self.data.cache.result(&key) {
             let explain = explain
                 .into_iter()
                 .map(|q| QueryExplain {
@@ -178,7 +181,11 @@ impl Appliance {
                     ..q
                 })
                 .collect();
-            return Ok(PanelAnswer { data, explain });
+            return Ok(PanelAnswer {
+                data,
+                explain,
+                computed_at,
+            });
         }
         let (data, explain) = db.with_connection(|conn| {
             panel_data(conn, dataset, &panel, &request, &|rollup| {
@@ -186,9 +193,14 @@ impl Appliance {
             })
         })?;
         let data = Arc::new(data);
+        let computed_at = Utc::now();
         self.data
             .cache
-            .keep_result(key, (Arc::clone(&data), explain.clone()));
-        Ok(PanelAnswer { data, explain })
+            .keep_result(key, (Arc::clone(&data), explain.clone(), computed_at));
+        Ok(PanelAnswer {
+            data,
+            explain,
+            computed_at,
+        })
     }
 }
