@@ -40,6 +40,12 @@ try {
   const links = page.getByTestId("dashboard-link");
   await links.first().waitFor();
   result.dashboards = await links.allInnerTexts();
+  // Showing the dashboard takes one request for the data of all its panels.
+  const dataRequests = [];
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (url.pathname.endsWith("/data")) dataRequests.push(url.pathname + url.search);
+  });
   await links.filter({ hasText: "Sales Performance" }).click();
 
   const panel = (id) => page.locator(`[data-panel-id="${id}"]`);
@@ -59,6 +65,7 @@ try {
 
   const table = panel("sales_entity_table");
   await table.getByTestId("table-row").first().waitFor();
+  result.firstLoadRequests = [...dataRequests];
   const firstCells = async () => table.getByTestId("table-row").first().locator("td").allInnerTexts();
   result.tableRows = await table.getByTestId("table-row").count();
   result.tableFirstRow = await firstCells();
@@ -93,7 +100,8 @@ try {
 
   // The fiscal-year toggle asks the server for a whole fiscal year (April to March here).
   await page.getByLabel("Range").selectOption("fy");
-  await page.getByLabel("Fiscal year").fill("2023-2024");
+  result.fiscalYears = await page.getByLabel("Fiscal year").locator("option").allInnerTexts();
+  await page.getByLabel("Fiscal year").selectOption("2023-2024");
   await page.getByRole("button", { name: "Apply" }).click();
   await page.waitForFunction(
     ([before]) => {
@@ -103,6 +111,14 @@ try {
     [result.overallKpiFy2425],
   );
   result.overallKpiFy2324 = await panel("sales_overall_kpi").innerText();
+  result.rangeWords = await page.getByTestId("range-words").innerText();
+
+  // The range is in the URL: the link opens the same view.
+  result.url = page.url();
+  await page.reload();
+  await panel("sales_overall_kpi").getByTestId("kpi-value").waitFor();
+  result.reloadedKpi = await panel("sales_overall_kpi").innerText();
+  result.reloadedRangeWords = await page.getByTestId("range-words").innerText();
 
   await page.screenshot({ path: screenshot, fullPage: true });
   result.consoleErrors = consoleErrors;

@@ -1,7 +1,9 @@
 // Signs in to the UI as one person and records what they can reach: the dashboards listed,
 // the panels of Sales Performance, the overall KPI, whether Operations Health opens, the
-// header (name, workspace switcher, admin link), then signs out.
+// header (name, workspace switcher, admin link), the exports offered (and the entity table
+// downloaded as CSV), then signs out.
 // Usage: node tests/browser/roles.mjs <base-url> <user-data-dir> <email> <password>
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 
 const require = createRequire(new URL("../../web/package.json", import.meta.url));
@@ -49,6 +51,15 @@ try {
   result.overallKpi = await kpi.innerText();
   result.meta = await page.getByTestId("dashboard-meta").innerText();
   result.filters = (await page.getByTestId("dashboard-filters").count()) > 0 ? await page.getByTestId("dashboard-filters").innerText() : "";
+
+  // The exports this person's dashboard allows, and the table's CSV as the browser saves it.
+  const table = page.locator('[data-panel-id="sales_entity_table"]');
+  await table.getByTestId("table-row").first().waitFor();
+  await table.locator(".panel-menu summary").click();
+  result.exportFormats = await table.locator(".panel-menu a").allInnerTexts();
+  const [download] = await Promise.all([page.waitForEvent("download"), table.getByTestId("export-csv").click()]);
+  result.exportName = download.suggestedFilename();
+  result.exportCsv = await readFile(await download.path(), "utf8");
 
   // A crafted URL to a dashboard not meant for this person.
   await page.goto(`${baseUrl}/#/d/ops-health`);

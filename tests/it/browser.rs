@@ -109,6 +109,29 @@ async fn demo_dashboard_renders_in_chromium() {
         toggle_text.contains(&toggle),
         "`{toggle_text}` lacks `{toggle}`"
     );
+    // One request brings every panel; the range and fiscal year live in the URL and in words.
+    assert_eq!(
+        seen["firstLoadRequests"],
+        serde_json::json!(["/api/v1/dashboards/sales-performance/data"]),
+        "{seen}"
+    );
+    assert!(
+        seen["fiscalYears"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("FY 2023-24")),
+        "{seen}"
+    );
+    assert_eq!(seen["rangeWords"], "FY 2023-24", "{seen}");
+    assert!(
+        seen["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("#/d/sales-performance?fy=2023-2024"),
+        "{seen}"
+    );
+    assert_eq!(seen["reloadedKpi"], seen["overallKpiFy2324"], "{seen}");
+    assert_eq!(seen["reloadedRangeWords"], "FY 2023-24", "{seen}");
     assert_eq!(
         seen["entitiesKpi"].as_str().unwrap(),
         (entities["value"].as_f64().unwrap() as i64).to_string()
@@ -205,7 +228,39 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
     };
     let manager = reach("north.manager@acme.example", "manager-profile").await;
     let executive = reach("executive@acme.example", "executive-profile").await;
+    let csv = |session| {
+        let api = server.api(session);
+        async move {
+            let (status, _, body) = api
+                .export("sales-performance", "sales_entity_table", "csv", "")
+                .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let manager_csv = csv(&manager_session).await;
+    let executive_csv = csv(&executive_session).await;
     server.stop().await;
+
+    // The download is the server's export, under each person's row policy; JSON is the
+    // executive's alone.
+    assert_eq!(
+        manager["exportFormats"],
+        serde_json::json!(["CSV"]),
+        "{manager}"
+    );
+    assert_eq!(
+        executive["exportFormats"],
+        serde_json::json!(["CSV", "JSON"]),
+        "{executive}"
+    );
+    assert_eq!(
+        executive["exportName"],
+        "sales-performance-sales_entity_table.csv"
+    );
+    assert_eq!(executive["exportCsv"].as_str().unwrap(), executive_csv);
+    assert_eq!(manager["exportCsv"].as_str().unwrap(), manager_csv);
+    assert_ne!(manager_csv, executive_csv, "NORTH sees fewer rows");
 
     for seen in [&manager, &executive] {
         assert!(

@@ -1,17 +1,21 @@
-import { useState, type ComponentType } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { getJson, panelDataPath } from "./api";
-import type { PanelAnswerBody, PanelConfig, PanelData } from "./wire";
+import { useEffect, useState, type ComponentType } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { exportPath, getJson, panelDataPath, plainError } from "./api";
+import type { PanelAnswerBody, PanelConfig, PanelOutcome } from "./wire";
 import { PANEL_KINDS } from "./panels";
 import type { PanelKindSpec, ViewProps, ViewState } from "./panels/spec";
+import type { DateRange } from "./range";
+import { Ago } from "./Ago";
+import { PanelBoundary } from "./PanelBoundary";
 
-/** The range every panel of a dashboard is asked for: dates, a preset, a period or a fiscal year. */
-export interface DateRange {
-  start_date?: string;
-  end_date?: string;
-  preset?: string;
-  period?: string;
-  fy?: string;
+/** What the dashboard's one batch request brought for this panel. */
+export interface BatchPart {
+  /// This panel's answer or its error, once the batch has answered.
+  outcome?: PanelOutcome;
+  /// The batch has answered for the range now asked for (or failed).
+  settled: boolean;
+  /// When the batch answered, in milliseconds since the epoch.
+  updatedAt?: number;
 }
 
 export function Panel({
@@ -19,32 +23,72 @@ export function Panel({
   panel,
   range,
   rowHeight,
+  batch,
+  dashboardRefresh,
+  exportFormats,
 }: {
   dashboardId: string;
   panel: PanelConfig;
   range: DateRange;
   rowHeight: number;
+  batch: BatchPart;
+  /// Seconds between the dashboard's refreshes, which bring this panel's data too.
+  dashboardRefresh?: number | null;
+  /// `csv`, `json`: the exports the dashboard allows this person.
+  exportFormats: string[];
 }) {
   const [viewState, setViewState] = useState<ViewState>({});
   // The kind's spec, widened: `panel.type` picks it, so panel, data and spec always agree.
   const spec = PANEL_KINDS[panel.type] as unknown as PanelKindSpec<PanelConfig["type"]>;
-  const query = {
-    dashboard: dashboardId,
-    ...range,
-    ...(spec.query ? spec.query(panel, viewState) : {}),
-  };
+  const viewQuery = spec.query ? spec.query(panel, viewState) : {};
+  const query = { dashboard: dashboardId, ...range, ...viewQuery };
   const path = panelDataPath(panel.id, query);
-  const result = useQuery({
+  // The batch brings the panel as first shown; the panel asks by itself when a person changed
+  // its view (a table's sort or page) or when it refreshes on its own schedule.
+  const changedView = Object.keys(viewState).length > 0;
+  const ownRefresh =
+    panel.refresh_interval && panel.refresh_interval !== dashboardRefresh ? panel.refresh_interval : 0;
+  const batchData = batch.outcome && !("error" in batch.outcome) ? batch.outcome : undefined;
+  const queryClient = useQueryClient();
+  const seedable = !changedView && ownRefresh > 0 && batch.settled && batchData !== undefined;
+  useEffect(() => {
+    if (seedable) queryClient.setQueryData(["panel", path], batchData, { updatedAt: batch.updatedAt });
+  }, [seedable, queryClient, path, batchData, batch.updatedAt]);
+  const ownSeeded = queryClient.getQueryData(["panel", path]) !== undefined;
+  const own = useQuery({
     queryKey: ["panel", path],
     queryFn: () => getJson<PanelAnswerBody>(path),
-    refetchInterval: panel.refresh_interval ? panel.refresh_interval * 1000 : false,
+    // On its own schedule it starts from what the batch brought (put in above), so showing the
+    // dashboard costs one request.
+    enabled: changedView || (ownRefresh > 0 && ownSeeded),
+    refetchInterval: ownRefresh ? ownRefresh * 1000 : false,
+    staleTime: ownRefresh ? ownRefresh * 1000 : undefined,
     placeholderData: keepPreviousData,
   });
+  const fromBatch = changedView ? undefined : batch.outcome;
+  // The newer of the panel's own answer and the batch's (a dashboard refresh brings both).
+  const shown: PanelOutcome | undefined =
+    own.data && (!batchData || changedView || own.data.lastUpdatedAt >= batchData.lastUpdatedAt)
+      ? own.data
+      : fromBatch;
+  const ownError = own.isError && !own.data;
+  const failure = ownError
+    ? plainError(own.error)
+    : shown && "error" in shown
+      ? plainError(shown.error)
+      : !batch.settled || changedView || own.isFetching
+        ? null
+        : shown
+          ? null
+          : "This panel's data could not be loaded. Try refreshing.";
+  const answer = shown && !("error" in shown) ? shown : undefined;
   const { row, col, width, height } = panel.position;
+  const exportQuery = { dashboard: dashboardId, ...range, sort: viewQuery.sort, order: viewQuery.order };
   return (
     <section
       className={`panel panel-${panel.type}`}
       data-panel-id={panel.id}
+      aria-label={panel.title}
       style={{
         gridColumn: `${col} / span ${width}`,
         gridRow: `${row} / span ${height}`,
@@ -53,21 +97,39 @@ export function Panel({
     >
       <header className="panel-head">
         <h2 title={panel.description}>{panel.title}</h2>
-        {result.isFetching ? <span className="spinner" aria-label="Loading" /> : null}
+        {own.isFetching ? <span className="spinner" role="status" aria-label="Loading" /> : null}
+        {answer && ownRefresh > 0 ? <Ago iso={answer.lastUpdatedAt} /> : null}
+        {exportFormats.length > 0 && answer ? (
+          <details className="panel-menu">
+            <summary aria-label={`Export ${panel.title}`} title="Export">
+              Export
+            </summary>
+            <ul>
+              {exportFormats.map((format) => (
+                <li key={format}>
+                  <a
+                    href={exportPath(panel.id, format, exportQuery)}
+                    download
+                    data-testid={`export-${format}`}
+                    aria-label={`Export ${panel.title} as ${format.toUpperCase()}`}
+                  >
+                    {format.toUpperCase()}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </details>
+        ) : null}
       </header>
       <div className="panel-body">
-        {result.isError ? (
-          <div className="error" role="alert">
-            {result.error instanceof Error ? result.error.message : "The panel's data could not be loaded."}
+        {failure ? (
+          <div className="panel-problem" role="alert">
+            {failure}
           </div>
-        ) : result.data ? (
-          <View
-            spec={spec}
-            panel={panel}
-            data={result.data}
-            viewState={viewState}
-            onViewState={setViewState}
-          />
+        ) : answer ? (
+          <PanelBoundary resetKey={answer}>
+            <View spec={spec} panel={panel} data={answer} viewState={viewState} onViewState={setViewState} />
+          </PanelBoundary>
         ) : (
           <div className="skeleton" aria-busy="true" />
         )}
@@ -86,11 +148,17 @@ function View({
 }: {
   spec: PanelKindSpec<PanelConfig["type"]>;
   panel: PanelConfig;
-  data: PanelData;
+  data: PanelAnswerBody;
   viewState: ViewState;
   onViewState: (state: ViewState) => void;
 }) {
   if (data.type !== panel.type) return <div className="skeleton" aria-busy="true" />;
+  if (spec.isEmpty(data))
+    return (
+      <div className="empty" role="status">
+        Nothing to show for this range. Try a wider range.
+      </div>
+    );
   const Component = spec.View as ComponentType<ViewProps<PanelConfig["type"]>>;
   return <Component panel={panel} data={data} viewState={viewState} onViewState={onViewState} />;
 }

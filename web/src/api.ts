@@ -65,11 +65,63 @@ export function can(me: Me, resource: string, action: string): boolean {
   );
 }
 
-/// The data path of one panel, with the query parameters that are set.
-export function panelDataPath(panelId: string, query: Record<string, string | number | undefined>): string {
+type Query = Record<string, string | number | undefined>;
+
+/// `path` with the query parameters that are set.
+function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== "") params.set(key, String(value));
   }
-  return `/api/v1/panels/${encodeURIComponent(panelId)}/data?${params.toString()}`;
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/// The data path of one panel, with the query parameters that are set.
+export function panelDataPath(panelId: string, query: Query): string {
+  return withQuery(`/api/v1/panels/${encodeURIComponent(panelId)}/data`, query);
+}
+
+/// Every panel of a dashboard in one request.
+export function dashboardDataPath(dashboardId: string, query: Query): string {
+  return withQuery(`/api/v1/dashboards/${encodeURIComponent(dashboardId)}/data`, query);
+}
+
+/// A panel's data as a download (`csv` or `json`), written by the server.
+export function exportPath(panelId: string, format: string, query: Query): string {
+  return withQuery(`/api/v1/panels/${encodeURIComponent(panelId)}/export`, { ...query, format });
+}
+
+/// What went wrong, in words for the person looking at a dashboard: no codes, ids or
+/// internal names.
+export function plainError(error: unknown, what: "panel" | "dashboard" = "panel"): string {
+  const status = error instanceof ApiError ? error.status : 0;
+  const code =
+    error instanceof ApiError
+      ? error.code
+      : typeof error === "object" && error && "code" in error
+        ? String(error.code)
+        : "";
+  switch (code) {
+    case "forbidden":
+    case "premium_required":
+      return "You do not have access to this data. Ask an administrator if you need it.";
+    case "not_found":
+      return what === "dashboard"
+        ? "This dashboard does not exist, or it is not shared with you."
+        : "This data is no longer available. The dashboard may have changed; reload the page.";
+    case "invalid_request":
+    case "invalid_date":
+      return "This range cannot be shown. Choose another range.";
+    case "too_many_requests":
+    case "limit_exceeded":
+    case "quota_exceeded":
+      return "The server is busy. The panel tries again on the next refresh.";
+    case "unauthorized":
+      return "Your session has ended. Sign in again.";
+    default:
+      return status === 0 && !code
+        ? "The server could not be reached. Check the connection and refresh."
+        : `This ${what}'s data could not be loaded. Try refreshing.`;
+  }
 }

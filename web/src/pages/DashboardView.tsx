@@ -1,47 +1,64 @@
-import { useEffect, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
-import { useParams } from "react-router";
-import { getJson } from "../api";
-import type { ResolvedDashboard } from "../wire";
-import { Panel, type DateRange } from "../Panel";
+import { useEffect } from "react";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useParams, useSearchParams } from "react-router";
+import { dashboardDataPath, getJson, plainError } from "../api";
+import type { DashboardDataBody, ResolvedDashboard } from "../wire";
+import { Panel } from "../Panel";
+import { describeRange, rangeFromParams, withRange } from "../range";
+import { RangePicker } from "./RangePicker";
+import { Ago } from "../Ago";
 
-/// `#/d/<id>`: one dashboard, with its date range.
+const EXPORT_FORMATS = ["csv", "json"];
+
+/// `#/d/<id>?<range>`: one dashboard over a range; the URL holds the range, so the view can
+/// be shared as a link. Every panel comes in one batch request.
 export function DashboardView() {
   const id = useParams().id ?? "";
-  const path = `/api/v1/dashboards/${encodeURIComponent(id)}`;
+  const [params, setParams] = useSearchParams();
+  const range = rangeFromParams(params);
+  const queryClient = useQueryClient();
   const dashboard = useQuery({
     queryKey: ["dashboard", id],
-    queryFn: () => getJson<ResolvedDashboard>(path),
+    queryFn: () => getJson<ResolvedDashboard>(`/api/v1/dashboards/${encodeURIComponent(id)}`),
   });
-  const [range, setRange] = useState<DateRange>({});
-  const name = dashboard.data?.config.name;
+  const config = dashboard.data?.config;
+  const dataPath = dashboardDataPath(id, { ...range });
+  const batch = useQuery({
+    queryKey: ["dashboard-data", dataPath],
+    queryFn: () => getJson<DashboardDataBody>(dataPath),
+    enabled: config !== undefined,
+    refetchInterval: config?.refresh_interval ? config.refresh_interval * 1000 : false,
+    placeholderData: keepPreviousData,
+  });
+  const name = config?.name;
   useEffect(() => {
     if (name) document.title = `${name} · Flexboard`;
     return () => {
       document.title = "Flexboard";
     };
   }, [name]);
-  const [draft, setDraft] = useState<{ start: string; end: string; choice: string; fy: string }>({
-    start: "",
-    end: "",
-    choice: "",
-    fy: "",
-  });
 
   if (dashboard.isError)
     return (
       <div className="error" role="alert">
-        {dashboard.error.message}
+        {plainError(dashboard.error, "dashboard")}
       </div>
     );
-  if (!dashboard.data) return <div className="loading">Loading dashboard…</div>;
-  const config = dashboard.data.config;
+  if (!config || !dashboard.data) return <div className="loading">Loading dashboard…</div>;
   const rowHeight = config.layout.row_height ?? 140;
-  const usesDates = draft.choice === "" || draft.choice.startsWith("period:");
-  const fyPattern = /^\d{4}(-\d{4})?$/;
-  const invalid =
-    (draft.choice === "" && draft.start !== "" && draft.end !== "" && draft.start > draft.end) ||
-    (draft.choice === "fy" && !fyPattern.test(draft.fy));
+  const exportFormats = EXPORT_FORMATS.filter((format) =>
+    (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
+  );
+  const refresh = () => {
+    void batch.refetch();
+    void queryClient.invalidateQueries({ queryKey: ["panel"] });
+  };
+  // The dashboard is as fresh as its oldest panel.
+  const oldest = Object.values(batch.data?.panels ?? {})
+    .flatMap((outcome) => ("error" in outcome ? [] : [outcome.lastUpdatedAt]))
+    .sort()[0];
+  const settled = (batch.isSuccess && !batch.isPlaceholderData) || batch.isError;
+  const batchFailure = batch.isError && !batch.data ? batch.error : undefined;
 
   return (
     <section className="dashboard">
@@ -59,98 +76,44 @@ export function DashboardView() {
             </ul>
           ) : null}
         </div>
-        <form
-          className="range"
-          onSubmit={(event) => {
-            event.preventDefault();
-            if (invalid) return;
-            const end = draft.end ? `${draft.end}T23:59:59.999999Z` : undefined;
-            const [kind, value] = draft.choice.split(":");
-            if (kind === "preset") setRange({ preset: value });
-            else if (kind === "period") setRange({ period: value, end_date: end });
-            else if (kind === "fy") setRange({ fy: draft.fy });
-            else
-              setRange({ start_date: draft.start ? `${draft.start}T00:00:00Z` : undefined, end_date: end });
-          }}
-        >
-          <label>
-            Range{" "}
-            <select
-              aria-label="Range"
-              value={draft.choice}
-              onChange={(e) => setDraft({ ...draft, choice: e.target.value })}
-            >
-              <option value="">Dates</option>
-              <option value="preset:last_24h">Last 24 hours</option>
-              <option value="preset:last_7d">Last 7 days</option>
-              <option value="preset:last_30d">Last 30 days</option>
-              <option value="preset:this_month">This month</option>
-              <option value="period:mtd">Month to date</option>
-              <option value="period:qtd">Quarter to date</option>
-              <option value="period:ytd">Year to date</option>
-              <option value="period:fytd">Fiscal year to date</option>
-              <option value="fy">Fiscal year</option>
-            </select>
-          </label>
-          {draft.choice === "" ? (
-            <label>
-              From{" "}
-              <input
-                type="date"
-                value={draft.start}
-                onChange={(e) => setDraft({ ...draft, start: e.target.value })}
-              />
-            </label>
-          ) : null}
-          {usesDates ? (
-            <label>
-              {draft.choice === "" ? "To" : "Up to"}{" "}
-              <input
-                type="date"
-                value={draft.end}
-                onChange={(e) => setDraft({ ...draft, end: e.target.value })}
-              />
-            </label>
-          ) : null}
-          {draft.choice === "fy" ? (
-            <label>
-              Year{" "}
-              <input
-                aria-label="Fiscal year"
-                placeholder="2025-2026"
-                size={9}
-                value={draft.fy}
-                onChange={(e) => setDraft({ ...draft, fy: e.target.value.trim() })}
-              />
-            </label>
-          ) : null}
-          <button type="submit" disabled={invalid}>
-            Apply
-          </button>
-          <button
-            type="button"
-            onClick={() => {
-              setDraft({ start: "", end: "", choice: "", fy: "" });
-              setRange({});
-            }}
-          >
-            All data
-          </button>
-          {invalid ? (
-            <span className="hint">
-              {draft.choice === "fy"
-                ? "Write the fiscal year as 2025-2026."
-                : "The start date is after the end date."}
+        <div className="dashboard-controls">
+          <RangePicker
+            // A range arriving by the URL (back, a link) starts the form afresh.
+            key={params.toString()}
+            range={range}
+            onChange={(next) => setParams(withRange(params, next))}
+          />
+          <div className="refresh">
+            <span className="range-words" data-testid="range-words">
+              {describeRange(range)}
             </span>
-          ) : null}
-        </form>
+            {oldest ? <Ago iso={oldest} /> : null}
+            <button type="button" onClick={refresh} disabled={batch.isFetching} data-testid="refresh">
+              {batch.isFetching ? "Refreshing…" : "Refresh"}
+            </button>
+          </div>
+        </div>
       </div>
+      {batchFailure ? (
+        <div className="error" role="alert">
+          {plainError(batchFailure, "dashboard")}
+        </div>
+      ) : null}
       <div
         className="grid"
         style={{ gridTemplateColumns: `repeat(${config.layout.columns}, minmax(0, 1fr))` }}
       >
         {config.panels.map((panel) => (
-          <Panel key={panel.id} dashboardId={config.id} panel={panel} range={range} rowHeight={rowHeight} />
+          <Panel
+            key={panel.id}
+            dashboardId={config.id}
+            panel={panel}
+            range={range}
+            rowHeight={rowHeight}
+            batch={{ outcome: batch.data?.panels[panel.id], settled, updatedAt: batch.dataUpdatedAt }}
+            dashboardRefresh={config.refresh_interval}
+            exportFormats={exportFormats}
+          />
         ))}
       </div>
       <footer className="dashboard-meta" data-testid="dashboard-meta">

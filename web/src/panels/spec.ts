@@ -57,6 +57,8 @@ export interface PanelKindSpec<K extends PanelKind> {
   /// The fields a property panel offers for this kind, in order.
   fields: EditorField<K>[];
   View: ComponentType<ViewProps<K>>;
+  /// Whether the answer holds nothing to show (no rows in the range).
+  isEmpty: (data: DataOf<K>) => boolean;
   /// Query parameters the kind adds to its data request, from the panel and its view state.
   query?: (panel: PanelOf<K>, viewState: ViewState) => ViewState;
 }

@@ -26,6 +26,5 @@ export function BarPanel({ panel, data }: ViewProps<"bar">) {
       series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.values })),
     };
   }, [data, panel.display, horizontal]);
-  if (data.categories.length === 0) return <div className="empty">No data in this time range.</div>;
   return <EChart option={option} label={panel.title} />;
 }

@@ -16,4 +16,5 @@ export const bar: PanelKindSpec<"bar"> = {
     { in: "display", key: "line_colors", label: "Colours", input: "colors" },
   ],
   View: BarPanel,
+  isEmpty: (data) => data.categories.length === 0,
 };

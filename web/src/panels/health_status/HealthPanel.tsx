@@ -2,7 +2,6 @@ import { formatValue } from "../../format";
 import type { ViewProps } from "../spec";
 
 export function HealthPanel({ data }: ViewProps<"health_status">) {
-  if (data.items.length === 0) return <div className="empty">No services reported.</div>;
   return (
     <ul className="health">
       {data.items.map((item) => (

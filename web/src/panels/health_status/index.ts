@@ -12,4 +12,5 @@ export const healthStatus: PanelKindSpec<"health_status"> = {
     { in: "display", key: "status_mapping", label: "Status colours and labels", input: "status_mapping" },
   ],
   View: HealthPanel,
+  isEmpty: (data) => data.items.length === 0,
 };

@@ -19,4 +19,5 @@ export const kpi: PanelKindSpec<"kpi"> = {
     { in: "display", key: "thresholds_on", label: "Thresholds compare", input: "threshold_basis" },
   ],
   View: KpiPanel,
+  isEmpty: (data) => data.value === null,
 };

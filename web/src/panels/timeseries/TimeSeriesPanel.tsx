@@ -32,9 +32,6 @@ export function TimeSeriesPanel({ panel, data }: ViewProps<"timeseries">) {
       })),
     };
   }, [data, display]);
-  if (data.series.every((series) => series.points.length === 0)) {
-    return <div className="empty">No data in this time range.</div>;
-  }
   return (
     <div className="timeseries">
       <EChart option={option} label={panel.title} />

@@ -18,4 +18,5 @@ export const timeseries: PanelKindSpec<"timeseries"> = {
     { in: "display", key: "fill_area", label: "Fill the area", input: "boolean" },
   ],
   View: TimeSeriesPanel,
+  isEmpty: (data) => data.series.every((series) => series.points.length === 0),
 };
