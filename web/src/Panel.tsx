@@ -7,6 +7,7 @@ import type { PanelKindSpec, ViewProps, ViewState } from "./panels/spec";
 import type { DateRange } from "./range";
 import { Ago } from "./Ago";
 import { PanelBoundary } from "./PanelBoundary";
+import type { NumberStyle } from "./format";
 
 /** What the dashboard's one batch request brought for this panel. */
 export interface BatchPart {
@@ -26,6 +27,7 @@ export function Panel({
   batch,
   dashboardRefresh,
   exportFormats,
+  numbers,
 }: {
   dashboardId: string;
   panel: PanelConfig;
@@ -36,6 +38,7 @@ export function Panel({
   dashboardRefresh?: number | null;
   /// `csv`, `json`: the exports the dashboard allows this person.
   exportFormats: string[];
+  numbers: NumberStyle;
 }) {
   const [viewState, setViewState] = useState<ViewState>({});
   // The kind's spec, widened: `panel.type` picks it, so panel, data and spec always agree.
@@ -92,7 +95,8 @@ export function Panel({
       style={{
         gridColumn: `${col} / span ${width}`,
         gridRow: `${row} / span ${height}`,
-        minHeight: height * rowHeight,
+        // Charts fill the rows they span; cards, tables and lists are as tall as their content.
+        minHeight: spec.fillsHeight ? height * rowHeight : undefined,
       }}
     >
       <header className="panel-head">
@@ -102,7 +106,16 @@ export function Panel({
         {exportFormats.length > 0 && answer ? (
           <details className="panel-menu">
             <summary aria-label={`Export ${panel.title}`} title="Export">
-              Export
+              <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+                <path
+                  d="M8 2v8m0 0L4.5 6.5M8 10l3.5-3.5M3 13h10"
+                  fill="none"
+                  stroke="currentColor"
+                  strokeWidth="1.6"
+                  strokeLinecap="round"
+                  strokeLinejoin="round"
+                />
+              </svg>
             </summary>
             <ul>
               {exportFormats.map((format) => (
@@ -128,7 +141,14 @@ export function Panel({
           </div>
         ) : answer ? (
           <PanelBoundary resetKey={answer}>
-            <View spec={spec} panel={panel} data={answer} viewState={viewState} onViewState={setViewState} />
+            <View
+              spec={spec}
+              panel={panel}
+              data={answer}
+              viewState={viewState}
+              onViewState={setViewState}
+              numbers={numbers}
+            />
           </PanelBoundary>
         ) : (
           <div className="skeleton" aria-busy="true" />
@@ -145,12 +165,14 @@ function View({
   data,
   viewState,
   onViewState,
+  numbers,
 }: {
   spec: PanelKindSpec<PanelConfig["type"]>;
   panel: PanelConfig;
   data: PanelAnswerBody;
   viewState: ViewState;
   onViewState: (state: ViewState) => void;
+  numbers: NumberStyle;
 }) {
   if (data.type !== panel.type) return <div className="skeleton" aria-busy="true" />;
   if (spec.isEmpty(data))
@@ -160,5 +182,7 @@ function View({
       </div>
     );
   const Component = spec.View as ComponentType<ViewProps<PanelConfig["type"]>>;
-  return <Component panel={panel} data={data} viewState={viewState} onViewState={onViewState} />;
+  return (
+    <Component panel={panel} data={data} viewState={viewState} onViewState={onViewState} numbers={numbers} />
+  );
 }

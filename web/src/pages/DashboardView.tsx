@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useContext, useEffect } from "react";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useSearchParams } from "react-router";
 import { dashboardDataPath, getJson, plainError } from "../api";
@@ -7,6 +7,8 @@ import { Panel } from "../Panel";
 import { describeRange, rangeFromParams, withRange } from "../range";
 import { RangePicker } from "./RangePicker";
 import { Ago } from "../Ago";
+import { numberStyle } from "../format";
+import { WorkspaceThemeContext } from "../theme";
 
 const EXPORT_FORMATS = ["csv", "json"];
 
@@ -30,6 +32,11 @@ export function DashboardView() {
     refetchInterval: config?.refresh_interval ? config.refresh_interval * 1000 : false,
     placeholderData: keepPreviousData,
   });
+  const learnWorkspaceTheme = useContext(WorkspaceThemeContext);
+  const workspaceTheme = config?.branding?.theme ?? null;
+  useEffect(() => {
+    if (config) learnWorkspaceTheme(workspaceTheme);
+  }, [config, workspaceTheme, learnWorkspaceTheme]);
   const name = config?.name;
   useEffect(() => {
     if (name) document.title = `${name} · Flexboard`;
@@ -45,6 +52,7 @@ export function DashboardView() {
       </div>
     );
   if (!config || !dashboard.data) return <div className="loading">Loading dashboard…</div>;
+  const numbers = numberStyle(config.currency);
   const rowHeight = config.layout.row_height ?? 140;
   const exportFormats = EXPORT_FORMATS.filter((format) =>
     (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
@@ -113,6 +121,7 @@ export function DashboardView() {
             batch={{ outcome: batch.data?.panels[panel.id], settled, updatedAt: batch.dataUpdatedAt }}
             dashboardRefresh={config.refresh_interval}
             exportFormats={exportFormats}
+            numbers={numbers}
           />
         ))}
       </div>

@@ -3,6 +3,7 @@
 // folder (`panels/<kind>/index.ts`); `panels/index.ts` lists them.
 import type { ComponentType } from "react";
 import type { PanelConfig, PanelData, PanelDisplay, PanelKind } from "../wire";
+import type { NumberStyle } from "../format";
 
 /// A panel of kind `K`, with its typed data source.
 export type PanelOf<K extends PanelKind> = Extract<PanelConfig, { type: K }>;
@@ -19,6 +20,8 @@ export interface ViewProps<K extends PanelKind> {
   data: DataOf<K>;
   viewState: ViewState;
   onViewState: (state: ViewState) => void;
+  /// The dashboard's currency and number grouping.
+  numbers: NumberStyle;
 }
 
 /// How an editor sets one field of a panel: where it lives and what kind of input it takes.
@@ -57,6 +60,9 @@ export interface PanelKindSpec<K extends PanelKind> {
   /// The fields a property panel offers for this kind, in order.
   fields: EditorField<K>[];
   View: ComponentType<ViewProps<K>>;
+  /// A chart has no height of its own and fills the rows it spans; other kinds take their
+  /// content's height.
+  fillsHeight: boolean;
   /// Whether the answer holds nothing to show (no rows in the range).
   isEmpty: (data: DataOf<K>) => boolean;
   /// Query parameters the kind adds to its data request, from the panel and its view state.

@@ -1,9 +1,10 @@
 import { useMemo } from "react";
 import { EChart } from "../../EChart";
-import { formatAxis } from "../../format";
+import { formatAxis, formatValue } from "../../format";
+import { axisTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
-export function BarPanel({ panel, data }: ViewProps<"bar">) {
+export function BarPanel({ panel, data, numbers }: ViewProps<"bar">) {
   const horizontal = panel.display.horizontal ?? false;
   const option = useMemo(() => {
     // Every category keeps its label; long ones are cut rather than skipped.
@@ -12,19 +13,29 @@ export function BarPanel({ panel, data }: ViewProps<"bar">) {
       data: data.categories,
       axisLabel: { interval: 0, width: 90, overflow: "truncate" },
     };
-    const valueAxis = { type: "value", axisLabel: { formatter: formatAxis } };
+    const format = panel.display.format ?? "number";
+    const valueAxis = {
+      type: "value",
+      axisLabel: { formatter: (value: number) => formatAxis(value, format, numbers) },
+    };
     return {
       color: panel.display.line_colors?.length
         ? panel.display.line_colors
         : ["#2563EB", "#94A3B8", "#10B981"],
       animation: false,
-      tooltip: { trigger: "axis" },
+      tooltip: {
+        trigger: "axis",
+        formatter: axisTooltip(
+          (category) => String(category),
+          (value) => formatValue(value, format, { decimals: panel.display.decimals, style: numbers }),
+        ),
+      },
       legend: { show: data.series.length > 1, top: 0 },
       grid: { left: horizontal ? 96 : 48, right: 16, top: 32, bottom: 28 },
       xAxis: horizontal ? valueAxis : categoryAxis,
       yAxis: horizontal ? categoryAxis : valueAxis,
       series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.values })),
     };
-  }, [data, panel.display, horizontal]);
+  }, [data, panel.display, horizontal, numbers]);
   return <EChart option={option} label={panel.title} />;
 }

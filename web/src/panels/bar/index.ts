@@ -16,5 +16,6 @@ export const bar: PanelKindSpec<"bar"> = {
     { in: "display", key: "line_colors", label: "Colours", input: "colors" },
   ],
   View: BarPanel,
+  fillsHeight: true,
   isEmpty: (data) => data.categories.length === 0,
 };

@@ -1,4 +1,4 @@
-import { formatValue } from "../../format";
+import { formatDateTime } from "../../format";
 import type { ViewProps } from "../spec";
 
 export function HealthPanel({ data }: ViewProps<"health_status">) {
@@ -8,10 +8,8 @@ export function HealthPanel({ data }: ViewProps<"health_status">) {
         <li key={item.name} title={item.message ?? undefined}>
           <span className="dot" style={{ background: item.color }} aria-hidden="true" />
           <span className="health-name">{item.name}</span>
-          <span className="health-label" style={{ color: item.color }}>
-            {item.label}
-          </span>
-          <span className="health-time">{formatValue(item.checked_at, "datetime")}</span>
+          <span className="health-label">{item.label}</span>
+          <span className="health-time">{item.checked_at ? formatDateTime(item.checked_at) : ""}</span>
         </li>
       ))}
     </ul>

@@ -12,5 +12,6 @@ export const healthStatus: PanelKindSpec<"health_status"> = {
     { in: "display", key: "status_mapping", label: "Status colours and labels", input: "status_mapping" },
   ],
   View: HealthPanel,
+  fillsHeight: false,
   isEmpty: (data) => data.items.length === 0,
 };

@@ -19,5 +19,6 @@ export const kpi: PanelKindSpec<"kpi"> = {
     { in: "display", key: "thresholds_on", label: "Thresholds compare", input: "threshold_basis" },
   ],
   View: KpiPanel,
+  fillsHeight: false,
   isEmpty: (data) => data.value === null,
 };

@@ -12,7 +12,7 @@ import type { DataOf, ViewProps } from "../spec";
 type Row = DataOf<"table">["rows"][number];
 
 /// Sorting and paging happen on the server: the table only shows one page and asks for another.
-export function TablePanel({ data, onViewState: onChange }: ViewProps<"table">) {
+export function TablePanel({ data, onViewState: onChange, numbers }: ViewProps<"table">) {
   const columns = useMemo<ColumnDef<Row>[]>(
     () =>
       data.columns.map((column) => ({
@@ -20,12 +20,12 @@ export function TablePanel({ data, onViewState: onChange }: ViewProps<"table">) 
         accessorFn: (row: Row) => row[column.key],
         header: column.label,
         enableSorting: column.sortable,
-        cell: (info) => formatValue(info.getValue() as Row[string], column.format),
+        cell: (info) => formatValue(info.getValue() as Row[string], column.format, { style: numbers }),
         meta: {
           numeric: column.format !== "text" && column.format !== "datetime" && column.format !== "date",
         },
       })),
-    [data.columns],
+    [data.columns, numbers],
   );
   const sorting: SortingState = [{ id: data.sort, desc: data.order === "desc" }];
   const pageCount = Math.max(1, Math.ceil(data.total / data.page_size));

@@ -15,6 +15,7 @@ export const table: PanelKindSpec<"table"> = {
     { in: "display", key: "page_size", label: "Rows per page", input: "number" },
   ],
   View: TablePanel,
+  fillsHeight: false,
   isEmpty: (data) => data.total === 0,
   // Sorting and paging happen on the server.
   query: (panel, viewState) => ({ ...viewState, page_size: panel.display.page_size ?? undefined }),

@@ -18,5 +18,6 @@ export const timeseries: PanelKindSpec<"timeseries"> = {
     { in: "display", key: "fill_area", label: "Fill the area", input: "boolean" },
   ],
   View: TimeSeriesPanel,
+  fillsHeight: true,
   isEmpty: (data) => data.series.every((series) => series.points.length === 0),
 };

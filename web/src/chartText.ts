@@ -1,0 +1,34 @@
+// Tooltip text for the charts: the axis value as the panel names it and each series' value in
+// the panel's format. ECharts draws tooltips as HTML, so every piece of data is escaped.
+import { format } from "echarts/core";
+
+interface AxisParam {
+  axisValue?: string | number;
+  marker?: string;
+  seriesName?: string;
+  value?: unknown;
+}
+
+/** The number a series point holds: a `[time, value]` pair's second part, or the value. */
+function pointValue(value: unknown): number | null {
+  const raw = Array.isArray(value) ? value[1] : value;
+  return typeof raw === "number" ? raw : null;
+}
+
+/** A formatter for `tooltip: {trigger: "axis"}`. */
+export function axisTooltip(
+  axisLabel: (value: string | number) => string,
+  valueText: (value: number | null) => string,
+) {
+  return (params: AxisParam | AxisParam[]) => {
+    const list = Array.isArray(params) ? params : [params];
+    const head = list[0]?.axisValue;
+    const lines = list.map(
+      (p) =>
+        `${p.marker ?? ""}${format.encodeHTML(p.seriesName ?? "")}&nbsp;&nbsp;<b>${format.encodeHTML(
+          valueText(pointValue(p.value)),
+        )}</b>`,
+    );
+    return [head === undefined ? "" : format.encodeHTML(axisLabel(head)), ...lines].join("<br/>");
+  };
+}
