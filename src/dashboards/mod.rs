@@ -64,6 +64,18 @@ pub struct Branding {
     pub accent_color: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub font: Option<String>,
+    /// The theme people see until they choose their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<Theme>,
+}
+
+/// Light or dark colours, or the reader's system setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    Light,
+    Dark,
+    System,
 }
 
 /// A dashboard-wide filter, identified by `id` so overrides can change or remove it.

@@ -12,7 +12,8 @@ import {
 } from "react-router";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, can, getJson, sendJson, setCsrfToken } from "./api";
-import type { DashboardList, Me } from "./wire";
+import type { DashboardList, Me, Theme } from "./wire";
+import { ThemeContext, WorkspaceThemeContext, useTheme } from "./theme";
 import { Admin } from "./Admin";
 import { SignIn } from "./SignIn";
 import { Account } from "./pages/Account";
@@ -39,6 +40,7 @@ export function App() {
     staleTime: Infinity,
   });
   useEffect(() => setCsrfToken(me.data?.csrf_token ?? null), [me.data]);
+  const theme = useTheme(me.data?.user.id ?? null, me.data?.tenant?.id ?? null);
 
   if (me.isError)
     return (
@@ -59,13 +61,17 @@ export function App() {
     );
   }
   return (
-    <HashRouter>
-      <SignedIn me={me.data} />
-    </HashRouter>
+    <ThemeContext.Provider value={theme.resolved}>
+      <WorkspaceThemeContext.Provider value={theme.learnWorkspace}>
+        <HashRouter>
+          <SignedIn me={me.data} theme={theme} />
+        </HashRouter>
+      </WorkspaceThemeContext.Provider>
+    </ThemeContext.Provider>
   );
 }
 
-function SignedIn({ me }: { me: Me }) {
+function SignedIn({ me, theme }: { me: Me; theme: ReturnType<typeof useTheme> }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const showAdmin = me.user.super_admin || can(me, "users", "read") || can(me, "api_keys", "read");
@@ -132,6 +138,18 @@ function SignedIn({ me }: { me: Me }) {
           </NavLink>
           {showAdmin ? <NavLink to="/admin">Admin</NavLink> : null}
         </nav>
+        <select
+          className="theme-switcher"
+          aria-label="Theme"
+          data-testid="theme-switcher"
+          value={theme.own ?? ""}
+          onChange={(e) => theme.choose((e.target.value || null) as Theme | null)}
+        >
+          <option value="">Workspace theme ({theme.workspace ?? "system"})</option>
+          <option value="system">System theme</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+        </select>
         <span className="user" data-testid="user-name" title={me.user.email}>
           <Link to="/account">{me.user.name}</Link>
           {me.tenant?.role ? <small> · {me.tenant.role}</small> : null}

@@ -1,6 +1,7 @@
 // A thin React wrapper around Apache ECharts. Only the chart types and components the panels
 // use are registered, which keeps the embedded bundle small.
-import { useEffect, useRef } from "react";
+import { useContext, useEffect, useRef } from "react";
+import { ThemeContext } from "./theme";
 import * as echarts from "echarts/core";
 import { BarChart, LineChart } from "echarts/charts";
 import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
@@ -20,11 +21,17 @@ echarts.use([
 export function EChart({ option, label }: { option: EChartsCoreOption; label: string }) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const theme = useContext(ThemeContext);
+  const latest = useRef(option);
+  latest.current = option;
 
   useEffect(() => {
     const node = element.current;
     if (!node) return;
-    const instance = echarts.init(node, undefined, { renderer: "canvas" });
+    // ECharts' own dark theme for dark pages; the page shows through the chart.
+    const instance = echarts.init(node, theme === "dark" ? "dark" : undefined, { renderer: "canvas" });
+    node.setAttribute("data-theme", theme);
+    instance.setOption({ backgroundColor: "transparent", ...latest.current }, { notMerge: true });
     chart.current = instance;
     // Browser tests wait for this marker instead of sleeping.
     instance.on("finished", () => node.setAttribute("data-rendered", "true"));
@@ -35,10 +42,10 @@ export function EChart({ option, label }: { option: EChartsCoreOption; label: st
       instance.dispose();
       chart.current = null;
     };
-  }, []);
+  }, [theme]);
 
   useEffect(() => {
-    chart.current?.setOption(option, { notMerge: true });
+    chart.current?.setOption({ backgroundColor: "transparent", ...option }, { notMerge: true });
   }, [option]);
 
   return <div className="chart" ref={element} role="img" aria-label={label} data-testid="chart" />;

@@ -43,7 +43,11 @@ export type BarSeries = { name: string, values: Array<number | null>, };
 
 export type BarSource = { dataset: string, dimension: string, measures: Array<Measure>, limit?: number | null, filters?: Array<Filter>, };
 
-export type Branding = { name?: string | null, logo?: string | null, primary_color?: string | null, accent_color?: string | null, font?: string | null, };
+export type Branding = { name?: string | null, logo?: string | null, primary_color?: string | null, accent_color?: string | null, font?: string | null, 
+/**
+ * The theme people see until they choose their own.
+ */
+theme?: Theme | null, };
 
 /**
  * Range thresholds of automatic time bucketing: a range up to `raw` is drawn from raw points,
@@ -660,6 +664,11 @@ export type TenantOut = { id: string, name: string, };
 export type TenantPatch = { name?: string, plan?: Plan, active?: boolean, };
 
 export type TenantView = { id: string, name: string, slug: string, plan: Plan, limits: Limits, active: boolean, created_at: string, members: number, };
+
+/**
+ * Light or dark colours, or the reader's system setting.
+ */
+export type Theme = "light" | "dark" | "system";
 
 export type Threshold = { value: number, color: string, label: string, };
 
