@@ -411,4 +411,67 @@ mod tests {
         );
         check_error("dashboard:\n  id: x\n  nam: X\n", "dashboards/x.yaml:");
     }
+
+    #[test]
+    fn pies_gauges_and_scatters_refuse_what_they_cannot_draw() {
+        let head = "dashboard:\n  id: x\n  name: X\n  panels:\n    - id: p\n      position: { row: 1, col: 1 }\n";
+        let panel = |kind: &str, source: &str| {
+            format!(
+                "{head}      panel: {{ type: {kind}, title: P, data_source: {{ dataset: d, {source} }} }}\n"
+            )
+        };
+        check_error(
+            &panel("pie", "dimension: k, measure: { column: v, agg: avg }"),
+            "must be `sum` or `count`",
+        );
+        check_error(
+            &panel(
+                "pie",
+                "dimension: k, measure: { column: v, agg: sum }, limit: 0",
+            ),
+            "limit must be between 1 and 20",
+        );
+        check_error(
+            &panel("pie", "dimension: nope, measure: { column: v, agg: sum }"),
+            "dataset `d` has no column `nope`",
+        );
+        check_error(
+            &panel("gauge", "value: { column: v, agg: sum }, min: 10, max: 10"),
+            "min (10) must be below max (10)",
+        );
+        check_error(
+            &panel("gauge", "value: { column: k, agg: sum }"),
+            "needs a numeric column",
+        );
+        check_error(
+            &panel(
+                "scatter",
+                "dimension: k, x: { column: v, agg: sum }, y: { column: v, agg: avg }, color_by: k",
+            ),
+            "color_by must be another column",
+        );
+        check_error(
+            &panel(
+                "scatter",
+                "dimension: k, x: { column: v, agg: sum }, y: { column: v, agg: avg }, limit: 9000",
+            ),
+            "limit must be between 1 and 5000",
+        );
+        // A good one of each reads.
+        for (kind, source) in [
+            ("pie", "dimension: k, measure: { column: v, agg: count }"),
+            (
+                "gauge",
+                "value: { column: v, agg: avg }, target: { column: v, agg: max }",
+            ),
+            (
+                "scatter",
+                "dimension: k, x: { column: v, agg: sum }, y: { column: v, agg: avg }",
+            ),
+        ] {
+            let files = folder(&[("dashboards/x.yaml", panel(kind, source).as_str())]);
+            let read = read_tenant_folder(&files).unwrap();
+            assert_eq!(read.dashboards[0].panels[0].source.kind(), kind);
+        }
+    }
 }

@@ -15,9 +15,12 @@ use crate::catalog::{CatalogError, ColumnType, DatasetDef};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, SortOrder};
 
 pub use kinds::{
-    BarSource, HealthColumns, HealthSource, KpiSource, PanelKind, PanelSource, TableColumn,
-    TableSource, TimeseriesSource,
+    BarSource, GaugeSource, HealthColumns, HealthSource, KpiSource, MAX_SERIES, PanelKind,
+    PanelSource, PieSource, ScatterSource, TableColumn, TableSource, TimeseriesSource,
 };
+
+/// Entries at most in a display list (`dashed`, `right_axis`, `target_lines`).
+pub const MAX_DISPLAY_LIST: usize = 50;
 
 /// The largest table page a panel or a request may ask for.
 pub const MAX_PAGE_SIZE: u32 = 500;
@@ -285,6 +288,29 @@ pub struct PanelDisplay {
     pub fill_area: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub horizontal: Option<bool>,
+    /// Time series drawn on top of one another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stacked: Option<bool>,
+    /// Lines drawn as curves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smooth: Option<bool>,
+    /// Lines, by name, drawn dashed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dashed: Vec<String>,
+    /// Lines, by name, measured on a second y-axis on the right.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub right_axis: Vec<String>,
+    /// The right axis' name and format (the panel's format when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_axis_label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub right_format: Option<ValueFormat>,
+    /// Level lines across a chart, such as a target or an alert threshold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub target_lines: Vec<TargetLine>,
+    /// A pie drawn as a ring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub donut: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_sort: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,6 +331,18 @@ pub enum ValueFormat {
     Datetime,
     Date,
     Text,
+}
+
+/// A level line across a chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct TargetLine {
+    pub value: f64,
+    pub label: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+    /// On the right axis rather than the left.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub right: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -473,6 +511,24 @@ impl PanelConfig {
                 p.col, p.width
             )));
         }
+        let display = &self.display;
+        if let Some(line) = display.target_lines.iter().find(|l| !l.value.is_finite()) {
+            return Err(fail(format!(
+                "target line `{}` needs a finite value",
+                line.label
+            )));
+        }
+        for (what, len) in [
+            ("dashed", display.dashed.len()),
+            ("right_axis", display.right_axis.len()),
+            ("target_lines", display.target_lines.len()),
+        ] {
+            if len > MAX_DISPLAY_LIST {
+                return Err(fail(format!(
+                    "{what} lists {len} entries; at most {MAX_DISPLAY_LIST}"
+                )));
+            }
+        }
         let dataset_name = self.source.dataset();
         let dataset = datasets
             .iter()
@@ -573,6 +629,18 @@ mod tests {
                 "health_status",
                 json!({"dataset": "d", "columns": {"name": "k", "status": "s"}}),
             ),
+            (
+                "pie",
+                json!({"dataset": "d", "dimension": "k", "measure": measure, "limit": 3}),
+            ),
+            (
+                "gauge",
+                json!({"dataset": "d", "value": measure, "target": measure, "min": 0.0, "max": 10.0}),
+            ),
+            (
+                "scatter",
+                json!({"dataset": "d", "dimension": "k", "x": measure, "y": measure, "size": measure, "color_by": "z", "limit": 10}),
+            ),
         ];
         for (kind, source) in sources {
             let read: PanelConfig = serde_json::from_value(panel(kind, source.clone())).unwrap();
@@ -654,8 +722,8 @@ mod tests {
             assert_eq!(direct, message);
             message
         };
-        let unknown = error(panel("pie", json!({"dataset": "d"})));
-        assert!(unknown.contains("unknown variant `pie`"), "{unknown}");
+        let unknown = error(panel("sankey", json!({"dataset": "d"})));
+        assert!(unknown.contains("unknown variant `sankey`"), "{unknown}");
         let mut without = panel("kpi", json!({}));
         without.as_object_mut().unwrap().remove("data_source");
         let missing = error(without);

@@ -338,7 +338,7 @@ mod tests {
     fn embedded_demo_definitions_are_valid() {
         let folder = read_tenant_folder(&demo_files()).unwrap();
         let ids: Vec<&str> = folder.dashboards.iter().map(|d| d.id.as_str()).collect();
-        assert_eq!(ids, ["ops-health", "sales-performance"]);
+        assert_eq!(ids, ["ops-health", "sales-overview", "sales-performance"]);
         assert_eq!(folder.datasets.len(), 4);
     }
 }

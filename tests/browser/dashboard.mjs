@@ -121,6 +121,62 @@ try {
   result.reloadedRangeWords = await page.getByTestId("range-words").innerText();
 
   await page.screenshot({ path: screenshot, fullPage: true });
+
+  // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
+  await page.goto(`${baseUrl}/#/d/sales-overview`);
+  const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend"];
+  const painted = async (id) => {
+    await panel(id).locator('[data-rendered="true"]').waitFor();
+    return panel(id)
+      .locator("canvas")
+      .first()
+      .evaluate((canvas) => {
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+        return count;
+      });
+  };
+  result.overviewPainted = {};
+  for (const id of overviewPanels) result.overviewPainted[id] = await painted(id);
+  result.gaugeReading = await panel("overview_attainment").locator(".gauge-reading").innerText();
+  result.pieTotal = await panel("overview_zone_share").getByTestId("pie-total").innerText();
+  // Hovering a slice names it.
+  const pieBox = await panel("overview_state_share").locator("canvas").first().boundingBox();
+  await page.mouse.move(pieBox.x + pieBox.width * 0.4 + 20, pieBox.y + pieBox.height * 0.5 - 20);
+  await page.waitForTimeout(300);
+  result.pieTooltip = await page
+    .locator('[data-panel-id="overview_state_share"] div')
+    .filter({ hasText: "Share" })
+    .last()
+    .innerText()
+    .catch(() => "");
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-overview.png"), fullPage: true });
+
+  // Dark: the page and the charts change with the theme.
+  const background = () =>
+    page.evaluate(() =>
+      [document.body, document.documentElement]
+        .map((element) => getComputedStyle(element).backgroundColor)
+        .find((colour) => colour !== "rgba(0, 0, 0, 0)"),
+    );
+  result.lightBackground = await background();
+  await page.getByTestId("theme-switcher").selectOption("dark");
+  await page.locator('[data-panel-id="overview_zone_share"] [data-theme="dark"][data-rendered="true"]').waitFor();
+  result.darkBackground = await background();
+  result.darkCharts = await page.locator('[data-testid="chart"][data-theme="dark"]').count();
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-overview-dark.png"), fullPage: true });
+
+  // A phone: one column, nothing wider than the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  result.phoneOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  result.phoneColumns = await page.evaluate(() => {
+    const lefts = [...document.querySelectorAll("[data-panel-id]")].map((p) => Math.round(p.getBoundingClientRect().left));
+    return new Set(lefts).size;
+  });
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-overview-phone.png"), fullPage: true });
+  await page.getByTestId("theme-switcher").selectOption("");
   result.consoleErrors = consoleErrors;
 } finally {
   await context.close();

@@ -19,7 +19,7 @@ async fn demo_dashboards_are_listed_and_served() {
         .iter()
         .map(|d| d["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, ["ops-health", "sales-performance"]);
+    assert_eq!(ids, ["ops-health", "sales-overview", "sales-performance"]);
     assert!(list["tenant"]["id"].as_str().unwrap().starts_with("WK-"));
 
     let dashboard = server.get_ok("/api/v1/dashboards/sales-performance").await;
@@ -69,6 +69,11 @@ struct Answers {
     cpu_week: Value,
     memory: Value,
     health: Value,
+    gauge: Value,
+    zone_share: Value,
+    state_share: Value,
+    scatter: Value,
+    zone_trend: Value,
 }
 
 async fn answers() -> &'static Answers {
@@ -82,6 +87,7 @@ async fn answers() -> &'static Answers {
                 |id: &str, query: &str| format!("/api/v1/panels/{id}/data?dashboard={query}");
             let sales = |id: &str, query: &str| panel(id, &format!("sales-performance{query}"));
             let ops = |id: &str, query: &str| panel(id, &format!("ops-health{query}"));
+            let overview = |id: &str| panel(id, "sales-overview");
             let answers = Answers {
                 data_dir: server.data_dir.clone(),
                 kpi: server.get_ok(&sales("sales_overall_kpi", "")).await,
@@ -122,6 +128,11 @@ async fn answers() -> &'static Answers {
                 cpu_week: server.get_ok(&ops("ops_cpu_usage", "")).await,
                 memory: server.get_ok(&ops("ops_memory_kpi", "")).await,
                 health: server.get_ok(&ops("ops_service_health", "")).await,
+                gauge: server.get_ok(&overview("overview_attainment")).await,
+                zone_share: server.get_ok(&overview("overview_zone_share")).await,
+                state_share: server.get_ok(&overview("overview_state_share")).await,
+                scatter: server.get_ok(&overview("overview_state_scatter")).await,
+                zone_trend: server.get_ok(&overview("overview_zone_trend")).await,
             };
             server.stop().await;
             answers
@@ -233,6 +244,211 @@ async fn bars_are_one_per_zone_in_zone_order() {
         north,
         "NORTH actual",
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gauge_places_value_target_and_bands_as_duckdb_sums_them() {
+    let gauge = &answers().await.gauge;
+    let db = answers().await.db();
+    let (actual, target) = pair(
+        &db,
+        "SELECT sum(overall_actual), sum(overall_target) FROM sales",
+    );
+    let number = |key: &str| gauge[key].as_f64().unwrap();
+    assert_close(number("value"), actual, "gauge value");
+    assert_close(number("target"), target, "gauge target");
+    assert_eq!(number("min"), 0.0);
+    assert!(
+        number("max") >= target * 1.2 && number("max") >= actual,
+        "{gauge}"
+    );
+    // The attainment thresholds (0, 85, 100 %) become stretches of the dial in money.
+    let bands = gauge["bands"].as_array().unwrap();
+    assert_eq!(bands.len(), 3, "{gauge}");
+    assert_eq!(bands[0]["from"].as_f64().unwrap(), 0.0);
+    assert_close(
+        bands[0]["to"].as_f64().unwrap(),
+        target * 0.85,
+        "first band",
+    );
+    assert_close(
+        bands[1]["from"].as_f64().unwrap(),
+        target * 0.85,
+        "second band",
+    );
+    assert_close(bands[2]["from"].as_f64().unwrap(), target, "last band");
+    assert_eq!(bands[2]["to"].as_f64().unwrap(), number("max"));
+    let attainment = actual / target * 100.0;
+    let expected = if attainment >= 100.0 {
+        "on target"
+    } else if attainment >= 85.0 {
+        "near target"
+    } else {
+        "behind target"
+    };
+    assert_eq!(gauge["status"]["label"], expected);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pie_slices_are_the_largest_groups_with_the_rest_as_other() {
+    let Answers {
+        zone_share,
+        state_share,
+        ..
+    } = answers().await;
+    let db = answers().await.db();
+    let groups = |column: &str| -> Vec<(String, f64)> {
+        let mut statement = db
+            .prepare(&format!(
+                "SELECT {column}, sum(overall_actual) AS v FROM sales GROUP BY 1 ORDER BY v DESC, 1"
+            ))
+            .unwrap();
+        statement
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let slices = |answer: &Value| -> Vec<(String, f64, bool, u64)> {
+        answer["slices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_owned(),
+                    s["value"].as_f64().unwrap(),
+                    s["other"].as_bool().unwrap(),
+                    s["members"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // Five zones fit: every one named, largest first, nothing left over.
+    let zones = groups("zone");
+    let served = slices(zone_share);
+    assert_eq!(served.len(), zones.len());
+    for ((name, value, other, members), (zone, sum)) in served.iter().zip(&zones) {
+        assert_eq!((name, *other, *members), (zone, false, 1));
+        assert_close(*value, *sum, zone);
+    }
+    let total: f64 = zones.iter().map(|z| z.1).sum();
+    assert_close(zone_share["total"].as_f64().unwrap(), total, "zone total");
+    // States: the top six by name and value, then one "Other" holding the rest exactly.
+    let states = groups("state");
+    assert!(states.len() > 7, "the demo has many states");
+    let served = slices(state_share);
+    assert_eq!(served.len(), 7, "{state_share}");
+    for ((name, value, other, _), (state, sum)) in served.iter().zip(&states[..6]) {
+        assert_eq!((name, *other), (state, false));
+        assert_close(*value, *sum, state);
+    }
+    let rest: f64 = states[6..].iter().map(|s| s.1).sum();
+    let (name, value, other, members) = &served[6];
+    assert_eq!((name.as_str(), *other), ("Other", true));
+    assert_eq!(*members as usize, states.len() - 6);
+    assert_close(*value, rest, "the other states");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scatter_points_are_one_per_state_placed_by_duckdb_sums() {
+    let scatter = &answers().await.scatter;
+    let db = answers().await.db();
+    assert_eq!(
+        (
+            &scatter["x"],
+            &scatter["y"],
+            &scatter["size"],
+            &scatter["color_by"]
+        ),
+        (
+            &Value::from("Target"),
+            &Value::from("Actual"),
+            &Value::from("Entities"),
+            &Value::from("Zone")
+        )
+    );
+    let mut statement = db
+        .prepare(
+            "SELECT state, zone, sum(overall_target), sum(overall_actual), count(DISTINCT entity_id) \
+             FROM sales GROUP BY 1, 2 ORDER BY 1, 2",
+        )
+        .unwrap();
+    let expected: Vec<(String, String, f64, f64, i64)> = statement
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let points = scatter["points"].as_array().unwrap();
+    assert_eq!(points.len(), expected.len(), "{scatter}");
+    assert_eq!(scatter["truncated"], false);
+    for (point, (state, zone, target, actual, entities)) in points.iter().zip(&expected) {
+        assert_eq!(
+            (&point["label"], &point["group"]),
+            (&Value::from(state.as_str()), &Value::from(zone.as_str()))
+        );
+        assert_close(point["x"].as_f64().unwrap(), *target, state);
+        assert_close(point["y"].as_f64().unwrap(), *actual, state);
+        assert_eq!(point["size"].as_f64().unwrap(), *entities as f64, "{state}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_top_zones_get_a_line_each_and_the_rest_sum_into_other() {
+    let trend = &answers().await.zone_trend;
+    let db = answers().await.db();
+    let mut statement = db
+        .prepare("SELECT zone FROM sales GROUP BY 1 ORDER BY sum(overall_actual) DESC, 1")
+        .unwrap();
+    let zones: Vec<String> = statement
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let names: Vec<&str> = trend["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names[..3],
+        zones[..3].iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    assert_eq!(names[3], "Other");
+    assert_eq!(trend["hidden_series"], zones.len() as u64 - 3);
+    let month = |series: usize| -> f64 {
+        trend["series"][series]["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p[0] == "2025-01-01T00:00:00")
+            .expect("a January 2025 point")[1]
+            .as_f64()
+            .unwrap()
+    };
+    let in_january = |zones: &[String]| -> f64 {
+        let list = zones
+            .iter()
+            .map(|z| format!("'{z}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        db.query_row(
+            &format!(
+                "SELECT sum(overall_actual) FROM sales WHERE zone IN ({list}) \
+                 AND record_date >= DATE '2025-01-01' AND record_date < DATE '2025-02-01'"
+            ),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    for (index, zone) in zones[..3].iter().enumerate() {
+        assert_close(month(index), in_january(std::slice::from_ref(zone)), zone);
+    }
+    assert_close(month(3), in_january(&zones[3..]), "the other zones");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -58,6 +58,9 @@ async fn demo_dashboard_renders_in_chromium() {
     let page1 = api("sales_entity_table", "").await;
     let by_name = api("sales_entity_table", "&sort=entity_name&order=asc").await;
     let by_name_page2 = api("sales_entity_table", "&sort=entity_name&order=asc&page=2").await;
+    let gauge = server
+        .get_ok("/api/v1/panels/overview_attainment/data?dashboard=sales-overview")
+        .await;
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
@@ -82,7 +85,7 @@ async fn demo_dashboard_renders_in_chromium() {
 
     assert_eq!(seen["title"], "Sales Performance · Flexboard");
     let dashboards = seen["dashboards"].as_array().unwrap();
-    assert_eq!(dashboards.len(), 2, "{seen}");
+    assert_eq!(dashboards.len(), 3, "{seen}");
     let attainment = format!("{:.1}% achieved", overall["attainment"].as_f64().unwrap());
     let overall_text = seen["overallKpi"].as_str().unwrap();
     assert!(
@@ -160,6 +163,27 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
+
+    // Every new kind draws, and says what the API says.
+    for (id, pixels) in seen["overviewPainted"].as_object().unwrap() {
+        assert!(pixels.as_u64().unwrap() > 2_000, "{id} painted {pixels}");
+    }
+    let attained = format!("{:.1}%", gauge["attainment"].as_f64().unwrap());
+    let gauge_text = seen["gaugeReading"].as_str().unwrap();
+    assert!(
+        gauge_text.contains(&attained)
+            && gauge_text.contains('₹')
+            && gauge_text.contains(gauge["status"]["label"].as_str().unwrap()),
+        "the gauge reads `{gauge_text}`, the API says {attained}"
+    );
+    assert!(
+        seen["pieTotal"].as_str().unwrap().starts_with("Total ₹"),
+        "{seen}"
+    );
+    assert_ne!(seen["lightBackground"], seen["darkBackground"], "{seen}");
+    assert!(seen["darkCharts"].as_u64().unwrap() >= 4, "{seen}");
+    assert_eq!(seen["phoneOverflow"], 0, "{seen}");
+    assert_eq!(seen["phoneColumns"], 1, "{seen}");
 }
 
 /// Runs a script of `tests/browser/` for one person and returns what the page showed.
@@ -287,7 +311,7 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
     );
     assert_eq!(
         manager["dashboards"],
-        serde_json::json!(["Sales Performance"])
+        serde_json::json!(["Sales Overview", "Sales Performance"])
     );
     let panels = |seen: &serde_json::Value| -> Vec<String> {
         seen["panels"]
@@ -340,7 +364,7 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
     );
     assert_eq!(
         executive["dashboards"],
-        serde_json::json!(["Operations Health", "Sales Performance"])
+        serde_json::json!(["Operations Health", "Sales Overview", "Sales Performance"])
     );
     assert!(
         panels(&executive).contains(&"sales_by_channel".to_owned()),

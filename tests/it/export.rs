@@ -91,6 +91,44 @@ async fn a_table_exports_every_row_as_csv_equal_to_its_pages() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pies_gauges_and_scatters_export_the_rows_they_draw() {
+    let server = TestServer::shared().await;
+    let viewer = server.login_as("viewer@acme.example").await;
+    let api = server.api(&viewer);
+    for panel in [
+        "overview_attainment",
+        "overview_zone_share",
+        "overview_state_share",
+        "overview_state_scatter",
+        "overview_zone_trend",
+    ] {
+        let tabular = api
+            .panel_data("sales-overview", panel, RANGE)
+            .await
+            .ok()
+            .tabular();
+        assert!(!tabular.rows.is_empty(), "{panel}");
+        let (status, _, body) = api.export("sales-overview", panel, "csv", RANGE).await;
+        assert_eq!(status, 200, "{panel}: {body}");
+        let mut reader = csv::Reader::from_reader(body.as_bytes());
+        let header: Vec<&str> = reader
+            .headers()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>()
+            .to_vec();
+        assert_eq!(header, tabular.columns, "{panel}");
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records.len(), tabular.rows.len(), "{panel}");
+        for (record, row) in records.iter().zip(&tabular.rows) {
+            for (cell, value) in record.iter().zip(row) {
+                assert!(same_cell(cell, value), "{panel}: {cell} against {value}");
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_export_is_for_whom_the_dashboard_switches_it_on() {
     let server = TestServer::shared().await;
     let viewer = server.login_as("viewer@acme.example").await;

@@ -559,15 +559,15 @@ async fn plans_limit_writes_and_premium_features() {
         .ok();
     assert_eq!(free.limits.max_dashboards, 5, "{:?}", free.limits);
 
-    // Free: five dashboards; the demo has two.
-    for n in 0..3 {
+    // Free: five dashboards; the demo has three.
+    for n in 0..2 {
         admin
             .create_template(&copy(&format!("copy-{n}")))
             .await
             .answered(201);
     }
     let message = admin
-        .create_template(&copy("copy-3"))
+        .create_template(&copy("copy-2"))
         .await
         .refused(403, "limit_exceeded");
     assert!(message.contains("5 dashboards"), "{message}");
@@ -592,7 +592,7 @@ async fn plans_limit_writes_and_premium_features() {
         .update_tenant(&tenant, json!({"plan": "premium"}))
         .await
         .ok();
-    admin.create_template(&copy("copy-3")).await.answered(201);
+    admin.create_template(&copy("copy-2")).await.answered(201);
     let mut wide = copy("wide");
     let panel = wide["panels"][0].clone();
     wide["panels"] = json!(
@@ -819,7 +819,7 @@ async fn a_zone_manager_sees_only_their_zone_and_never_executive_panels() {
     );
     crate::support::assert_close(all.value.unwrap(), sum(""), "all zones");
     assert_eq!(zones.categories, ["NORTH"], "{zones:?}");
-    assert_eq!(listed, [sales]);
+    assert_eq!(listed, ["sales-overview", sales]);
     assert!(seen_by_manager.config.panel("sales_by_channel").is_none());
     assert!(seen_by_executive.config.panel("sales_by_channel").is_some());
 }

@@ -43,7 +43,7 @@ async fn restart_keeps_everything_and_regenerates_nothing() {
     let audited = audit_actions(&data_dir);
     assert!(audited[0].starts_with("tenant.create WK-"), "{audited:?}");
     let count = |prefix: &str| audited.iter().filter(|a| a.starts_with(prefix)).count();
-    assert_eq!(count("template.create"), 2, "{audited:?}");
+    assert_eq!(count("template.create"), 3, "{audited:?}");
     // The super-admin and the demo's three people, once; the admin's sign-in.
     assert_eq!(count("user.create"), 4, "{audited:?}");
     assert_eq!(count("auth.login "), 1, "{audited:?}");

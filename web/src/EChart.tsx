@@ -3,7 +3,7 @@
 import { useContext, useEffect, useRef } from "react";
 import { ThemeContext } from "./theme";
 import * as echarts from "echarts/core";
-import { BarChart, LineChart } from "echarts/charts";
+import { BarChart, GaugeChart, LineChart, PieChart, ScatterChart } from "echarts/charts";
 import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from "echarts/components";
 import { CanvasRenderer } from "echarts/renderers";
 import type { EChartsCoreOption } from "echarts/core";
@@ -11,6 +11,9 @@ import type { EChartsCoreOption } from "echarts/core";
 echarts.use([
   LineChart,
   BarChart,
+  PieChart,
+  GaugeChart,
+  ScatterChart,
   GridComponent,
   TooltipComponent,
   LegendComponent,

@@ -18,7 +18,7 @@ function pointValue(value: unknown): number | null {
 /** A formatter for `tooltip: {trigger: "axis"}`. */
 export function axisTooltip(
   axisLabel: (value: string | number) => string,
-  valueText: (value: number | null) => string,
+  valueText: (value: number | null, series?: string) => string,
 ) {
   return (params: AxisParam | AxisParam[]) => {
     const list = Array.isArray(params) ? params : [params];
@@ -26,9 +26,30 @@ export function axisTooltip(
     const lines = list.map(
       (p) =>
         `${p.marker ?? ""}${format.encodeHTML(p.seriesName ?? "")}&nbsp;&nbsp;<b>${format.encodeHTML(
-          valueText(pointValue(p.value)),
+          valueText(pointValue(p.value), p.seriesName),
         )}</b>`,
     );
     return [head === undefined ? "" : format.encodeHTML(axisLabel(head)), ...lines].join("<br/>");
   };
+}
+
+/** A formatter for `tooltip: {trigger: "item"}`: the item's name, then lines of label and
+ * value, every part escaped. */
+export function itemTooltip(lines: (params: ItemParam) => [string, string][]) {
+  return (params: ItemParam) =>
+    [
+      `${params.marker ?? ""}<b>${format.encodeHTML(params.name ?? "")}</b>`,
+      ...lines(params).map(
+        ([label, value]) => `${format.encodeHTML(label)}&nbsp;&nbsp;<b>${format.encodeHTML(value)}</b>`,
+      ),
+    ].join("<br/>");
+}
+
+export interface ItemParam {
+  name?: string;
+  marker?: string;
+  value?: unknown;
+  percent?: number;
+  dataIndex?: number;
+  seriesIndex?: number;
 }

@@ -266,6 +266,32 @@ export type Filter = { column: string, op: FilterOp, value?: JsonValue, };
 
 export type FilterOp = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "between" | "contains" | "is_null" | "not_null";
 
+export type GaugeBand = { from: number, to: number, color: string, label: string, };
+
+export type GaugeData = { value: number | null, target: number | null, 
+/**
+ * value / target in percent, when both are known and the target is not zero.
+ */
+attainment: number | null, 
+/**
+ * The dial's ends: the panel's, or round numbers around the value and target.
+ */
+min: number, max: number, 
+/**
+ * The thresholds as coloured stretches of the dial, in the value's units, lowest first.
+ */
+bands: Array<GaugeBand>, status: Threshold | null, };
+
+export type GaugeSource = { dataset: string, value: Measure, target?: Measure | null, 
+/**
+ * The dial's start (default 0, or the value when it is below 0).
+ */
+min?: number | null, 
+/**
+ * The dial's end; without it a round number above the target (or the value).
+ */
+max?: number | null, filters?: Array<Filter>, };
+
 export type Grain = "raw" | "minute" | "ten_minutes" | "hour" | "day" | "week" | "month" | "quarter" | "year";
 
 export type HealthColumns = { name: string, status: string, timestamp?: string | null, message?: string | null, };
@@ -415,7 +441,7 @@ export type PanelAnswerBody = {
 /**
  * When the data was read (RFC 3339, UTC): what "updated N s ago" counts from.
  */
-lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData);
+lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData);
 
 /**
  * One panel: identity and placement, how it looks, and what data it shows.
@@ -424,12 +450,12 @@ export type PanelConfig = { id: string, title: string, description?: string, pos
 /**
  * Roles the panel is meant for; empty means everyone who sees the dashboard.
  */
-visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource });
+visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource } | { "type": "pie", "data_source": PieSource } | { "type": "gauge", "data_source": GaugeSource } | { "type": "scatter", "data_source": ScatterSource });
 
 /**
  * A panel's data, tagged with its kind.
  */
-export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData;
+export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData;
 
 export type PanelDebug = { 
 /**
@@ -444,12 +470,40 @@ export type PanelDisplay = { unit?: string | null, prefix?: string | null, decim
 /**
  * What KPI thresholds compare: the value itself, or the attainment of the target in %.
  */
-thresholds_on?: ThresholdBasis | null, y_axis_label?: string | null, y_axis_range?: [number, number] | null, line_colors?: Array<string>, fill_area?: boolean | null, horizontal?: boolean | null, default_sort?: string | null, default_sort_order?: SortOrder | null, page_size?: number | null, status_mapping?: { [key in number]: StatusStyle }, };
+thresholds_on?: ThresholdBasis | null, y_axis_label?: string | null, y_axis_range?: [number, number] | null, line_colors?: Array<string>, fill_area?: boolean | null, horizontal?: boolean | null, 
+/**
+ * Time series drawn on top of one another.
+ */
+stacked?: boolean | null, 
+/**
+ * Lines drawn as curves.
+ */
+smooth?: boolean | null, 
+/**
+ * Lines, by name, drawn dashed.
+ */
+dashed?: Array<string>, 
+/**
+ * Lines, by name, measured on a second y-axis on the right.
+ */
+right_axis?: Array<string>, 
+/**
+ * The right axis' name and format (the panel's format when none).
+ */
+right_axis_label?: string | null, right_format?: ValueFormat | null, 
+/**
+ * Level lines across a chart, such as a target or an alert threshold.
+ */
+target_lines?: Array<TargetLine>, 
+/**
+ * A pie drawn as a ring.
+ */
+donut?: boolean | null, default_sort?: string | null, default_sort_order?: SortOrder | null, page_size?: number | null, status_mapping?: { [key in number]: StatusStyle }, };
 
 /**
  * The panel kinds, as `type` names them.
  */
-export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status";
+export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status" | "pie" | "gauge" | "scatter";
 
 /**
  * One panel of a dashboard's batch: its data, or why it has none.
@@ -461,6 +515,33 @@ export type Partition = "month";
 export type PasswordBody = { current_password: string, new_password: string, };
 
 export type Permission = { resource: Resource, action: Action, scope: Scope, };
+
+export type PieData = { 
+/**
+ * Largest first; an "Other" slice, when there is one, comes last.
+ */
+slices: Array<PieSlice>, 
+/**
+ * The sum of every slice.
+ */
+total: number | null, };
+
+export type PieSlice = { name: string, value: number | null, 
+/**
+ * True for the slice that sums the values beyond the panel's limit.
+ */
+other: boolean, 
+/**
+ * How many values of the dimension the slice holds (1 unless `other`).
+ */
+members: number, };
+
+export type PieSource = { dataset: string, dimension: string, measure: Measure, 
+/**
+ * Named slices at most; the rest become one "Other" slice (default
+ * [`DEFAULT_SLICES`], at most [`MAX_SLICES`]).
+ */
+limit?: number | null, filters?: Array<Filter>, };
 
 /**
  * A tenant's plan.
@@ -589,6 +670,44 @@ export type RowPolicy = { column: string, attribute: string,
  */
 all_rows?: Array<string>, };
 
+export type ScatterData = { 
+/**
+ * The measures' names, for the axes and the tooltip.
+ */
+x: string, y: string, size: string | null, 
+/**
+ * The label of the column that colours the points, when there is one.
+ */
+color_by: string | null, 
+/**
+ * In the order of the dimension's values.
+ */
+points: Array<ScatterPoint>, 
+/**
+ * True when there were more points than the panel's limit.
+ */
+truncated: boolean, };
+
+export type ScatterPoint = { label: string, group: string | null, x: number | null, y: number | null, size: number | null, };
+
+export type ScatterSource = { dataset: string, 
+/**
+ * One point per value of this column.
+ */
+dimension: string, x: Measure, y: Measure, 
+/**
+ * Sizes the points.
+ */
+size?: Measure | null, 
+/**
+ * A column whose values colour the points (one legend entry each).
+ */
+color_by?: string | null, 
+/**
+ * Points at most (default [`DEFAULT_POINTS`], at most [`MAX_POINTS`]).
+ */
+limit?: number | null, filters?: Array<Filter>, };
+
 export type Scope = "own" | "tenant" | "all";
 
 export type Series = { name: string, 
@@ -616,6 +735,15 @@ export type TableSource = { dataset: string,
  * Plain columns, or aggregated ones (`agg`); with any aggregate the others group.
  */
 columns: Array<TableColumn>, filters?: Array<Filter>, };
+
+/**
+ * A level line across a chart.
+ */
+export type TargetLine = { value: number, label: string, color?: string | null, 
+/**
+ * On the right axis rather than the left.
+ */
+right?: boolean, };
 
 /**
  * `GET /api/v1/templates/{id}`: the template and its versions, oldest first.
@@ -682,13 +810,23 @@ bucket: Grain, series: Array<Series>,
 /**
  * True when raw points were cut at the caller's limit ([`MAX_RAW_POINTS`] at most).
  */
-truncated: boolean, };
+truncated: boolean, 
+/**
+ * Values of the label column without a line of their own: summed into "Other" under
+ * `top`, or left out past [`MAX_SERIES`] lines.
+ */
+hidden_series: number, };
 
 export type TimeseriesSource = { dataset: string, measures: Array<Measure>, 
 /**
  * A column whose values split the data into one line each.
  */
 series_label?: string | null, 
+/**
+ * With `series_label`: the lines of the largest values on their own, the rest summed into
+ * one "Other" line (at most [`MAX_SERIES`]).
+ */
+top?: number | null, 
 /**
  * A fixed bucket; without it the bucket follows the time range.
  */
@@ -755,4 +893,7 @@ export const PANEL_DEFAULT_SIZES: Record<PanelKind, { width: number; height: num
   table: { width: 12, height: 3 },
   bar: { width: 6, height: 2 },
   health_status: { width: 4, height: 1 },
+  pie: { width: 4, height: 2 },
+  gauge: { width: 4, height: 2 },
+  scatter: { width: 6, height: 2 },
 };

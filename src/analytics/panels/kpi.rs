@@ -8,7 +8,8 @@ use serde_json::Value as Json;
 use super::{PanelRequest, Runner, Tabular, json_number, number, query_measure};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
-use crate::dashboards::{KpiSource, PanelConfig, Threshold, ThresholdBasis};
+use crate::dashboards::{KpiSource, Measure, PanelConfig, Threshold, ThresholdBasis};
+use crate::vocabulary::Filter;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct KpiData {
@@ -44,26 +45,14 @@ pub(super) fn kpi(
     source: &KpiSource,
     request: &PanelRequest,
 ) -> Result<KpiData, AnalyticsError> {
-    let mut measures = vec![query_measure(&source.value)];
-    measures.extend(source.target.as_ref().map(query_measure));
-    let query = Query {
-        measures,
-        filters: source.filters.clone(),
-        range: request.range,
-        ..Query::default()
-    };
-    let (sql, rollup, notes) = run.plan(&query)?;
-    let has_target = source.target.is_some();
-    let (value, target) = run.one(&sql, (rollup, notes), |row| {
-        Ok((
-            number(row, 0)?,
-            if has_target { number(row, 1)? } else { None },
-        ))
-    })?;
-    let attainment = match (value, target) {
-        (Some(v), Some(t)) if t != 0.0 => Some(v / t * 100.0),
-        _ => None,
-    };
+    let (value, target) = value_and_target(
+        run,
+        &source.value,
+        source.target.as_ref(),
+        &source.filters,
+        request,
+    )?;
+    let attainment = attainment(value, target);
     let basis = match panel.display.thresholds_on {
         Some(ThresholdBasis::Attainment) => attainment,
         _ => value,
@@ -74,6 +63,40 @@ pub(super) fn kpi(
         attainment,
         status: basis.and_then(|x| threshold_for(&panel.display.thresholds, x)),
     })
+}
+
+/// One measure and its optional target, aggregated in one statement.
+pub(super) fn value_and_target(
+    run: &mut Runner<'_>,
+    value: &Measure,
+    target: Option<&Measure>,
+    filters: &[Filter],
+    request: &PanelRequest,
+) -> Result<(Option<f64>, Option<f64>), AnalyticsError> {
+    let mut measures = vec![query_measure(value)];
+    measures.extend(target.map(query_measure));
+    let query = Query {
+        measures,
+        filters: filters.to_vec(),
+        range: request.range,
+        ..Query::default()
+    };
+    let (sql, rollup, notes) = run.plan(&query)?;
+    let has_target = target.is_some();
+    run.one(&sql, (rollup, notes), |row| {
+        Ok((
+            number(row, 0)?,
+            if has_target { number(row, 1)? } else { None },
+        ))
+    })
+}
+
+/// value / target in percent, when both are known and the target is not zero.
+pub(super) fn attainment(value: Option<f64>, target: Option<f64>) -> Option<f64> {
+    match (value, target) {
+        (Some(v), Some(t)) if t != 0.0 => Some(v / t * 100.0),
+        _ => None,
+    }
 }
 
 /// The highest threshold whose value is at most `x`.

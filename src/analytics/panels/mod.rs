@@ -4,8 +4,11 @@
 //! a new file here, one variant of [`PanelData`] and one arm below.
 
 mod bar;
+mod gauge;
 mod health_status;
 mod kpi;
+mod pie;
+mod scatter;
 mod table;
 mod timeseries;
 
@@ -26,8 +29,11 @@ use crate::dashboards::{Measure, PanelConfig, PanelSource};
 use crate::vocabulary::SortOrder;
 
 pub use bar::{BarData, BarSeries};
+pub use gauge::{GaugeBand, GaugeData};
 pub use health_status::{HealthData, HealthItem};
 pub use kpi::{KpiData, threshold_for};
+pub use pie::{PieData, PieSlice};
+pub use scatter::{ScatterData, ScatterPoint};
 pub use table::{TableColumnOut, TableData};
 pub use timeseries::{Series, TimeseriesData, grain_for_span};
 
@@ -181,6 +187,9 @@ pub enum PanelData {
     Table(TableData),
     Bar(BarData),
     HealthStatus(HealthData),
+    Pie(PieData),
+    Gauge(GaugeData),
+    Scatter(ScatterData),
 }
 
 /// A panel's data as columns and rows of JSON values: what an export writes.
@@ -199,6 +208,9 @@ impl PanelData {
             Self::Table(d) => d.tabular(),
             Self::Bar(d) => d.tabular(),
             Self::HealthStatus(d) => d.tabular(),
+            Self::Pie(d) => d.tabular(),
+            Self::Gauge(d) => d.tabular(),
+            Self::Scatter(d) => d.tabular(),
         }
     }
 }
@@ -236,6 +248,13 @@ pub fn panel_data(
         PanelSource::Bar(source) => bar::bar(&mut run, source, request).map(PanelData::Bar),
         PanelSource::HealthStatus(source) => {
             health_status::health(&mut run, panel, source, request).map(PanelData::HealthStatus)
+        }
+        PanelSource::Pie(source) => pie::pie(&mut run, source, request).map(PanelData::Pie),
+        PanelSource::Gauge(source) => {
+            gauge::gauge(&mut run, panel, source, request).map(PanelData::Gauge)
+        }
+        PanelSource::Scatter(source) => {
+            scatter::scatter(&mut run, source, request).map(PanelData::Scatter)
         }
     }?;
     Ok((data, run.explain))

@@ -15,7 +15,7 @@ use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::analytics::sql::{self, Sql};
 use crate::catalog::{Bucketing, ColumnType};
-use crate::dashboards::TimeseriesSource;
+use crate::dashboards::{MAX_SERIES, TimeseriesSource};
 use crate::vocabulary::Grain;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -25,6 +25,9 @@ pub struct TimeseriesData {
     pub series: Vec<Series>,
     /// True when raw points were cut at the caller's limit ([`MAX_RAW_POINTS`] at most).
     pub truncated: bool,
+    /// Values of the label column without a line of their own: summed into "Other" under
+    /// `top`, or left out past [`MAX_SERIES`] lines.
+    pub hidden_series: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -196,17 +199,58 @@ pub(super) fn timeseries(
         }
         Ok(())
     })?;
+    let mut hidden_series = 0;
     if label.is_some() {
-        series = by_label
-            .into_iter()
-            .map(|(name, points)| Series { name, points })
-            .collect();
+        (series, hidden_series) = largest_series(by_label, source.top);
     }
     Ok(TimeseriesData {
         bucket: grain,
         series,
         truncated,
+        hidden_series,
     })
+}
+
+/// One line's `[time, value]` points.
+type Points = Vec<(String, Option<f64>)>;
+
+/// The name of the line that sums the rest under `top`.
+pub const OTHER: &str = "Other";
+
+/// One line per label, by name; past `top` (or [`MAX_SERIES`]) only the lines of the largest
+/// totals, largest first, with the rest summed per point into "Other" when `top` asks for it.
+fn largest_series(by_label: BTreeMap<String, Points>, top: Option<u32>) -> (Vec<Series>, u32) {
+    let keep = top.unwrap_or(MAX_SERIES).min(MAX_SERIES) as usize;
+    if by_label.len() <= keep && top.is_none() {
+        let series = by_label
+            .into_iter()
+            .map(|(name, points)| Series { name, points })
+            .collect();
+        return (series, 0);
+    }
+    let total = |points: &[(String, Option<f64>)]| points.iter().filter_map(|p| p.1).sum::<f64>();
+    let mut ranked: Vec<(String, Points)> = by_label.into_iter().collect();
+    ranked.sort_by(|a, b| total(&b.1).total_cmp(&total(&a.1)).then(a.0.cmp(&b.0)));
+    let hidden = ranked.len().saturating_sub(keep);
+    let rest = ranked.split_off(keep.min(ranked.len()));
+    let mut series: Vec<Series> = ranked
+        .into_iter()
+        .map(|(name, points)| Series { name, points })
+        .collect();
+    if top.is_some() && !rest.is_empty() {
+        let mut other: BTreeMap<String, Option<f64>> = BTreeMap::new();
+        for (time, value) in rest.into_iter().flat_map(|(_, points)| points) {
+            let sum = other.entry(time).or_default();
+            if let Some(v) = value {
+                *sum = Some(sum.unwrap_or(0.0) + v);
+            }
+        }
+        series.push(Series {
+            name: OTHER.to_owned(),
+            points: other.into_iter().collect(),
+        });
+    }
+    (series, u32::try_from(hidden).unwrap_or(u32::MAX))
 }
 
 /// The span the bucket is chosen for: the requested range, with an open end taken from the
@@ -247,6 +291,33 @@ fn effective_span(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_top_the_smaller_lines_sum_into_other() {
+        let line = |points: &[(&str, f64)]| -> Vec<(String, Option<f64>)> {
+            points
+                .iter()
+                .map(|(t, v)| ((*t).to_owned(), Some(*v)))
+                .collect()
+        };
+        let by_label: BTreeMap<String, _> = [
+            ("a".to_owned(), line(&[("1", 1.0), ("2", 1.0)])),
+            ("b".to_owned(), line(&[("1", 10.0), ("2", 10.0)])),
+            ("c".to_owned(), line(&[("1", 2.0)])),
+            ("d".to_owned(), line(&[("2", 3.0)])),
+        ]
+        .into_iter()
+        .collect();
+        let (series, hidden) = largest_series(by_label.clone(), Some(2));
+        let names: Vec<&str> = series.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["b", "d", "Other"]);
+        assert_eq!(hidden, 2);
+        assert_eq!(series[2].points, line(&[("1", 3.0), ("2", 1.0)]));
+        // Without top every line stays, in name order.
+        let (series, hidden) = largest_series(by_label, None);
+        assert_eq!(series.len(), 4);
+        assert_eq!((series[0].name.as_str(), hidden), ("a", 0));
+    }
 
     #[test]
     fn buckets_follow_the_range() {

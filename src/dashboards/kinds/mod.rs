@@ -3,8 +3,11 @@
 //! kind is a new file here and one arm per `match` below.
 
 mod bar;
+mod gauge;
 mod health_status;
 mod kpi;
+mod pie;
+mod scatter;
 mod table;
 mod timeseries;
 
@@ -12,10 +15,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use bar::BarSource;
+pub use gauge::GaugeSource;
 pub use health_status::{HealthColumns, HealthSource};
 pub use kpi::KpiSource;
+pub use pie::PieSource;
+pub use scatter::ScatterSource;
 pub use table::{TableColumn, TableSource};
-pub use timeseries::TimeseriesSource;
+pub use timeseries::{MAX_SERIES, TimeseriesSource};
 
 use super::{ConfigError, Measure, PanelDisplay};
 use crate::catalog::{CatalogError, DatasetDef};
@@ -76,15 +82,21 @@ pub enum PanelKind {
     Table,
     Bar,
     HealthStatus,
+    Pie,
+    Gauge,
+    Scatter,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 5] = [
+    pub const ALL: [PanelKind; 8] = [
         Self::Kpi,
         Self::Timeseries,
         Self::Table,
         Self::Bar,
         Self::HealthStatus,
+        Self::Pie,
+        Self::Gauge,
+        Self::Scatter,
     ];
 
     pub fn name(self) -> &'static str {
@@ -94,6 +106,9 @@ impl PanelKind {
             Self::Table => "table",
             Self::Bar => "bar",
             Self::HealthStatus => "health_status",
+            Self::Pie => "pie",
+            Self::Gauge => "gauge",
+            Self::Scatter => "scatter",
         }
     }
 
@@ -105,6 +120,9 @@ impl PanelKind {
             Self::Table => serde_json::from_value(data).map(PanelSource::Table),
             Self::Bar => serde_json::from_value(data).map(PanelSource::Bar),
             Self::HealthStatus => serde_json::from_value(data).map(PanelSource::HealthStatus),
+            Self::Pie => serde_json::from_value(data).map(PanelSource::Pie),
+            Self::Gauge => serde_json::from_value(data).map(PanelSource::Gauge),
+            Self::Scatter => serde_json::from_value(data).map(PanelSource::Scatter),
         }
     }
 
@@ -117,6 +135,9 @@ impl PanelKind {
             Self::Table => table::DEFAULT_SIZE,
             Self::Bar => bar::DEFAULT_SIZE,
             Self::HealthStatus => health_status::DEFAULT_SIZE,
+            Self::Pie => pie::DEFAULT_SIZE,
+            Self::Gauge => gauge::DEFAULT_SIZE,
+            Self::Scatter => scatter::DEFAULT_SIZE,
         }
     }
 }
@@ -130,6 +151,9 @@ pub enum PanelSource {
     Table(TableSource),
     Bar(BarSource),
     HealthStatus(HealthSource),
+    Pie(PieSource),
+    Gauge(GaugeSource),
+    Scatter(ScatterSource),
 }
 
 impl PanelSource {
@@ -140,6 +164,9 @@ impl PanelSource {
             Self::Table(_) => PanelKind::Table,
             Self::Bar(_) => PanelKind::Bar,
             Self::HealthStatus(_) => PanelKind::HealthStatus,
+            Self::Pie(_) => PanelKind::Pie,
+            Self::Gauge(_) => PanelKind::Gauge,
+            Self::Scatter(_) => PanelKind::Scatter,
         }
     }
 
@@ -154,6 +181,9 @@ impl PanelSource {
             Self::Table(s) => &s.dataset,
             Self::Bar(s) => &s.dataset,
             Self::HealthStatus(s) => &s.dataset,
+            Self::Pie(s) => &s.dataset,
+            Self::Gauge(s) => &s.dataset,
+            Self::Scatter(s) => &s.dataset,
         }
     }
 
@@ -163,6 +193,9 @@ impl PanelSource {
             Self::Timeseries(s) => &s.filters,
             Self::Table(s) => &s.filters,
             Self::Bar(s) => &s.filters,
+            Self::Pie(s) => &s.filters,
+            Self::Gauge(s) => &s.filters,
+            Self::Scatter(s) => &s.filters,
             Self::HealthStatus(_) => &[],
         }
     }
@@ -175,6 +208,9 @@ impl PanelSource {
             Self::Timeseries(s) => Some(&mut s.filters),
             Self::Table(s) => Some(&mut s.filters),
             Self::Bar(s) => Some(&mut s.filters),
+            Self::Pie(s) => Some(&mut s.filters),
+            Self::Gauge(s) => Some(&mut s.filters),
+            Self::Scatter(s) => Some(&mut s.filters),
             Self::HealthStatus(_) => None,
         }
     }
@@ -192,6 +228,9 @@ impl PanelSource {
             Self::Table(source) => source.check(check),
             Self::Bar(source) => source.check(check),
             Self::HealthStatus(source) => source.check(check),
+            Self::Pie(source) => source.check(check),
+            Self::Gauge(source) => source.check(check),
+            Self::Scatter(source) => source.check(check),
         }
     }
 }

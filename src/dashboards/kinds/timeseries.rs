@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use super::Check;
 use crate::dashboards::Measure;
-use crate::vocabulary::{Filter, Grain};
+use crate::vocabulary::{Aggregation, Filter, Grain};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TimeseriesSource {
@@ -14,6 +14,10 @@ pub struct TimeseriesSource {
     /// A column whose values split the data into one line each.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series_label: Option<String>,
+    /// With `series_label`: the lines of the largest values on their own, the rest summed into
+    /// one "Other" line (at most [`MAX_SERIES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<u32>,
     /// A fixed bucket; without it the bucket follows the time range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grain: Option<Grain>,
@@ -23,6 +27,8 @@ pub struct TimeseriesSource {
 
 /// Width and height a panel of this kind gets when its position gives none.
 pub const DEFAULT_SIZE: (u8, u8) = (8, 2);
+/// Lines a chart draws at most; a label column with more values shows the largest.
+pub const MAX_SERIES: u32 = 30;
 
 impl TimeseriesSource {
     /// Checks the source against its dataset (the panel's filters are checked for every kind).
@@ -43,6 +49,40 @@ impl TimeseriesSource {
                 return Err(check.fail(
                     "series_label splits one measure into lines; give exactly one measure".into(),
                 ));
+            }
+        }
+        if let Some(top) = self.top {
+            if self.series_label.is_none() {
+                return Err(check.fail("top needs a series_label to pick lines from".into()));
+            }
+            if !(1..=MAX_SERIES).contains(&top) {
+                return Err(check.fail(format!("top must be between 1 and {MAX_SERIES} lines")));
+            }
+            if !matches!(self.measures[0].agg, Aggregation::Sum | Aggregation::Count) {
+                return Err(check.fail(format!(
+                    "top sums the other lines into one, so the measure must be `sum` or `count`, not `{:?}`",
+                    self.measures[0].agg
+                )));
+            }
+        }
+        // Without a label column the lines are the measures: styles must name one of them.
+        if self.series_label.is_none() {
+            let names: Vec<&str> = self
+                .measures
+                .iter()
+                .map(|m| m.label.as_deref().unwrap_or(&m.column))
+                .collect();
+            let display = check.display;
+            for (what, list) in [
+                ("dashed", &display.dashed),
+                ("right_axis", &display.right_axis),
+            ] {
+                if let Some(unknown) = list.iter().find(|n| !names.contains(&n.as_str())) {
+                    return Err(check.fail(format!(
+                        "{what} names `{unknown}`, which is none of the lines ({})",
+                        names.join(", ")
+                    )));
+                }
             }
         }
         Ok(())

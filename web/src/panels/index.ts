@@ -3,8 +3,11 @@
 import type { PanelKind } from "../wire";
 import type { PanelKindSpec } from "./spec";
 import { bar } from "./bar";
+import { gauge } from "./gauge";
 import { healthStatus } from "./health_status";
 import { kpi } from "./kpi";
+import { pie } from "./pie";
+import { scatter } from "./scatter";
 import { table } from "./table";
 import { timeseries } from "./timeseries";
 
@@ -14,4 +17,7 @@ export const PANEL_KINDS: { [K in PanelKind]: PanelKindSpec<K> } = {
   table,
   bar,
   health_status: healthStatus,
+  pie,
+  gauge,
+  scatter,
 };

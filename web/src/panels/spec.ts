@@ -48,7 +48,9 @@ export type EditorField<K extends PanelKind> =
         | "range"
         | "column"
         | "sort_order"
-        | "status_mapping";
+        | "status_mapping"
+        | "series"
+        | "target_lines";
     };
 
 export interface PanelKindSpec<K extends PanelKind> {

@@ -11,6 +11,11 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
   const option = useMemo(() => {
     const colors = display.line_colors?.length ? display.line_colors : PALETTE;
     const format = display.format ?? "number";
+    const rightFormat = display.right_format ?? format;
+    const onRight = (name: string) => (display.right_axis ?? []).includes(name);
+    const twoAxes = data.series.some((s) => onRight(s.name));
+    const formatOf = (name: string | undefined) =>
+      name !== undefined && onRight(name) ? rightFormat : format;
     const long = ["day", "week", "month", "quarter", "year"].includes(data.bucket);
     return {
       color: colors,
@@ -19,14 +24,15 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
         trigger: "axis",
         formatter: axisTooltip(
           (time) => formatBucket(time, data.bucket, numbers.locale),
-          (value) => formatValue(value, format, { decimals: display.decimals, style: numbers }),
+          (value, series) =>
+            formatValue(value, formatOf(series), { decimals: display.decimals, style: numbers }),
         ),
       },
       legend: { show: data.series.length > 1, type: "scroll", top: 0 },
       // The legend sits on top, the axis name under it.
       grid: {
         left: 56,
-        right: 16,
+        right: twoAxes ? 56 : 16,
         top: (data.series.length > 1 ? 32 : 12) + (display.y_axis_label ? 20 : 0),
         bottom: 28,
       },
@@ -40,20 +46,58 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
             },
           }
         : { type: "time" },
-      yAxis: {
-        type: "value",
-        name: display.y_axis_label,
-        min: display.y_axis_range?.[0],
-        max: display.y_axis_range?.[1],
-        axisLabel: { formatter: (value: number) => formatAxis(value, format, numbers) },
-      },
-      series: data.series.map((series) => ({
-        name: series.name,
-        type: "line",
-        showSymbol: series.points.length < 60,
-        areaStyle: display.fill_area ? { opacity: 0.15 } : undefined,
-        data: series.points,
-      })),
+      yAxis: [
+        {
+          type: "value",
+          name: display.y_axis_label,
+          min: display.y_axis_range?.[0],
+          max: display.y_axis_range?.[1],
+          axisLabel: { formatter: (value: number) => formatAxis(value, format, numbers) },
+        },
+        ...(twoAxes
+          ? [
+              {
+                type: "value",
+                name: display.right_axis_label,
+                splitLine: { show: false },
+                axisLabel: { formatter: (value: number) => formatAxis(value, rightFormat, numbers) },
+              },
+            ]
+          : []),
+      ],
+      series: data.series.map((series, index) => {
+        const right = onRight(series.name);
+        // Level lines ride on the first line of their axis.
+        const levels = (display.target_lines ?? []).filter((l) => (l.right ?? false) === right);
+        const firstOnAxis = data.series.findIndex((s) => onRight(s.name) === right) === index;
+        return {
+          name: series.name,
+          type: "line",
+          yAxisIndex: right ? 1 : 0,
+          smooth: display.smooth ?? false,
+          stack: display.stacked && !right ? "left" : undefined,
+          showSymbol: !display.stacked && series.points.length < 60,
+          // The rest of a top-N chart is plain grey.
+          color: series.name === "Other" && data.hidden_series > 0 ? "#94A3B8" : undefined,
+          lineStyle: (display.dashed ?? []).includes(series.name) ? { type: "dashed" } : undefined,
+          areaStyle:
+            display.fill_area || display.stacked ? { opacity: display.stacked ? 0.5 : 0.15 } : undefined,
+          data: series.points,
+          markLine:
+            firstOnAxis && levels.length
+              ? {
+                  silent: true,
+                  symbol: "none",
+                  data: levels.map((level) => ({
+                    yAxis: level.value,
+                    name: level.label,
+                    lineStyle: { color: level.color ?? "#EF4444", type: "dashed" },
+                    label: { formatter: level.label, position: "insideEndTop" },
+                  })),
+                }
+              : undefined,
+        };
+      }),
     };
   }, [data, display, numbers]);
   return (
@@ -62,6 +106,9 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
       <div className="panel-foot">
         Bucket: {data.bucket}
         {data.truncated ? " · showing the first points only; narrow the range" : ""}
+        {data.hidden_series > 0 && !data.series.some((s) => s.name === "Other")
+          ? ` · the ${data.series.length} largest lines of ${data.series.length + data.hidden_series}`
+          : ""}
       </div>
     </div>
   );

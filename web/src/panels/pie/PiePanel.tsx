@@ -1,0 +1,58 @@
+import { useMemo } from "react";
+import { EChart } from "../../EChart";
+import { formatValue } from "../../format";
+import { itemTooltip } from "../../chartText";
+import type { ViewProps } from "../spec";
+
+const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#EC4899"];
+const OTHER_COLOUR = "#94A3B8";
+
+export function PiePanel({ panel, data, numbers }: ViewProps<"pie">) {
+  const display = panel.display;
+  const option = useMemo(() => {
+    const format = display.format ?? "number";
+    const colors = display.line_colors?.length ? display.line_colors : PALETTE;
+    const text = (value: number | null) =>
+      formatValue(value, format, { decimals: display.decimals, style: numbers, short: true });
+    const name = (slice: (typeof data.slices)[number]) =>
+      slice.other ? `Other (${slice.members})` : slice.name;
+    return {
+      animation: false,
+      tooltip: {
+        trigger: "item",
+        formatter: itemTooltip((p) => {
+          const slice = data.slices[p.dataIndex ?? 0];
+          return [
+            ["Value", text(slice?.value ?? null)],
+            ["Share", formatValue(p.percent ?? null, "percent", { decimals: 1, style: numbers })],
+          ];
+        }),
+      },
+      legend: { type: "scroll", orient: "vertical", right: 0, top: "middle" },
+      series: [
+        {
+          type: "pie",
+          radius: display.donut ? ["45%", "72%"] : [0, "72%"],
+          center: ["40%", "50%"],
+          avoidLabelOverlap: true,
+          label: { show: false },
+          data: data.slices.map((slice, index) => ({
+            name: name(slice),
+            value: slice.value,
+            itemStyle: { color: slice.other ? OTHER_COLOUR : colors[index % colors.length] },
+          })),
+        },
+      ],
+    };
+  }, [data, display, numbers]);
+  return (
+    <div className="pie">
+      <EChart option={option} label={panel.title} />
+      {data.total !== null ? (
+        <div className="panel-foot" data-testid="pie-total">
+          Total {formatValue(data.total, display.format ?? "number", { style: numbers, short: true })}
+        </div>
+      ) : null}
+    </div>
+  );
+}
