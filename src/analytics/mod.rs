@@ -7,6 +7,7 @@
 //! from `spawn_blocking` at the service boundary, never from an async task directly.
 
 pub mod ingest;
+pub mod options;
 pub mod panels;
 pub mod periods;
 pub mod query;

@@ -152,6 +152,8 @@ struct DashboardHead {
     #[serde(default)]
     filters: Vec<DashboardFilter>,
     #[serde(default)]
+    controls: Vec<crate::dashboards::FilterControl>,
+    #[serde(default)]
     features: Vec<FeatureFlag>,
     panels: Vec<PanelRef>,
 }
@@ -245,6 +247,7 @@ pub fn read_tenant_folder(files: &BTreeMap<String, String>) -> Result<TenantFold
             branding: head.branding,
             currency: head.currency,
             filters: head.filters,
+            controls: head.controls,
             features: head.features,
             panels,
         };

@@ -3,6 +3,7 @@
 //! Plain types and rules only; no HTTP, storage or SQL. A panel never carries SQL: it names a
 //! dataset, measures, dimensions and typed filters, and `analytics/` builds the query.
 
+mod controls;
 pub mod files;
 mod kinds;
 
@@ -14,6 +15,7 @@ use ts_rs::TS;
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, SortOrder};
 
+pub use controls::{ControlKind, FilterControl, MAX_CONTROL_VALUES, MAX_CONTROLS, MAX_VALUE_CHARS};
 pub use kinds::{
     BarSource, GaugeSource, HealthColumns, HealthSource, KpiSource, MAX_SERIES, PanelKind,
     PanelSource, PieSource, ScatterSource, TableColumn, TableSource, TimeseriesSource,
@@ -49,6 +51,10 @@ pub struct DashboardConfig {
     /// Pre-filters applied to every panel whose dataset has the column (e.g. `zone = NORTH`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<DashboardFilter>,
+    /// Filters a person sets above the grid (select, multi-select, search, range), sent with
+    /// each data request as `f.<id>=…`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<FilterControl>,
     /// Switchable features such as exports.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub features: Vec<FeatureFlag>,
@@ -442,6 +448,34 @@ impl DashboardConfig {
             .iter()
             .filter(|d| used.contains(d.name.as_str()))
             .collect();
+        let dashboard_error = |message: String| ConfigError::Dashboard {
+            dashboard: self.id.clone(),
+            message,
+        };
+        if self.controls.len() > MAX_CONTROLS {
+            return Err(dashboard_error(format!(
+                "{} filter controls; at most {MAX_CONTROLS}",
+                self.controls.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for control in &self.controls {
+            if !is_valid_id(&control.id) {
+                return Err(dashboard_error(format!(
+                    "control id `{}`: 1 to 64 characters of a-z, 0-9, `-` and `_`",
+                    control.id
+                )));
+            }
+            if !seen.insert(control.id.as_str()) {
+                return Err(dashboard_error(format!(
+                    "control id `{}` is used twice",
+                    control.id
+                )));
+            }
+            control.check(datasets).map_err(|message| {
+                dashboard_error(format!("control `{}`: {message}", control.id))
+            })?;
+        }
         for dashboard_filter in &self.filters {
             let filter = &dashboard_filter.filter;
             let mut fits = false;

@@ -123,6 +123,12 @@ fn routes() -> Routes {
         Tenant,
         panels::dashboard_data,
     )
+    .add(
+        "GET",
+        "/api/v1/dashboards/{id}/controls/{control}/options",
+        Tenant,
+        panels::control_options,
+    )
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
     .add("GET", "/api/v1/panels/{id}/export", Tenant, panels::export)
     .add("GET", "/api/v1/datasets", Tenant, datasets::list)

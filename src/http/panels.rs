@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use serde::{Deserialize, Serialize};
@@ -97,8 +97,9 @@ pub async fn data(
     g: Granted,
     Path(panel): Path<String>,
     Query(params): Query<PanelParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let request = panel_request(&params)?;
+    let request = panel_request(&params, raw.as_deref())?;
     let debug = flag(params.debug.as_deref(), "debug")?;
     let answer = blocking(&app, move |app| {
         if debug {
@@ -130,6 +131,7 @@ pub async fn dashboard_data(
     g: Granted,
     Path(id): Path<String>,
     Query(params): Query<PanelParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     if params.dashboard.is_some() {
         return Err(ApiError::new(
@@ -137,7 +139,7 @@ pub async fn dashboard_data(
             "`dashboard` is already in the path",
         ));
     }
-    let request = panel_request(&params)?;
+    let request = panel_request(&params, raw.as_deref())?;
     let debug = flag(params.debug.as_deref(), "debug")?;
     let started = std::time::Instant::now();
     let data = blocking(&app, move |app| {
@@ -197,8 +199,9 @@ pub async fn export(
     g: Granted,
     Path(panel): Path<String>,
     Query(params): Query<PanelParams>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let request = panel_request(&params)?;
+    let request = panel_request(&params, raw.as_deref())?;
     let format = match params.format.as_deref() {
         Some(text) => ExportFormat::parse(text).ok_or_else(|| {
             ApiError::new(
@@ -276,7 +279,44 @@ pub async fn export(
         .into_response())
 }
 
-fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
+/// The filter controls a query string sets: `f.<id>=value`, repeated for several values.
+/// Values left empty are ignored (a cleared input), and each control's values are kept in the
+/// order given.
+fn control_values(raw: Option<&str>) -> Result<Vec<(String, Vec<String>)>, ApiError> {
+    let mut controls: Vec<(String, Vec<String>)> = Vec::new();
+    for (key, value) in form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
+        let Some(id) = key.strip_prefix("f.") else {
+            continue;
+        };
+        if value.is_empty() {
+            continue;
+        }
+        match controls.iter_mut().find(|(known, _)| known == id) {
+            Some((_, values)) => values.push(value.into_owned()),
+            None => {
+                if controls.len() == crate::dashboards::MAX_CONTROLS {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidRequest,
+                        format!(
+                            "at most {} filters may be set at once",
+                            crate::dashboards::MAX_CONTROLS
+                        ),
+                    ));
+                }
+                controls.push((id.to_owned(), vec![value.into_owned()]));
+            }
+        }
+    }
+    // One order whatever the URL's: the cache sees the same request.
+    for (_, values) in &mut controls {
+        values.sort();
+        values.dedup();
+    }
+    controls.sort();
+    Ok(controls)
+}
+
+fn panel_request(params: &PanelParams, raw: Option<&str>) -> Result<PanelRequest, ApiError> {
     let start = params
         .start_date
         .as_deref()
@@ -393,7 +433,56 @@ fn panel_request(params: &PanelParams) -> Result<PanelRequest, ApiError> {
         disable_aggregation,
         raw_point_limit: None,
         window,
+        controls: control_values(raw)?,
     })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OptionsParams {
+    q: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /api/v1/dashboards/{id}/controls/{control}/options`: what a filter control offers
+/// the caller (`q` narrows the values to those containing it; `limit`, 200 by default).
+pub async fn control_options(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Path((dashboard, control)): Path<(String, String)>,
+    Query(params): Query<OptionsParams>,
+) -> Result<Response, ApiError> {
+    use crate::analytics::options::{DEFAULT_OPTIONS, MAX_OPTIONS};
+    let limit = match params.limit.as_deref() {
+        None | Some("") => DEFAULT_OPTIONS,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_OPTIONS).contains(n))
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidRequest,
+                    format!("limit must be a whole number from 1 to {MAX_OPTIONS}, not `{text}`"),
+                )
+            })?,
+    };
+    let search = params.q.filter(|q| !q.is_empty());
+    if search
+        .as_ref()
+        .is_some_and(|q| q.chars().count() > crate::dashboards::MAX_VALUE_CHARS)
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!(
+                "q may have at most {} characters",
+                crate::dashboards::MAX_VALUE_CHARS
+            ),
+        ));
+    }
+    let options = blocking(&app, move |app| {
+        app.control_options(&g.grant, &dashboard, &control, search.as_deref(), limit)
+    })
+    .await?;
+    Ok(Json(&options).into_response())
 }
 
 /// ISO 8601: a date (`2026-03-01`, the whole day when it ends a range), a date and time with an
@@ -477,11 +566,34 @@ mod tests {
     }
 
     #[test]
+    fn controls_come_from_repeated_f_parameters_in_one_order() {
+        let read = |raw: &str| control_values(Some(raw)).unwrap();
+        assert_eq!(
+            read("fy=2024-2025&f.zone=WEST&f.channel=Retail&f.zone=NORTH&f.zone=WEST&f.entity="),
+            [
+                ("channel".to_owned(), vec!["Retail".to_owned()]),
+                (
+                    "zone".to_owned(),
+                    vec!["NORTH".to_owned(), "WEST".to_owned()]
+                ),
+            ]
+        );
+        assert_eq!(
+            read("f.q=a%20b%26c"),
+            [("q".to_owned(), vec!["a b&c".to_owned()])]
+        );
+        let many: Vec<String> = (0..=crate::dashboards::MAX_CONTROLS)
+            .map(|i| format!("f.c{i}=x"))
+            .collect();
+        assert!(control_values(Some(&many.join("&"))).is_err());
+    }
+
+    #[test]
     fn request_parameters_are_checked() {
         let params = |f: fn(&mut PanelParams)| {
             let mut p = PanelParams::default();
             f(&mut p);
-            panel_request(&p)
+            panel_request(&p, None)
         };
         assert!(params(|p| p.page = Some("0".into())).is_err());
         assert!(params(|p| p.page_size = Some("501".into())).is_err());

@@ -120,7 +120,23 @@ try {
   result.reloadedKpi = await panel("sales_overall_kpi").innerText();
   result.reloadedRangeWords = await page.getByTestId("range-words").innerText();
 
+  // A filter control: the first channel narrows every panel, and goes into the URL.
+  const channel = page.getByTestId("filter-bar").getByLabel("Channel", { exact: true });
+  await channel.locator("option").nth(1).waitFor({ state: "attached" });
+  result.channelChoice = await channel.locator("option").nth(1).getAttribute("value");
+  await channel.selectOption(result.channelChoice);
+  await page.waitForFunction(
+    ([before]) => {
+      const kpi = document.querySelector('[data-panel-id="sales_overall_kpi"]');
+      return kpi && !kpi.querySelector(".spinner") && kpi.innerText !== before;
+    },
+    [result.reloadedKpi],
+  );
+  result.channelKpi = await panel("sales_overall_kpi").innerText();
+  result.channelUrl = page.url();
   await page.screenshot({ path: screenshot, fullPage: true });
+  await page.getByTestId("clear-filters").click();
+  await page.waitForFunction(() => !location.hash.includes("f.channel"));
 
   // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
   await page.goto(`${baseUrl}/#/d/sales-overview`);

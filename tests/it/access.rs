@@ -233,6 +233,12 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             Deny,
             Own,
         ),
+        ("GET", "/api/v1/dashboards/{id}/controls/{control}/options") => e(
+            "/api/v1/dashboards/sales-performance/controls/zone/options".into(),
+            None,
+            Deny,
+            Own,
+        ),
         ("GET", "/api/v1/datasets") => e(path.into(), None, Own, Own),
         ("PUT", "/api/v1/datasets/{name}") => e(
             "/api/v1/datasets/probe".into(),

@@ -74,6 +74,12 @@ struct Answers {
     state_share: Value,
     scatter: Value,
     zone_trend: Value,
+    kpi_two_zones: Value,
+    kpi_channel_entity: Value,
+    bars_two_zones: Value,
+    pie_one_channel: Value,
+    gauge_daily_range: Value,
+    daily_span: Value,
 }
 
 async fn answers() -> &'static Answers {
@@ -133,6 +139,33 @@ async fn answers() -> &'static Answers {
                 state_share: server.get_ok(&overview("overview_state_share")).await,
                 scatter: server.get_ok(&overview("overview_state_scatter")).await,
                 zone_trend: server.get_ok(&overview("overview_zone_trend")).await,
+                kpi_two_zones: server
+                    .get_ok(&sales("sales_overall_kpi", "&f.zone=WEST&f.zone=NORTH"))
+                    .await,
+                kpi_channel_entity: server
+                    .get_ok(&sales(
+                        "sales_overall_kpi",
+                        "&f.channel=General%20Trade&f.entity=LUBES",
+                    ))
+                    .await,
+                bars_two_zones: server
+                    .get_ok(&sales("sales_by_zone", "&f.zone=NORTH&f.zone=WEST"))
+                    .await,
+                pie_one_channel: server
+                    .get_ok(&panel(
+                        "overview_zone_share",
+                        "sales-overview&f.channel=Modern%20Trade",
+                    ))
+                    .await,
+                gauge_daily_range: server
+                    .get_ok(&panel(
+                        "overview_attainment",
+                        "sales-overview&f.daily=1000..3000",
+                    ))
+                    .await,
+                daily_span: server
+                    .get_ok("/api/v1/dashboards/sales-overview/controls/daily/options")
+                    .await,
             };
             server.stop().await;
             answers
@@ -449,6 +482,68 @@ async fn the_top_zones_get_a_line_each_and_the_rest_sum_into_other() {
         assert_close(month(index), in_january(std::slice::from_ref(zone)), zone);
     }
     assert_close(month(3), in_january(&zones[3..]), "the other zones");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_controls_change_the_numbers_as_the_same_sql_filter_does() {
+    let answers = answers().await;
+    let db = answers.db();
+    let sum = |filter: &str| -> f64 {
+        db.query_row(
+            &format!("SELECT sum(overall_actual) FROM sales WHERE {filter}"),
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_close(
+        answers.kpi_two_zones["value"].as_f64().unwrap(),
+        sum("zone IN ('NORTH', 'WEST')"),
+        "two zones",
+    );
+    assert_close(
+        answers.kpi_channel_entity["value"].as_f64().unwrap(),
+        sum("channel_type = 'General Trade' AND contains(lower(entity_name), 'lubes')"),
+        "a channel and a search",
+    );
+    assert_eq!(
+        answers.bars_two_zones["categories"],
+        serde_json::json!(["NORTH", "WEST"])
+    );
+    // Controls narrow every kind whose dataset has the column: a pie too.
+    let slices = answers.pie_one_channel["slices"].as_array().unwrap();
+    assert!(!slices.is_empty());
+    for slice in slices {
+        let zone = slice["name"].as_str().unwrap();
+        assert_close(
+            slice["value"].as_f64().unwrap(),
+            sum(&format!(
+                "channel_type = 'Modern Trade' AND zone = '{zone}'"
+            )),
+            zone,
+        );
+    }
+    // A range control: the dial counts only the days in the range.
+    assert_close(
+        answers.gauge_daily_range["value"].as_f64().unwrap(),
+        sum("overall_actual BETWEEN 1000 AND 3000"),
+        "a range",
+    );
+    let (min, max) = pair(
+        &db,
+        "SELECT min(overall_actual), max(overall_actual) FROM sales",
+    );
+    assert_close(
+        answers.daily_span["min"].as_f64().unwrap(),
+        min,
+        "smallest day",
+    );
+    assert_close(
+        answers.daily_span["max"].as_f64().unwrap(),
+        max,
+        "largest day",
+    );
+    assert_eq!(answers.daily_span["values"], serde_json::json!([]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -61,6 +61,7 @@ async fn demo_dashboard_renders_in_chromium() {
     let gauge = server
         .get_ok("/api/v1/panels/overview_attainment/data?dashboard=sales-overview")
         .await;
+    let e_commerce = api("sales_overall_kpi", "&fy=2023-2024&f.channel=E-commerce").await;
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
@@ -163,6 +164,25 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
     assert!(std::fs::metadata(&screenshot).unwrap().len() > 10_000);
+
+    // The first channel, chosen in the filter bar, narrows the KPI to the API's figure.
+    assert_eq!(seen["channelChoice"], "E-commerce", "{seen}");
+    let narrowed = format!(
+        "{:.1}% achieved",
+        e_commerce["attainment"].as_f64().unwrap()
+    );
+    let channel_text = seen["channelKpi"].as_str().unwrap();
+    assert!(
+        channel_text.contains(&narrowed),
+        "`{channel_text}` lacks `{narrowed}`"
+    );
+    assert!(
+        seen["channelUrl"]
+            .as_str()
+            .unwrap()
+            .contains("f.channel=E-commerce"),
+        "{seen}"
+    );
 
     // Every new kind draws, and says what the API says.
     for (id, pixels) in seen["overviewPainted"].as_object().unwrap() {

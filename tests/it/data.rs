@@ -434,7 +434,124 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
             assert_eq!(row["zone"], "NORTH");
         }
     }
+
+    // A filter control narrows within the row policy, never past it: asking for SOUTH gives
+    // a manager of NORTH nothing, asking for both gives NORTH alone; the options say so too.
+    let get = |path: String| {
+        let (server, manager) = (&server, &manager);
+        async move {
+            let (status, body) = server.call("GET", &path, Some(manager), None).await;
+            assert_eq!(status, 200, "{path}: {body}");
+            body
+        }
+    };
+    let kpi = |zones: &'static str| {
+        format!("/api/v1/panels/sales_overall_kpi/data?dashboard={SALES}{zones}")
+    };
+    let south = get(kpi("&f.zone=SOUTH")).await;
+    assert_eq!(south["value"], Value::Null, "{south}");
+    let both = get(kpi("&f.zone=SOUTH&f.zone=NORTH")).await;
+    assert_close(
+        both["value"].as_f64().unwrap(),
+        north_actual,
+        "NORTH within the filter",
+    );
+    let zones = get(format!("/api/v1/dashboards/{SALES}/controls/zone/options")).await;
+    assert_eq!(zones["values"], json!(["NORTH"]), "{zones}");
+    let everyone = server
+        .get_ok(&format!("/api/v1/dashboards/{SALES}/controls/zone/options"))
+        .await;
+    assert_eq!(
+        everyone["values"],
+        json!(["CENTRAL", "EAST", "NORTH", "SOUTH", "WEST"])
+    );
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_controls_refuse_what_they_cannot_filter_by() {
+    let server = TestServer::shared().await;
+    let refused = |query: &'static str, expected: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server
+                .call(
+                    "GET",
+                    &format!("/api/v1/dashboards/{SALES}/data?{query}"),
+                    Some(&server.admin),
+                    None,
+                )
+                .await;
+            assert_eq!(
+                (status, &body["code"]),
+                (400, &json!("invalid_request")),
+                "{query}: {body}"
+            );
+            let message = body["message"].as_str().unwrap();
+            assert!(message.contains(expected), "{query}: {message}");
+        }
+    };
+    refused("f.region=NORTH", "has no filter `region`").await;
+    refused("f.channel=a&f.channel=b", "takes one value; 2 were given").await;
+    let many: String = (0..101).map(|i| format!("&f.zone=z{i}")).collect();
+    let (status, body) = server
+        .call(
+            "GET",
+            &format!("/api/v1/panels/sales_overall_kpi/data?dashboard={SALES}{many}"),
+            Some(&server.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("at most 100 values"),
+        "{body}"
+    );
+
+    // Options: a search narrows them; an unknown control is not found; limits are checked.
+    let entities = server
+        .get_ok(&format!(
+            "/api/v1/dashboards/{SALES}/controls/entity/options?q=LUBES&limit=1000"
+        ))
+        .await;
+    let values = entities["values"].as_array().unwrap();
+    assert!(!values.is_empty(), "{entities}");
+    for value in values {
+        assert!(
+            value.as_str().unwrap().to_lowercase().contains("lubes"),
+            "{value}"
+        );
+    }
+    let one = server
+        .get_ok(&format!(
+            "/api/v1/dashboards/{SALES}/controls/entity/options?limit=1"
+        ))
+        .await;
+    assert_eq!(
+        (one["values"].as_array().unwrap().len(), &one["truncated"]),
+        (1, &json!(true))
+    );
+    let (status, body) = server
+        .call(
+            "GET",
+            &format!("/api/v1/dashboards/{SALES}/controls/nope/options"),
+            Some(&server.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = server
+        .call(
+            "GET",
+            &format!("/api/v1/dashboards/{SALES}/controls/zone/options?limit=0"),
+            Some(&server.admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -23,6 +23,7 @@ export function Panel({
   dashboardId,
   panel,
   range,
+  controls,
   rowHeight,
   batch,
   dashboardRefresh,
@@ -32,6 +33,8 @@ export function Panel({
   dashboardId: string;
   panel: PanelConfig;
   range: DateRange;
+  /// The dashboard's filter controls as the data endpoints take them (`f.<id>`).
+  controls: Record<string, string[]>;
   rowHeight: number;
   batch: BatchPart;
   /// Seconds between the dashboard's refreshes, which bring this panel's data too.
@@ -44,7 +47,7 @@ export function Panel({
   // The kind's spec, widened: `panel.type` picks it, so panel, data and spec always agree.
   const spec = PANEL_KINDS[panel.type] as unknown as PanelKindSpec<PanelConfig["type"]>;
   const viewQuery = spec.query ? spec.query(panel, viewState) : {};
-  const query = { dashboard: dashboardId, ...range, ...viewQuery };
+  const query = { dashboard: dashboardId, ...range, ...controls, ...viewQuery };
   const path = panelDataPath(panel.id, query);
   // The batch brings the panel as first shown; the panel asks by itself when a person changed
   // its view (a table's sort or page) or when it refreshes on its own schedule.
@@ -86,7 +89,13 @@ export function Panel({
           : "This panel's data could not be loaded. Try refreshing.";
   const answer = shown && !("error" in shown) ? shown : undefined;
   const { row, col, width, height } = panel.position;
-  const exportQuery = { dashboard: dashboardId, ...range, sort: viewQuery.sort, order: viewQuery.order };
+  const exportQuery = {
+    dashboard: dashboardId,
+    ...range,
+    ...controls,
+    sort: viewQuery.sort,
+    order: viewQuery.order,
+  };
   return (
     <section
       className={`panel panel-${panel.type}`}

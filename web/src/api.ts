@@ -65,13 +65,14 @@ export function can(me: Me, resource: string, action: string): boolean {
   );
 }
 
-type Query = Record<string, string | number | undefined>;
+type Query = Record<string, string | number | string[] | undefined>;
 
-/// `path` with the query parameters that are set.
+/// `path` with the query parameters that are set; a list repeats its parameter.
 function withQuery(path: string, query: Query): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
-    if (value !== undefined && value !== "") params.set(key, String(value));
+    if (Array.isArray(value)) for (const item of value) params.append(key, item);
+    else if (value !== undefined && value !== "") params.set(key, String(value));
   }
   const text = params.toString();
   return text ? `${path}?${text}` : path;
@@ -85,6 +86,14 @@ export function panelDataPath(panelId: string, query: Query): string {
 /// Every panel of a dashboard in one request.
 export function dashboardDataPath(dashboardId: string, query: Query): string {
   return withQuery(`/api/v1/dashboards/${encodeURIComponent(dashboardId)}/data`, query);
+}
+
+/// What a dashboard's filter control offers (`q` narrows the values).
+export function controlOptionsPath(dashboardId: string, controlId: string, q?: string): string {
+  return withQuery(
+    `/api/v1/dashboards/${encodeURIComponent(dashboardId)}/controls/${encodeURIComponent(controlId)}/options`,
+    { q },
+  );
 }
 
 /// A panel's data as a download (`csv` or `json`), written by the server.

@@ -84,6 +84,22 @@ export type Compatibility = {
  */
 required: Bump | null, changes: Array<DiffEntry>, };
 
+export type ControlKind = "select" | "multi_select" | "search" | "range";
+
+export type ControlOptions = { 
+/**
+ * Distinct values in order, as text (selects and searches).
+ */
+values: Array<string>, 
+/**
+ * True when there were more values than the limit: narrow them with `q`.
+ */
+truncated: boolean, 
+/**
+ * The column's smallest and largest value (ranges).
+ */
+min: JsonValue | null, max: JsonValue | null, };
+
 /**
  * A dashboard as authored (YAML) and as served (JSON).
  */
@@ -108,6 +124,11 @@ currency?: string | null,
  * Pre-filters applied to every panel whose dataset has the column (e.g. `zone = NORTH`).
  */
 filters?: Array<DashboardFilter>, 
+/**
+ * Filters a person sets above the grid (select, multi-select, search, range), sent with
+ * each data request as `f.<id>=…`.
+ */
+controls?: Array<FilterControl>, 
 /**
  * Switchable features such as exports.
  */
@@ -263,6 +284,20 @@ export type FeatureFlag = { id: string, label?: string, enabled: boolean, visibl
  * A typed filter; the value is always bound as a query parameter.
  */
 export type Filter = { column: string, op: FilterOp, value?: JsonValue, };
+
+export type FilterControl = { 
+/**
+ * The name in the URL (`f.<id>=…`) and in overrides.
+ */
+id: string, label?: string, 
+/**
+ * The dataset the options come from.
+ */
+dataset: string, column: string, kind: ControlKind, 
+/**
+ * Roles that see the control; empty means everyone.
+ */
+visible_to?: Array<string>, };
 
 export type FilterOp = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "not_in" | "between" | "contains" | "is_null" | "not_null";
 

@@ -64,6 +64,8 @@ pub struct PanelRequest {
     /// A preset, period or fiscal year, resolved into `range` against the dataset's fiscal
     /// year and the clock before the query runs.
     pub window: Option<Window>,
+    /// The dashboard's filter controls a person set (`f.<id>=…`): control id and its values.
+    pub controls: Vec<(String, Vec<String>)>,
 }
 
 /// One statement a panel ran, for `?debug=true`.

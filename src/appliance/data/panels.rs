@@ -9,10 +9,14 @@ use chrono::{DateTime, Utc};
 
 use super::cache::PanelKey;
 use super::find_dataset;
+use crate::analytics::options::{self, ControlOptions};
 use crate::analytics::panels::{QueryExplain, panel_data};
 use crate::analytics::{PanelData, PanelRequest, periods};
 use crate::appliance::{Appliance, Resolved, ServiceError};
+use crate::catalog::DatasetDef;
+use crate::dashboards::{ControlKind, DashboardConfig};
 use crate::identity::policy::{Action, Denied, Grant, Resource};
+use crate::vocabulary::Filter;
 
 /// A panel's answer: its data and the statements behind it (for `?debug=true`).
 #[derive(Debug, Clone)]
@@ -57,6 +61,11 @@ impl Appliance {
             dashboard,
             &crate::appliance::ResolveOptions::default(),
         )?;
+        // A control value that does not fit refuses the whole request, not each panel.
+        if !request.controls.is_empty() {
+            let (_, catalog) = self.catalog(&grant.tenant)?;
+            control_filters(&resolved.config, &catalog, &request.controls)?;
+        }
         let ids: Vec<String> = resolved
             .config
             .panels
@@ -130,6 +139,17 @@ impl Appliance {
                     .map(|f| f.filter.clone()),
             );
         }
+        // The controls a person set narrow every panel whose dataset has their column.
+        if !request.controls.is_empty() {
+            let controls = control_filters(config, &catalog, &request.controls)?;
+            if let Some(filters) = panel.source.filters_mut() {
+                filters.extend(
+                    controls
+                        .into_iter()
+                        .filter(|f| dataset.column(&f.column).is_ok()),
+                );
+            }
+        }
         if !row_filters.is_empty() {
             // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
             let filters = panel.source.filters_mut().ok_or_else(|| {
@@ -142,6 +162,8 @@ impl Appliance {
             filters.extend(row_filters);
         }
         let mut request = request.clone();
+        // The controls are in the panel's filters now, and so in the cache key.
+        request.controls.clear();
         if request.disable_aggregation
             && grant
                 .require(Resource::Dashboards, Action::Update, None)
@@ -202,5 +224,81 @@ impl Appliance {
             explain,
             computed_at,
         })
+    }
+}
+
+/// The filters the set controls make, checked against the control's own dataset. A control
+/// the dashboard (as the caller sees it) lacks, or a value its column cannot hold, is refused.
+fn control_filters(
+    config: &DashboardConfig,
+    catalog: &[DatasetDef],
+    values: &[(String, Vec<String>)],
+) -> Result<Vec<Filter>, ServiceError> {
+    values
+        .iter()
+        .map(|(id, values)| {
+            let control = config
+                .controls
+                .iter()
+                .find(|c| &c.id == id)
+                .ok_or_else(|| {
+                    ServiceError::Invalid(format!("dashboard `{}` has no filter `{id}`", config.id))
+                })?;
+            let dataset = find_dataset(catalog, &control.dataset)?;
+            let column = dataset
+                .column(&control.column)
+                .map_err(|e| ServiceError::Invalid(format!("filter `{id}`: {e}")))?;
+            control
+                .filter(values, column.column_type)
+                .map_err(ServiceError::Invalid)
+        })
+        .collect()
+}
+
+impl Appliance {
+    /// What a filter control offers the caller: the distinct values of its column (or its
+    /// smallest and largest value), read under the caller's row filters and the dashboard's
+    /// pre-filters, so no one is offered a value they could not read.
+    pub fn control_options(
+        &self,
+        grant: &Grant,
+        dashboard: &str,
+        control_id: &str,
+        search: Option<&str>,
+        limit: u32,
+    ) -> Result<ControlOptions, ServiceError> {
+        let resolved = self.resolve(
+            grant,
+            dashboard,
+            &crate::appliance::ResolveOptions::default(),
+        )?;
+        let control = resolved
+            .config
+            .controls
+            .iter()
+            .find(|c| c.id == control_id)
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "filter",
+                id: control_id.to_owned(),
+            })?;
+        let (_, catalog) = self.catalog(&grant.tenant)?;
+        let dataset = find_dataset(&catalog, &control.dataset)?;
+        let mut filters = grant
+            .row_filters(dataset)
+            .map_err(|denied| self.deny(grant, control_id, denied))?;
+        filters.extend(
+            resolved
+                .config
+                .filters
+                .iter()
+                .filter(|f| dataset.column(&f.filter.column).is_ok())
+                .map(|f| f.filter.clone()),
+        );
+        let db = self.database(&grant.tenant)?;
+        let options = db.with_connection(|conn| match control.kind {
+            ControlKind::Range => options::span(conn, dataset, &control.column, &filters),
+            _ => options::distinct_values(conn, dataset, &control.column, &filters, search, limit),
+        })?;
+        Ok(options)
     }
 }

@@ -6,6 +6,8 @@ import type { DashboardDataBody, ResolvedDashboard } from "../wire";
 import { Panel } from "../Panel";
 import { describeRange, rangeFromParams, withRange } from "../range";
 import { RangePicker } from "./RangePicker";
+import { FilterBar } from "./FilterBar";
+import { controlQuery, controlsFromParams, withControl, withoutControls } from "../controls";
 import { Ago } from "../Ago";
 import { numberStyle } from "../format";
 import { WorkspaceThemeContext } from "../theme";
@@ -18,13 +20,15 @@ export function DashboardView() {
   const id = useParams().id ?? "";
   const [params, setParams] = useSearchParams();
   const range = rangeFromParams(params);
+  const controlValues = controlsFromParams(params);
+  const controls = controlQuery(controlValues);
   const queryClient = useQueryClient();
   const dashboard = useQuery({
     queryKey: ["dashboard", id],
     queryFn: () => getJson<ResolvedDashboard>(`/api/v1/dashboards/${encodeURIComponent(id)}`),
   });
   const config = dashboard.data?.config;
-  const dataPath = dashboardDataPath(id, { ...range });
+  const dataPath = dashboardDataPath(id, { ...range, ...controls });
   const batch = useQuery({
     queryKey: ["dashboard-data", dataPath],
     queryFn: () => getJson<DashboardDataBody>(dataPath),
@@ -102,6 +106,15 @@ export function DashboardView() {
           </div>
         </div>
       </div>
+      {(config.controls ?? []).length > 0 ? (
+        <FilterBar
+          dashboardId={config.id}
+          controls={config.controls ?? []}
+          values={controlValues}
+          onChange={(control, values) => setParams(withControl(params, control, values))}
+          onClear={() => setParams(withoutControls(params))}
+        />
+      ) : null}
       {batchFailure ? (
         <div className="error" role="alert">
           {plainError(batchFailure, "dashboard")}
@@ -117,6 +130,7 @@ export function DashboardView() {
             dashboardId={config.id}
             panel={panel}
             range={range}
+            controls={controls}
             rowHeight={rowHeight}
             batch={{ outcome: batch.data?.panels[panel.id], settled, updatedAt: batch.dataUpdatedAt }}
             dashboardRefresh={config.refresh_interval}
