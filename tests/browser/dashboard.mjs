@@ -7,6 +7,23 @@ const require = createRequire(new URL("../../web/package.json", import.meta.url)
 const { chromium } = require("playwright-core");
 
 const [baseUrl, userDataDir, screenshot, email, password] = process.argv.slice(2);
+// axe-core checks accessibility in the page. It is evaluated through the debugging protocol,
+// which the page's strict CSP does not govern (a script tag would be refused).
+const axeSource = require("node:fs").readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+/** Serious and critical WCAG A/AA violations on the page: rule, impact, elements, an example. */
+async function accessibility(page) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => {
+    const found = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+      resultTypes: ["violations"],
+    });
+    return found.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ rule: v.id, impact: v.impact, nodes: v.nodes.length, example: v.nodes[0]?.html.slice(0, 160) }));
+  });
+}
 const executablePath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -66,6 +83,7 @@ try {
   const table = panel("sales_entity_table");
   await table.getByTestId("table-row").first().waitFor();
   result.firstLoadRequests = [...dataRequests];
+  result.accessibilityLight = await accessibility(page);
   const firstCells = async () => table.getByTestId("table-row").first().locator("td").allInnerTexts();
   result.tableRows = await table.getByTestId("table-row").count();
   result.tableFirstRow = await firstCells();
@@ -181,6 +199,7 @@ try {
   await page.locator('[data-panel-id="overview_zone_share"] [data-theme="dark"][data-rendered="true"]').waitFor();
   result.darkBackground = await background();
   result.darkCharts = await page.locator('[data-testid="chart"][data-theme="dark"]').count();
+  result.accessibilityDark = await accessibility(page);
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-overview-dark.png"), fullPage: true });
 
   // A phone: one column, nothing wider than the screen.

@@ -184,6 +184,10 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
 
+    // axe-core finds no serious or critical WCAG 2.1 A/AA violation, light or dark.
+    assert_eq!(seen["accessibilityLight"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["accessibilityDark"], serde_json::json!([]), "{seen}");
+
     // Every new kind draws, and says what the API says.
     for (id, pixels) in seen["overviewPainted"].as_object().unwrap() {
         assert!(pixels.as_u64().unwrap() > 2_000, "{id} painted {pixels}");
