@@ -104,8 +104,8 @@ try {
   result.page2FirstRow = await firstCells();
 
   // The date range applies to every panel: FY 2024-25 changes the KPI.
-  await page.getByLabel("From").fill("2024-04-01");
-  await page.getByLabel("To").fill("2025-03-31");
+  await page.getByLabel("From", { exact: true }).fill("2024-04-01");
+  await page.getByLabel("To", { exact: true }).fill("2025-03-31");
   await page.getByRole("button", { name: "Apply" }).click();
   await page.waitForFunction(
     ([before]) => {
@@ -212,6 +212,20 @@ try {
   });
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-overview-phone.png"), fullPage: true });
   await page.getByTestId("theme-switcher").selectOption("");
+
+  // One panel alone: a report at its own link, which opens again by itself.
+  await page.setViewportSize({ width: 1400, height: 1000 });
+  await page.goto(`${baseUrl}/#/d/sales-overview?fy=2024-2025&f.channel=Modern%20Trade`);
+  await panel("overview_zone_share").getByTestId("open-report").click();
+  await page.getByTestId("report").waitFor();
+  await page.reload();
+  result.reportPainted = await painted("overview_zone_share");
+  result.reportUrl = page.url();
+  result.reportScope = await page.getByTestId("report-scope").innerText();
+  result.reportTitle = await page.title();
+  result.reportPanels = await page.locator("[data-panel-id]").count();
+  result.reportTotal = await panel("overview_zone_share").getByTestId("pie-total").innerText();
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-report.png"), fullPage: true });
   result.consoleErrors = consoleErrors;
 } finally {
   await context.close();

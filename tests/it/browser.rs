@@ -62,6 +62,9 @@ async fn demo_dashboard_renders_in_chromium() {
         .get_ok("/api/v1/panels/overview_attainment/data?dashboard=sales-overview")
         .await;
     let e_commerce = api("sales_overall_kpi", "&fy=2023-2024&f.channel=E-commerce").await;
+    let modern_pie = server
+        .get_ok("/api/v1/panels/overview_zone_share/data?dashboard=sales-overview&fy=2024-2025&f.channel=Modern%20Trade")
+        .await;
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
@@ -183,6 +186,29 @@ async fn demo_dashboard_renders_in_chromium() {
             .contains("f.channel=E-commerce"),
         "{seen}"
     );
+
+    // A report is one panel alone at a link holding its range and filters.
+    assert!(
+        seen["reportUrl"].as_str().unwrap().ends_with(
+            "#/r/sales-overview/overview_zone_share?fy=2024-2025&f.channel=Modern%20Trade"
+        ),
+        "{seen}"
+    );
+    assert_eq!(seen["reportPanels"], 1, "{seen}");
+    assert!(seen["reportPainted"].as_u64().unwrap() > 2_000, "{seen}");
+    assert_eq!(
+        seen["reportScope"], "FY 2024-25 · Channel: Modern Trade",
+        "{seen}"
+    );
+    assert_eq!(
+        seen["reportTitle"],
+        "Share of sales by zone · Sales Overview · Flexboard"
+    );
+    // The range and the channel reach the panel: its total is not the unfiltered one.
+    assert!(modern_pie["total"].as_f64().unwrap() > 0.0);
+    let report_total = seen["reportTotal"].as_str().unwrap();
+    assert!(report_total.starts_with("Total ₹"), "{report_total}");
+    assert_ne!(seen["reportTotal"], seen["pieTotal"], "{seen}");
 
     // axe-core finds no serious or critical WCAG 2.1 A/AA violation, light or dark.
     assert_eq!(seen["accessibilityLight"], serde_json::json!([]), "{seen}");

@@ -19,6 +19,7 @@ import { SignIn } from "./SignIn";
 import { Account } from "./pages/Account";
 import { DashboardIndex } from "./pages/DashboardIndex";
 import { DashboardView } from "./pages/DashboardView";
+import { ReportView } from "./pages/ReportView";
 
 /// Drops cached answers of the previous person or workspace, keeping `keep`.
 function forgetAllBut(queryClient: QueryClient, keep: string) {
@@ -106,6 +107,7 @@ function SignedIn({ me, theme }: { me: Me; theme: ReturnType<typeof useTheme> })
       <Route element={me.tenant === null ? <NoWorkspace me={me} /> : <Outlet />}>
         <Route path="/" element={<DashboardIndex list={dashboards.data} error={dashboards.error} />} />
         <Route path="/d/:id" element={<DashboardView />} />
+        <Route path="/r/:dashboard/:panel" element={<ReportView />} />
       </Route>
       <Route path="*" element={<Navigate to="/" replace />} />
     </Routes>

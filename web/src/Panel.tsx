@@ -1,5 +1,6 @@
 import { useEffect, useState, type ComponentType } from "react";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useLocation } from "react-router";
 import { exportPath, getJson, panelDataPath, plainError } from "./api";
 import type { PanelAnswerBody, PanelConfig, PanelOutcome } from "./wire";
 import { PANEL_KINDS } from "./panels";
@@ -29,6 +30,7 @@ export function Panel({
   dashboardRefresh,
   exportFormats,
   numbers,
+  standalone = false,
 }: {
   dashboardId: string;
   panel: PanelConfig;
@@ -42,8 +44,11 @@ export function Panel({
   /// `csv`, `json`: the exports the dashboard allows this person.
   exportFormats: string[];
   numbers: NumberStyle;
+  /// Shown alone (a report): the panel asks for its own data, and links to no report.
+  standalone?: boolean;
 }) {
   const [viewState, setViewState] = useState<ViewState>({});
+  const location = useLocation();
   // The kind's spec, widened: `panel.type` picks it, so panel, data and spec always agree.
   const spec = PANEL_KINDS[panel.type] as unknown as PanelKindSpec<PanelConfig["type"]>;
   const viewQuery = spec.query ? spec.query(panel, viewState) : {};
@@ -66,7 +71,7 @@ export function Panel({
     queryFn: () => getJson<PanelAnswerBody>(path),
     // On its own schedule it starts from what the batch brought (put in above), so showing the
     // dashboard costs one request.
-    enabled: changedView || (ownRefresh > 0 && ownSeeded),
+    enabled: standalone || changedView || (ownRefresh > 0 && ownSeeded),
     refetchInterval: ownRefresh ? ownRefresh * 1000 : false,
     staleTime: ownRefresh ? ownRefresh * 1000 : undefined,
     placeholderData: keepPreviousData,
@@ -111,7 +116,27 @@ export function Panel({
       <header className="panel-head">
         <h2 title={panel.description}>{panel.title}</h2>
         {own.isFetching ? <span className="spinner" role="status" aria-label="Loading" /> : null}
-        {answer && ownRefresh > 0 ? <Ago iso={answer.lastUpdatedAt} /> : null}
+        {answer && (ownRefresh > 0 || standalone) ? <Ago iso={answer.lastUpdatedAt} /> : null}
+        {standalone ? null : (
+          <Link
+            className="panel-report"
+            to={`/r/${encodeURIComponent(dashboardId)}/${encodeURIComponent(panel.id)}${location.search}`}
+            aria-label={`Open ${panel.title} as a report`}
+            title="Open alone"
+            data-testid="open-report"
+          >
+            <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+              <path
+                d="M9 3h4v4M13 3L7.5 8.5M11 9.5V13H3V5h3.5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.6"
+                strokeLinecap="round"
+                strokeLinejoin="round"
+              />
+            </svg>
+          </Link>
+        )}
         {exportFormats.length > 0 && answer ? (
           <details className="panel-menu">
             <summary aria-label={`Export ${panel.title}`} title="Export">
