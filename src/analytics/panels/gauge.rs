@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use ts_rs::TS;
 
-use super::kpi::{attainment, threshold_for, value_and_target};
+use super::kpi::{attainment, status, value_and_target};
 use super::{PanelRequest, Runner, Tabular, json_number};
 use crate::analytics::AnalyticsError;
 use crate::dashboards::{GaugeSource, PanelConfig, Threshold, ThresholdBasis};
@@ -98,7 +98,6 @@ pub(super) fn gauge(
             });
         }
     }
-    let basis = if on_attainment { attainment } else { value };
     Ok(GaugeData {
         value,
         target,
@@ -106,7 +105,7 @@ pub(super) fn gauge(
         min,
         max,
         bands,
-        status: basis.and_then(|x| threshold_for(&panel.display.thresholds, x)),
+        status: status(&panel.display, value, attainment),
     })
 }
 

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use super::{PanelRequest, Runner, Tabular, json_number, number, query_measure};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
-use crate::dashboards::{KpiSource, Measure, PanelConfig, Threshold, ThresholdBasis};
+use crate::dashboards::{KpiSource, Measure, PanelConfig, PanelDisplay, Threshold, ThresholdBasis};
 use crate::vocabulary::Filter;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -53,16 +53,25 @@ pub(super) fn kpi(
         request,
     )?;
     let attainment = attainment(value, target);
-    let basis = match panel.display.thresholds_on {
-        Some(ThresholdBasis::Attainment) => attainment,
-        _ => value,
-    };
     Ok(KpiData {
         value,
         target,
         attainment,
-        status: basis.and_then(|x| threshold_for(&panel.display.thresholds, x)),
+        status: status(&panel.display, value, attainment),
     })
+}
+
+/// The threshold reached by the value, or by the attainment when the panel compares that.
+pub(super) fn status(
+    display: &PanelDisplay,
+    value: Option<f64>,
+    attainment: Option<f64>,
+) -> Option<Threshold> {
+    let basis = match display.thresholds_on {
+        Some(ThresholdBasis::Attainment) => attainment,
+        _ => value,
+    };
+    basis.and_then(|x| threshold_for(&display.thresholds, x))
 }
 
 /// One measure and its optional target, aggregated in one statement.

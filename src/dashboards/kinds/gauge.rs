@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::Check;
-use crate::dashboards::{Measure, ThresholdBasis};
+use crate::dashboards::Measure;
 use crate::vocabulary::Filter;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -44,10 +44,6 @@ impl GaugeSource {
         {
             return Err(check.fail(format!("min ({min}) must be below max ({max})")));
         }
-        if check.display.thresholds_on == Some(ThresholdBasis::Attainment) && self.target.is_none()
-        {
-            return Err(check.fail("thresholds_on: attainment needs a target".into()));
-        }
-        Ok(())
+        check.attainment_target(self.target.as_ref())
     }
 }

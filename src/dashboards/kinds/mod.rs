@@ -23,7 +23,7 @@ pub use scatter::ScatterSource;
 pub use table::{TableColumn, TableSource};
 pub use timeseries::{MAX_SERIES, TimeseriesSource};
 
-use super::{ConfigError, Measure, PanelDisplay};
+use super::{ConfigError, Measure, PanelDisplay, ThresholdBasis};
 use crate::catalog::{CatalogError, DatasetDef};
 use crate::vocabulary::{Aggregation, Filter};
 
@@ -47,6 +47,14 @@ impl Check<'_> {
             panel: self.panel.to_owned(),
             source,
         }
+    }
+
+    /// Thresholds on the attainment need a target to attain.
+    pub fn attainment_target(&self, target: Option<&Measure>) -> Result<(), ConfigError> {
+        if self.display.thresholds_on == Some(ThresholdBasis::Attainment) && target.is_none() {
+            return Err(self.fail("thresholds_on: attainment needs a target".into()));
+        }
+        Ok(())
     }
 
     /// A measure names a column of the dataset that its aggregation can use.
