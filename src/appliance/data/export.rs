@@ -76,11 +76,14 @@ impl Appliance {
                 )),
             ));
         }
+        let controls = self.control_filters(grant, &resolved.config, request)?;
         let mut request = request.clone();
         request.page = 1;
         // A table is read `page_size` rows at a time (the most a page may hold unless asked).
         request.page_size = Some(request.page_size.unwrap_or(MAX_PAGE_SIZE));
-        let mut page = self.panel_in(grant, &resolved, panel_id, &request)?.data;
+        let mut page = self
+            .panel_in(grant, &resolved, panel_id, &request, &controls)?
+            .data;
         let mut table = page.tabular();
         let total = match page.as_ref() {
             PanelData::Table(t) => t.total,
@@ -105,7 +108,9 @@ impl Appliance {
                 break;
             }
             request.page += 1;
-            page = self.panel_in(grant, &resolved, panel_id, &request)?.data;
+            page = self
+                .panel_in(grant, &resolved, panel_id, &request, &controls)?
+                .data;
             table = page.tabular();
         }
         write(encoder.finish());

@@ -45,7 +45,8 @@ impl Appliance {
         request: &PanelRequest,
     ) -> Result<PanelAnswer, ServiceError> {
         let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
-        self.panel_in(grant, &resolved, panel_id, request)
+        let controls = self.control_filters(grant, &resolved.config, request)?;
+        self.panel_in(grant, &resolved, panel_id, request, &controls)
     }
 
     /// Every panel of a dashboard, queried concurrently on the tenant's connections. A panel
@@ -61,11 +62,9 @@ impl Appliance {
             dashboard,
             &crate::appliance::ResolveOptions::default(),
         )?;
-        // A control value that does not fit refuses the whole request, not each panel.
-        if !request.controls.is_empty() {
-            let (_, catalog) = self.catalog(&grant.tenant)?;
-            control_filters(&resolved.config, &catalog, &request.controls)?;
-        }
+        // Made once: a control value that does not fit refuses the whole request, not each
+        // panel.
+        let controls = self.control_filters(grant, &resolved.config, request)?;
         let ids: Vec<String> = resolved
             .config
             .panels
@@ -83,7 +82,10 @@ impl Appliance {
                             let mut index = next.fetch_add(1, Ordering::Relaxed);
                             while let Some(id) = ids.get(index) {
                                 // A panel's own request: table sorting and paging are per panel.
-                                mine.push((index, self.panel_in(grant, &resolved, id, request)));
+                                mine.push((
+                                    index,
+                                    self.panel_in(grant, &resolved, id, request, &controls),
+                                ));
                                 index = next.fetch_add(1, Ordering::Relaxed);
                             }
                             mine
@@ -106,13 +108,15 @@ impl Appliance {
         })
     }
 
-    /// One panel of an already resolved dashboard.
+    /// One panel of an already resolved dashboard, narrowed by the filters the request's
+    /// controls make ([`Appliance::control_filters`]).
     pub(super) fn panel_in(
         &self,
         grant: &Grant,
         resolved: &Resolved,
         panel_id: &str,
         request: &PanelRequest,
+        controls: &[Filter],
     ) -> Result<PanelAnswer, ServiceError> {
         let config = &resolved.config;
         let mut panel = config
@@ -129,26 +133,16 @@ impl Appliance {
         let row_filters = grant
             .row_filters(dataset)
             .map_err(|denied| self.deny(grant, panel_id, denied))?;
-        // The dashboard's pre-filters apply to panels whose dataset has their column.
+        // The dashboard's pre-filters and the controls a person set apply to panels whose
+        // dataset has their column.
         if let Some(filters) = panel.source.filters_mut() {
+            filters.extend(pre_filters(config, dataset));
             filters.extend(
-                config
-                    .filters
+                controls
                     .iter()
-                    .filter(|f| dataset.column(&f.filter.column).is_ok())
-                    .map(|f| f.filter.clone()),
+                    .filter(|f| dataset.column(&f.column).is_ok())
+                    .cloned(),
             );
-        }
-        // The controls a person set narrow every panel whose dataset has their column.
-        if !request.controls.is_empty() {
-            let controls = control_filters(config, &catalog, &request.controls)?;
-            if let Some(filters) = panel.source.filters_mut() {
-                filters.extend(
-                    controls
-                        .into_iter()
-                        .filter(|f| dataset.column(&f.column).is_ok()),
-                );
-            }
         }
         if !row_filters.is_empty() {
             // A panel kind that cannot carry filters cannot be narrowed to the caller's rows.
@@ -162,8 +156,6 @@ impl Appliance {
             filters.extend(row_filters);
         }
         let mut request = request.clone();
-        // The controls are in the panel's filters now, and so in the cache key.
-        request.controls.clear();
         if request.disable_aggregation
             && grant
                 .require(Resource::Dashboards, Action::Update, None)
@@ -227,9 +219,37 @@ impl Appliance {
     }
 }
 
-/// The filters the set controls make, checked against the control's own dataset. A control
-/// the dashboard (as the caller sees it) lacks, or a value its column cannot hold, is refused.
-fn control_filters(
+/// The dashboard's pre-filters on columns `dataset` has.
+fn pre_filters<'a>(
+    config: &'a DashboardConfig,
+    dataset: &'a DatasetDef,
+) -> impl Iterator<Item = Filter> + 'a {
+    config
+        .filters
+        .iter()
+        .filter(|f| dataset.column(&f.filter.column).is_ok())
+        .map(|f| f.filter.clone())
+}
+
+impl Appliance {
+    /// The filters the request's controls make, checked against each control's own dataset.
+    /// A control the dashboard (as the caller sees it) lacks, or a value its column cannot
+    /// hold, is refused.
+    pub(super) fn control_filters(
+        &self,
+        grant: &Grant,
+        config: &DashboardConfig,
+        request: &PanelRequest,
+    ) -> Result<Vec<Filter>, ServiceError> {
+        if request.controls.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (_, catalog) = self.catalog(&grant.tenant)?;
+        controls_to_filters(config, &catalog, &request.controls)
+    }
+}
+
+fn controls_to_filters(
     config: &DashboardConfig,
     catalog: &[DatasetDef],
     values: &[(String, Vec<String>)],
@@ -286,14 +306,7 @@ impl Appliance {
         let mut filters = grant
             .row_filters(dataset)
             .map_err(|denied| self.deny(grant, control_id, denied))?;
-        filters.extend(
-            resolved
-                .config
-                .filters
-                .iter()
-                .filter(|f| dataset.column(&f.filter.column).is_ok())
-                .map(|f| f.filter.clone()),
-        );
+        filters.extend(pre_filters(&resolved.config, dataset));
         let db = self.database(&grant.tenant)?;
         let options = db.with_connection(|conn| match control.kind {
             ControlKind::Range => options::span(conn, dataset, &control.column, &filters),
