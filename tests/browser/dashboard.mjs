@@ -71,14 +71,19 @@ try {
   result.title = await page.title();
   result.entitiesKpi = await panel("sales_entities_kpi").getByTestId("kpi-value").innerText();
 
-  const trend = panel("sales_monthly_trend");
-  await trend.locator('[data-rendered="true"]').waitFor();
-  result.chartPaintedPixels = await trend.locator("canvas").first().evaluate((canvas) => {
-    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    let painted = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
-    return painted;
-  });
+  const painted = async (id) => {
+    await panel(id).locator('[data-rendered="true"]').waitFor();
+    return panel(id)
+      .locator("canvas")
+      .first()
+      .evaluate((canvas) => {
+        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let count = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+        return count;
+      });
+  };
+  result.chartPaintedPixels = await painted("sales_monthly_trend");
 
   const table = panel("sales_entity_table");
   await table.getByTestId("table-row").first().waitFor();
@@ -159,18 +164,6 @@ try {
   // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
   await page.goto(`${baseUrl}/#/d/sales-overview`);
   const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend"];
-  const painted = async (id) => {
-    await panel(id).locator('[data-rendered="true"]').waitFor();
-    return panel(id)
-      .locator("canvas")
-      .first()
-      .evaluate((canvas) => {
-        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-        let count = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
-        return count;
-      });
-  };
   result.overviewPainted = {};
   for (const id of overviewPanels) result.overviewPainted[id] = await painted(id);
   result.gaugeReading = await panel("overview_attainment").locator(".gauge-reading").innerText();

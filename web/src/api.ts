@@ -1,6 +1,6 @@
 // The fetch helpers the UI uses for Flexboard's JSON API (`/api/v1`). The wire types are
 // generated from the Rust types into `wire.ts`.
-import type { ErrorBody, Me } from "./wire";
+import type { DashboardConfig, ErrorBody, Me } from "./wire";
 
 export class ApiError extends Error {
   constructor(
@@ -133,4 +133,11 @@ export function plainError(error: unknown, what: "panel" | "dashboard" = "panel"
         ? "The server could not be reached. Check the connection and refresh."
         : `This ${what}'s data could not be loaded. Try refreshing.`;
   }
+}
+
+/// The export formats a dashboard switches on for the person it was resolved for.
+export function exportFormats(config: DashboardConfig): string[] {
+  return ["csv", "json"].filter((format) =>
+    (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
+  );
 }

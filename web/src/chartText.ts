@@ -53,3 +53,15 @@ export interface ItemParam {
   dataIndex?: number;
   seriesIndex?: number;
 }
+
+/** The colours of a chart's categories when the panel names none (pies, scatter groups). */
+export const CATEGORY_COLOURS = [
+  "#2563EB",
+  "#F97316",
+  "#10B981",
+  "#A855F7",
+  "#EF4444",
+  "#0EA5E9",
+  "#EAB308",
+  "#EC4899",
+];

@@ -1,7 +1,7 @@
 import { useContext, useEffect } from "react";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useSearchParams } from "react-router";
-import { dashboardDataPath, getJson, plainError } from "../api";
+import { dashboardDataPath, exportFormats, getJson, plainError } from "../api";
 import type { DashboardDataBody, ResolvedDashboard } from "../wire";
 import { Panel } from "../Panel";
 import { describeRange, rangeFromParams, withRange } from "../range";
@@ -11,8 +11,6 @@ import { controlQuery, controlsFromParams, withControl, withoutControls } from "
 import { Ago } from "../Ago";
 import { numberStyle } from "../format";
 import { WorkspaceThemeContext } from "../theme";
-
-const EXPORT_FORMATS = ["csv", "json"];
 
 /// `#/d/<id>?<range>`: one dashboard over a range; the URL holds the range, so the view can
 /// be shared as a link. Every panel comes in one batch request.
@@ -58,9 +56,7 @@ export function DashboardView() {
   if (!config || !dashboard.data) return <div className="loading">Loading dashboard…</div>;
   const numbers = numberStyle(config.currency);
   const rowHeight = config.layout.row_height ?? 140;
-  const exportFormats = EXPORT_FORMATS.filter((format) =>
-    (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
-  );
+  const exports = exportFormats(config);
   const refresh = () => {
     void batch.refetch();
     void queryClient.invalidateQueries({ queryKey: ["panel"] });
@@ -134,7 +130,7 @@ export function DashboardView() {
             rowHeight={rowHeight}
             batch={{ outcome: batch.data?.panels[panel.id], settled, updatedAt: batch.dataUpdatedAt }}
             dashboardRefresh={config.refresh_interval}
-            exportFormats={exportFormats}
+            exportFormats={exports}
             numbers={numbers}
           />
         ))}

@@ -1,14 +1,12 @@
 import { useEffect } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams, useSearchParams } from "react-router";
-import { getJson, plainError } from "../api";
+import { exportFormats, getJson, plainError } from "../api";
 import type { ResolvedDashboard } from "../wire";
 import { Panel } from "../Panel";
 import { describeRange, rangeFromParams } from "../range";
 import { controlQuery, controlsFromParams } from "../controls";
 import { numberStyle } from "../format";
-
-const EXPORT_FORMATS = ["csv", "json"];
 
 /// `#/r/<dashboard>/<panel>?<range and filters>`: one panel alone, as wide as the page and
 /// ready to print, at a link that can be shared. The panel is the one the person sees on the
@@ -49,9 +47,7 @@ export function ReportView() {
     const control = (config.controls ?? []).find((c) => c.id === id);
     return `${control?.label || control?.column || id}: ${values.join(", ")}`;
   });
-  const exportFormats = EXPORT_FORMATS.filter((format) =>
-    (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
-  );
+  const exports = exportFormats(config);
   // Alone, the panel takes the page's width and at least three rows.
   const alone = {
     ...panel,
@@ -82,7 +78,7 @@ export function ReportView() {
           rowHeight={config.layout.row_height ?? 140}
           batch={{ outcome: undefined, settled: true, updatedAt: 0 }}
           dashboardRefresh={config.refresh_interval}
-          exportFormats={exportFormats}
+          exportFormats={exports}
           numbers={numberStyle(config.currency)}
           standalone
         />

@@ -1,17 +1,16 @@
 import { useMemo } from "react";
 import { EChart } from "../../EChart";
 import { formatValue } from "../../format";
-import { itemTooltip } from "../../chartText";
+import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
-const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#EC4899"];
 const OTHER_COLOUR = "#94A3B8";
 
 export function PiePanel({ panel, data, numbers }: ViewProps<"pie">) {
   const display = panel.display;
   const option = useMemo(() => {
     const format = display.format ?? "number";
-    const colors = display.line_colors?.length ? display.line_colors : PALETTE;
+    const colors = display.line_colors?.length ? display.line_colors : CATEGORY_COLOURS;
     const text = (value: number | null) =>
       formatValue(value, format, { decimals: display.decimals, style: numbers, short: true });
     const name = (slice: (typeof data.slices)[number]) =>

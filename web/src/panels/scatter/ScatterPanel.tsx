@@ -1,10 +1,8 @@
 import { useMemo } from "react";
 import { EChart } from "../../EChart";
 import { formatAxis, formatValue } from "../../format";
-import { itemTooltip } from "../../chartText";
+import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
-
-const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#EC4899"];
 
 type Point = [number | null, number | null, number | null, string];
 
@@ -35,7 +33,7 @@ export function ScatterPanel({ panel, data, numbers }: ViewProps<"scatter">) {
       axisLabel: { formatter: (value: number) => formatAxis(value, format, numbers), hideOverlap: true },
     });
     return {
-      color: display.line_colors?.length ? display.line_colors : PALETTE,
+      color: display.line_colors?.length ? display.line_colors : CATEGORY_COLOURS,
       animation: false,
       tooltip: {
         trigger: "item",
