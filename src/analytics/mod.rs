@@ -6,6 +6,7 @@
 //! statement can reach outside the tenant's own data or loosen those settings. DuckDB is synchronous: the `TenantDb` methods block and are called
 //! from `spawn_blocking` at the service boundary, never from an async task directly.
 
+pub mod drill;
 pub mod ingest;
 pub mod options;
 pub mod panels;

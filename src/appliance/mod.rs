@@ -33,8 +33,8 @@ pub use authoring::{
     TemplatePatch, TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
 pub use data::{
-    DashboardData, DatasetView, ExportFormat, ImportBounds, OfflineError, OfflineProgress,
-    PanelAnswer, RollupState, StagedImport, import_offline,
+    DashboardData, DatasetView, DrillAnswer, ExportFormat, ImportBounds, OfflineError,
+    OfflineProgress, PanelAnswer, RollupState, StagedImport, import_offline,
 };
 pub use resolution::{ResolveOptions, Resolved, ResolvedDashboard, ResolvedMeta};
 

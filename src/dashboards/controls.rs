@@ -137,7 +137,8 @@ impl FilterControl {
 }
 
 /// A value as the column's type holds it: numbers as JSON numbers, the rest as text.
-fn typed_value(text: &str, column_type: ColumnType) -> Result<serde_json::Value, String> {
+/// A text value as JSON of the column's type, or why it does not fit.
+pub fn typed_value(text: &str, column_type: ColumnType) -> Result<serde_json::Value, String> {
     match column_type {
         ColumnType::Bigint | ColumnType::Integer => text
             .trim()

@@ -15,7 +15,9 @@ use ts_rs::TS;
 use crate::catalog::{CatalogError, ColumnType, DatasetDef};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, SortOrder};
 
-pub use controls::{ControlKind, FilterControl, MAX_CONTROL_VALUES, MAX_CONTROLS, MAX_VALUE_CHARS};
+pub use controls::{
+    ControlKind, FilterControl, MAX_CONTROL_VALUES, MAX_CONTROLS, MAX_VALUE_CHARS, typed_value,
+};
 pub use kinds::{
     BarSource, GaugeSource, HealthColumns, HealthSource, KpiSource, MAX_SERIES, PanelKind,
     PanelSource, PieSource, ScatterSource, TableColumn, TableSource, TimeseriesSource,

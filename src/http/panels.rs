@@ -14,13 +14,14 @@ use ts_rs::TS;
 use super::error::{ApiError, ErrorBody, ErrorCode};
 use super::session::Granted;
 use super::{blocking, flag};
+use crate::analytics::drill::{Drill, DrillChoice};
 use crate::analytics::panels::{MAX_PAGE_SIZE, QueryExplain};
 use crate::analytics::periods::{self, Period, Preset, Window};
 use crate::analytics::sql::TimeRange;
 use crate::analytics::{PanelData, PanelRequest};
 use crate::appliance::{Appliance, ExportFormat, PanelAnswer};
 use crate::identity::policy::{Action, Resource};
-use crate::vocabulary::SortOrder;
+use crate::vocabulary::{Grain, SortOrder};
 use futures_util::StreamExt;
 
 /// Query parameters, all taken as text so every mistake gets our own JSON error.
@@ -43,6 +44,17 @@ pub struct PanelParams {
     debug: Option<String>,
     /// Exports only: `csv` or `json`.
     format: Option<String>,
+    /// Exports only: export the drill the other drill parameters name.
+    drill: Option<String>,
+    /// Drills: the point's value of the panel's dimension (a category, slice, line's name).
+    value: Option<String>,
+    /// Drills into a time series: the start of the point's bucket, and its grain.
+    at: Option<String>,
+    grain: Option<String>,
+    /// Drills: the column to group the rows by.
+    by: Option<String>,
+    /// Drills: `grouped` (by `by`, the default) or `raw`.
+    rows: Option<String>,
 }
 
 /// `GET /api/v1/panels/{id}/data`: the panel's data, with `_debug.queries` when asked for.
@@ -190,6 +202,80 @@ pub async fn dashboard_data(
     Ok(Json(&body).into_response())
 }
 
+/// `GET /api/v1/panels/{id}/drill`: the rows behind one point of the panel.
+#[derive(Serialize, TS)]
+pub struct DrillAnswerBody<'a> {
+    #[serde(flatten)]
+    pub data: &'a PanelData,
+    /// The column the rows are grouped by; `null` for the raw rows.
+    pub by: Option<&'a str>,
+    /// The columns the rows could be grouped by instead.
+    pub choices: &'a [DrillChoice],
+    #[serde(rename = "lastUpdatedAt")]
+    pub last_updated_at: String,
+}
+
+/// The rows behind one point of a chart: `value` (the category, slice or line clicked), `at`
+/// and `grain` (a time series point), `by` (the column to group by) or `rows=raw`, with the
+/// panel's range, filters, sorting and paging parameters.
+#[tracing::instrument(skip_all, fields(panel = %panel))]
+pub async fn drill(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Path(panel): Path<String>,
+    Query(params): Query<PanelParams>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let mut request = panel_request(&params, raw.as_deref())?;
+    request.drill = Some(drill_request(&params)?);
+    let answer = blocking(&app, move |app| {
+        app.drill_data(&g.grant, params.dashboard.as_deref(), &panel, &request)
+    })
+    .await?;
+    let body = DrillAnswerBody {
+        data: &answer.answer.data,
+        by: answer.by.as_deref(),
+        choices: &answer.choices,
+        last_updated_at: timestamp(answer.answer.computed_at),
+    };
+    Ok(Json(&body).into_response())
+}
+
+/// The drill the parameters name.
+fn drill_request(params: &PanelParams) -> Result<Drill, ApiError> {
+    let invalid = |message: String| ApiError::new(ErrorCode::InvalidRequest, message);
+    let text = |value: &Option<String>| value.clone().filter(|v| !v.is_empty());
+    let raw = match params.rows.as_deref() {
+        None | Some("") | Some("grouped") => false,
+        Some("raw") => true,
+        Some(other) => {
+            return Err(invalid(format!(
+                "rows must be `grouped` or `raw`, not `{other}`"
+            )));
+        }
+    };
+    let grain = match params.grain.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            serde_json::from_value::<Grain>(serde_json::Value::String(text.to_owned()))
+                .map_err(|_| {
+                    invalid(format!(
+                        "grain must be raw, minute, ten_minutes, hour, day, week, month, quarter or year; not `{text}`"
+                    ))
+                })?,
+        ),
+    };
+    Ok(Drill {
+        value: text(&params.value),
+        at: text(&params.at)
+            .map(|t| parse_time(&t, false))
+            .transpose()?,
+        grain,
+        by: text(&params.by),
+        raw,
+    })
+}
+
 /// `GET /api/v1/panels/{id}/export?format=csv|json`: the panel's data (every row of a table,
 /// in its sort order) as a download, written while its pages are read. Refused with 403 when
 /// the dashboard's `export_<format>` feature is off for the caller.
@@ -201,7 +287,10 @@ pub async fn export(
     Query(params): Query<PanelParams>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
-    let request = panel_request(&params, raw.as_deref())?;
+    let mut request = panel_request(&params, raw.as_deref())?;
+    if flag(params.drill.as_deref(), "drill")? {
+        request.drill = Some(drill_request(&params)?);
+    }
     let format = match params.format.as_deref() {
         Some(text) => ExportFormat::parse(text).ok_or_else(|| {
             ApiError::new(
@@ -434,6 +523,7 @@ fn panel_request(params: &PanelParams, raw: Option<&str>) -> Result<PanelRequest
         raw_point_limit: None,
         window,
         controls: control_values(raw)?,
+        drill: None,
     })
 }
 

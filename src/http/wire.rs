@@ -55,6 +55,7 @@ fn roots(v: &mut Declarations) {
     v.visit::<crate::analytics::PanelData>();
     v.visit::<super::panels::PanelAnswerBody<'static>>();
     v.visit::<super::panels::DashboardDataBody<'static>>();
+    v.visit::<super::panels::DrillAnswerBody<'static>>();
     v.visit::<crate::analytics::options::ControlOptions>();
     // datasets
     v.visit::<DatasetDef>();

@@ -263,6 +263,15 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             Deny,
             Deny,
         ),
+        ("GET", "/api/v1/panels/{id}/drill") => e(
+            format!(
+                "/api/v1/panels/{}/drill?dashboard=sales-performance",
+                f.exec_panel
+            ),
+            None,
+            Deny,
+            Deny,
+        ),
         ("GET", "/api/v1/panels/{id}/data") => e(
             format!(
                 "/api/v1/panels/{}/data?dashboard=sales-performance",

@@ -80,6 +80,10 @@ struct Answers {
     pie_one_channel: Value,
     gauge_daily_range: Value,
     daily_span: Value,
+    drill_bar: Value,
+    drill_trend: Value,
+    drill_raw: Value,
+    drill_refusals: Vec<(u16, Value)>,
 }
 
 async fn answers() -> &'static Answers {
@@ -94,6 +98,9 @@ async fn answers() -> &'static Answers {
             let sales = |id: &str, query: &str| panel(id, &format!("sales-performance{query}"));
             let ops = |id: &str, query: &str| panel(id, &format!("ops-health{query}"));
             let overview = |id: &str| panel(id, "sales-overview");
+            let drill = |id: &str, query: &str| {
+                format!("/api/v1/panels/{id}/drill?dashboard={query}")
+            };
             let answers = Answers {
                 data_dir: server.data_dir.clone(),
                 kpi: server.get_ok(&sales("sales_overall_kpi", "")).await,
@@ -166,6 +173,37 @@ async fn answers() -> &'static Answers {
                 daily_span: server
                     .get_ok("/api/v1/dashboards/sales-overview/controls/daily/options")
                     .await,
+                drill_bar: server
+                    .get_ok(&drill(
+                        "sales_by_zone",
+                        "sales-performance&value=NORTH&by=state&page_size=3",
+                    ))
+                    .await,
+                drill_trend: server
+                    .get_ok(&drill(
+                        "overview_zone_trend",
+                        "sales-overview&value=NORTH&at=2025-01-01T00:00:00&grain=month&by=channel_type",
+                    ))
+                    .await,
+                drill_raw: server
+                    .get_ok(&drill(
+                        "overview_zone_share",
+                        "sales-overview&value=WEST&rows=raw&sort=record_id&order=asc&page=2&page_size=5",
+                    ))
+                    .await,
+                drill_refusals: {
+                    let mut refusals = Vec::new();
+                    for path in [
+                        drill("sales_entity_table", "sales-performance"),
+                        drill("sales_by_zone", "sales-performance&by=nope"),
+                        drill("sales_by_zone", "sales-performance&at=2025-01-01"),
+                        drill("sales_overall_kpi", "sales-performance&value=NORTH"),
+                        drill("sales_by_zone", "sales-performance&rows=raw&by=state"),
+                    ] {
+                        refusals.push(server.get(&path).await);
+                    }
+                    refusals
+                },
             };
             server.stop().await;
             answers
@@ -895,4 +933,134 @@ async fn ui_is_served_compressed_and_cached() {
         .unwrap();
     assert!(deep.text().await.unwrap().contains("<div id=\"root\">"));
     server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_into_a_bar_groups_its_rows_by_another_dimension() {
+    let answers = answers().await;
+    let drill = &answers.drill_bar;
+    let db = answers.db();
+    let mut statement = db
+        .prepare(
+            "SELECT state, sum(overall_actual), sum(overall_target) FROM sales \
+             WHERE zone = 'NORTH' GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .unwrap();
+    let expected: Vec<(String, f64, f64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(drill["by"], "state");
+    assert_eq!(drill["total"], expected.len() as u64);
+    assert_eq!(drill["sort"], "overall_actual");
+    let rows = drill["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    for (row, (state, actual, target)) in rows.iter().zip(&expected) {
+        assert_eq!(row["state"], state.as_str());
+        assert_close(row["overall_actual"].as_f64().unwrap(), *actual, state);
+        assert_close(row["overall_target"].as_f64().unwrap(), *target, state);
+    }
+    // The measures keep the panel's format; the choices are the dataset's dimensions.
+    assert_eq!(drill["columns"][1]["format"], "currency");
+    let choices: Vec<&str> = drill["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(choices.contains(&"zone") && choices.contains(&"channel_type"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_into_a_line_point_reads_that_bucket_of_that_line() {
+    let answers = answers().await;
+    let drill = &answers.drill_trend;
+    let db = answers.db();
+    let mut statement = db
+        .prepare(
+            "SELECT channel_type, sum(overall_actual) FROM sales WHERE zone = 'NORTH' \
+             AND record_date >= DATE '2025-01-01' AND record_date < DATE '2025-02-01' \
+             GROUP BY 1 ORDER BY 2 DESC, 1",
+        )
+        .unwrap();
+    let expected: Vec<(String, f64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(!expected.is_empty());
+    let rows = drill["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), expected.len());
+    for (row, (channel, actual)) in rows.iter().zip(&expected) {
+        assert_eq!(row["channel_type"], channel.as_str());
+        assert_close(row["overall_actual"].as_f64().unwrap(), *actual, channel);
+    }
+    // The groups add up to the line's point.
+    let point = answers.zone_trend["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "NORTH")
+        .expect("a NORTH line")["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "2025-01-01T00:00:00")
+        .expect("a January point")[1]
+        .as_f64()
+        .unwrap();
+    assert_close(expected.iter().map(|e| e.1).sum(), point, "January");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_raw_drill_pages_the_rows_behind_a_slice() {
+    let answers = answers().await;
+    let drill = &answers.drill_raw;
+    let db = answers.db();
+    let total: i64 = db
+        .query_row("SELECT count(*) FROM sales WHERE zone = 'WEST'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let mut statement = db
+        .prepare("SELECT record_id FROM sales WHERE zone = 'WEST' ORDER BY 1 LIMIT 5 OFFSET 5")
+        .unwrap();
+    let ids: Vec<i64> = statement
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(drill["total"], total);
+    assert_eq!(drill["by"], Value::Null);
+    let served: Vec<i64> = drill["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            assert_eq!(r["zone"], "WEST");
+            r["record_id"].as_i64().unwrap()
+        })
+        .collect();
+    assert_eq!(served, ids);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drills_that_make_no_sense_are_refused_with_the_reason() {
+    let refusals = &answers().await.drill_refusals;
+    let expect = [
+        "has no points to drill into",
+        "cannot drill by `nope`",
+        "only a time series",
+        "not split by a dimension",
+        "raw rows are not grouped",
+    ];
+    for ((status, body), words) in refusals.iter().zip(expect) {
+        assert_eq!(*status, 400, "{body}");
+        assert_eq!(body["code"], "invalid_request", "{body}");
+        assert!(
+            body["message"].as_str().unwrap().contains(words),
+            "{words}: {body}"
+        );
+    }
 }

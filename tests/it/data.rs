@@ -465,6 +465,18 @@ async fn a_north_manager_gets_only_north_rows_from_every_data_endpoint() {
         everyone["values"],
         json!(["CENTRAL", "EAST", "NORTH", "SOUTH", "WEST"])
     );
+    // A drill reads the rows the panel reads: a SOUTH bar holds nothing of the manager's, and
+    // the NORTH bar's raw rows are all NORTH.
+    let drill = |query: &'static str| {
+        format!("/api/v1/panels/sales_by_zone/drill?dashboard={SALES}{query}")
+    };
+    let south = get(drill("&value=SOUTH&by=state")).await;
+    assert_eq!(south["total"], 0, "{south}");
+    let north = get(drill("&value=NORTH&rows=raw&page_size=50&sort=zone")).await;
+    assert!(north["total"].as_u64().unwrap() > 0, "{north}");
+    for row in north["rows"].as_array().unwrap() {
+        assert_eq!(row["zone"], "NORTH", "{row}");
+    }
     server.stop().await;
 }
 

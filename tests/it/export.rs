@@ -129,6 +129,52 @@ async fn pies_gauges_and_scatters_export_the_rows_they_draw() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_table_exports_the_rows_it_pages() {
+    let server = TestServer::shared().await;
+    let viewer = server.login_as("viewer@acme.example").await;
+    let drill = "&value=NORTH&by=entity_name";
+    let (status, first) = server
+        .call(
+            "GET",
+            &format!(
+                "/api/v1/panels/sales_by_zone/drill?dashboard={SALES}{RANGE}{drill}&page_size=500"
+            ),
+            Some(&viewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{first}");
+    let rows = first["rows"].as_array().unwrap();
+    assert!(rows.len() > 5, "{first}");
+    assert_eq!(first["total"], rows.len() as u64);
+    let (status, _, body) = server
+        .api(&viewer)
+        .export(
+            SALES,
+            "sales_by_zone",
+            "csv",
+            &format!("{RANGE}&drill=true{drill}"),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, ["entity_name", "overall_actual", "overall_target"]);
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), rows.len());
+    for (record, row) in records.iter().zip(rows) {
+        for (cell, key) in record.iter().zip(&header) {
+            assert!(same_cell(cell, &row[key]), "{cell} against {row}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_export_is_for_whom_the_dashboard_switches_it_on() {
     let server = TestServer::shared().await;
     let viewer = server.login_as("viewer@acme.example").await;

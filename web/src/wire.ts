@@ -239,6 +239,24 @@ export type DiffKind = "added" | "removed" | "changed";
 export type DraftBody = { config: JsonValue, revision: number, };
 
 /**
+ * `GET /api/v1/panels/{id}/drill`: the rows behind one point of the panel.
+ */
+export type DrillAnswerBody = { 
+/**
+ * The column the rows are grouped by; `null` for the raw rows.
+ */
+by: string | null, 
+/**
+ * The columns the rows could be grouped by instead.
+ */
+choices: Array<DrillChoice>, lastUpdatedAt: string, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData);
+
+/**
+ * A column a drill may group by.
+ */
+export type DrillChoice = { name: string, label: string, };
+
+/**
  * The body of every error answer.
  */
 export type ErrorBody = { code: ErrorCode, message: string, 

@@ -66,6 +66,8 @@ pub struct PanelRequest {
     pub window: Option<Window>,
     /// The dashboard's filter controls a person set (`f.<id>=…`): control id and its values.
     pub controls: Vec<(String, Vec<String>)>,
+    /// The rows behind one point of the panel instead of the panel's own data.
+    pub drill: Option<super::drill::Drill>,
 }
 
 /// One statement a panel ran, for `?debug=true`.

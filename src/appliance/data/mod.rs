@@ -22,7 +22,7 @@ pub use datasets::{DatasetView, RollupState};
 pub use export::ExportFormat;
 pub(super) use imports::reconcile_imports;
 pub use imports::{ImportBounds, OfflineError, OfflineProgress, StagedImport, import_offline};
-pub use panels::{DashboardData, PanelAnswer};
+pub use panels::{DashboardData, DrillAnswer, PanelAnswer};
 
 use super::ServiceError;
 use crate::analytics::PanelData;

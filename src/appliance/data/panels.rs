@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::cache::PanelKey;
 use super::find_dataset;
+use crate::analytics::drill::{self, DrillChoice};
 use crate::analytics::options::{self, ControlOptions};
 use crate::analytics::panels::{QueryExplain, panel_data};
 use crate::analytics::{PanelData, PanelRequest, periods};
@@ -26,6 +27,14 @@ pub struct PanelAnswer {
     /// When the data was read from DuckDB (a cached answer keeps its time: nothing it reads
     /// has changed since, or its key would differ).
     pub computed_at: DateTime<Utc>,
+}
+
+/// The rows behind a point of a panel: a table, the column it is grouped by (none for raw
+/// rows) and the columns it could be grouped by instead.
+pub struct DrillAnswer {
+    pub answer: PanelAnswer,
+    pub by: Option<String>,
+    pub choices: Vec<DrillChoice>,
 }
 
 /// Every panel of a dashboard: each panel's answer or its own error.
@@ -47,6 +56,38 @@ impl Appliance {
         let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
         let controls = self.control_filters(grant, &resolved.config, request)?;
         self.panel_in(grant, &resolved, panel_id, request, &controls)
+    }
+
+    /// The rows behind one point of a panel (`request.drill`), under every filter the panel
+    /// itself has for the caller.
+    pub fn drill_data(
+        &self,
+        grant: &Grant,
+        dashboard: Option<&str>,
+        panel_id: &str,
+        request: &PanelRequest,
+    ) -> Result<DrillAnswer, ServiceError> {
+        let raw = match &request.drill {
+            Some(drill) => drill.raw,
+            None => return Err(ServiceError::Invalid("no point to drill into".into())),
+        };
+        let resolved = self.dashboard_with_panel(grant, dashboard, panel_id)?;
+        let controls = self.control_filters(grant, &resolved.config, request)?;
+        let answer = self.panel_in(grant, &resolved, panel_id, request, &controls)?;
+        let (_, catalog) = self.catalog(&grant.tenant)?;
+        let choices = match resolved.config.panel(panel_id) {
+            Some(panel) => drill::choices(find_dataset(&catalog, panel.source.dataset())?),
+            None => Vec::new(),
+        };
+        let by = match (raw, answer.data.as_ref()) {
+            (false, PanelData::Table(table)) => table.columns.first().map(|c| c.key.clone()),
+            _ => None,
+        };
+        Ok(DrillAnswer {
+            answer,
+            by,
+            choices,
+        })
     }
 
     /// Every panel of a dashboard, queried concurrently on the tenant's connections. A panel
@@ -166,6 +207,12 @@ impl Appliance {
         if let Some(window) = request.window.take() {
             request.range =
                 periods::resolve(window, Utc::now().naive_utc(), dataset.fiscal_year_start);
+        }
+        // A drill is a table over the same rows: it pages, sorts and caches as one.
+        if let Some(drill) = request.drill.take() {
+            let plan = drill::plan(dataset, &panel, &drill, request.range)?;
+            panel = plan.panel;
+            request.range = plan.range;
         }
         let db = self.database(&grant.tenant)?;
         // Read before the query runs: an import committing meanwhile moves it, so this result
