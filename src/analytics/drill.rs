@@ -13,7 +13,7 @@ use super::AnalyticsError;
 use super::rollups::next_bucket;
 use super::sql::TimeRange;
 use crate::catalog::{ColumnRole, ColumnType, DatasetDef};
-use crate::dashboards::{Measure, PanelConfig, PanelSource, TableColumn, TableSource};
+use crate::dashboards::{Measure, PanelConfig, PanelSource, TableColumn, TableSource, ValueFormat};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain, SortOrder};
 
 /// A raw drill shows at most this many of the dataset's columns, in catalog order.
@@ -31,8 +31,8 @@ pub struct Drill {
     /// A time series point: the start of its bucket, and the bucket's grain.
     pub at: Option<NaiveDateTime>,
     pub grain: Option<Grain>,
-    /// Group the rows by this column (a dimension of the dataset); the first other dimension
-    /// when not given.
+    /// Group the rows by this column (a dimension of the dataset); the one after the panel's
+    /// own dimension in the catalog when not given.
     pub by: Option<String>,
     /// The raw rows instead of groups.
     pub raw: bool,
@@ -175,7 +175,9 @@ pub fn plan(
                 name: c.name.clone(),
                 agg: None,
                 label: None,
-                format: None,
+                // Ids and codes read as written, not as amounts.
+                format: (c.column_type.is_numeric() && c.role != ColumnRole::Measure)
+                    .then_some(ValueFormat::Text),
             })
             .collect();
         // The newest rows first.
@@ -200,9 +202,13 @@ pub fn plan(
                 }
                 by.clone()
             }
+            // The column after the panel's own in the catalog, which lists the coarser
+            // before the finer (zone, then state); the first when the panel has none.
             None => offered
                 .iter()
-                .find(|c| Some(c.name.as_str()) != dimension)
+                .position(|c| Some(c.name.as_str()) == dimension)
+                .and_then(|at| offered.get((at + 1) % offered.len()))
+                .filter(|c| Some(c.name.as_str()) != dimension)
                 .or(offered.first())
                 .map(|c| c.name.clone())
                 .ok_or_else(|| {

@@ -161,6 +161,47 @@ try {
   await page.getByTestId("clear-filters").click();
   await page.waitForFunction(() => !location.hash.includes("f.channel"));
 
+  // A click on the NORTH bar (the third zone) opens the rows behind it, grouped by state.
+  const zones = panel("sales_by_zone").locator('[data-testid="chart"][data-rendered="true"]');
+  await zones.scrollIntoViewIfNeeded();
+  const zonesBox = await zones.boundingBox();
+  const northX = zonesBox.x + 48 + ((zonesBox.width - 64) * 2.5) / 5;
+  const northY = zonesBox.y + zonesBox.height - 40;
+  await page.mouse.move(northX, northY);
+  await page.waitForTimeout(200);
+  await page.mouse.click(northX, northY);
+  const drill = page.getByTestId("drill");
+  await drill.getByTestId("table-row").first().waitFor();
+  result.drillTitle = await drill.locator("h2").innerText();
+  result.drillUrl = page.url();
+  result.drillBy = await drill.getByTestId("drill-by").inputValue();
+  result.drillFirstRow = await drill.getByTestId("table-row").first().locator("td").allInnerTexts();
+  result.drillRange = await drill.getByTestId("table-range").innerText();
+  result.drillPainted = await drill
+    .locator('[data-rendered="true"] canvas')
+    .first()
+    .evaluate((canvas) => {
+      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+      return count;
+    });
+  await page.screenshot({ path: screenshot.replace(/\.png$/, "-drill.png") });
+  // The raw rows, and their export as a file.
+  await drill.getByTestId("drill-raw").click();
+  await drill.getByTestId("table-range").filter({ hasNotText: result.drillRange }).waitFor();
+  result.drillRawRange = await drill.getByTestId("table-range").innerText();
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    drill.getByTestId("drill-export-csv").click(),
+  ]);
+  const csv = require("node:fs").readFileSync(await download.path(), "utf8");
+  result.drillCsvLines = csv.trimEnd().split("\n").length;
+  result.drillCsvHeader = csv.split("\n")[0];
+  await page.keyboard.press("Escape");
+  await drill.waitFor({ state: "detached" });
+  result.afterDrillUrl = page.url();
+
   // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
   await page.goto(`${baseUrl}/#/d/sales-overview`);
   const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend"];

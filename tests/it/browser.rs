@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use serde_json::Value;
+
 use crate::support::{ADMIN_EMAIL, ADMIN_PASSWORD, TestServer};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -65,6 +67,18 @@ async fn demo_dashboard_renders_in_chromium() {
     let modern_pie = server
         .get_ok("/api/v1/panels/overview_zone_share/data?dashboard=sales-overview&fy=2024-2025&f.channel=Modern%20Trade")
         .await;
+    let drill = |query: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .get_ok(&format!(
+                    "/api/v1/panels/sales_by_zone/drill?dashboard=sales-performance&fy=2023-2024&value=NORTH{query}"
+                ))
+                .await
+        }
+    };
+    let north = drill("").await;
+    let north_raw = drill("&rows=raw").await;
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
@@ -184,6 +198,61 @@ async fn demo_dashboard_renders_in_chromium() {
             .as_str()
             .unwrap()
             .contains("f.channel=E-commerce"),
+        "{seen}"
+    );
+
+    // A click on the NORTH bar opens its rows grouped by state, the API's first page; the URL
+    // holds the drill, and the raw rows export as a file with every one of them.
+    assert_eq!(seen["drillTitle"], "Sales by zone: NORTH", "{seen}");
+    assert_eq!(seen["drillBy"], "state", "{seen}");
+    assert_eq!(north["by"], "state");
+    let drill_url = seen["drillUrl"].as_str().unwrap();
+    assert!(
+        drill_url.contains("drill=sales_by_zone") && drill_url.contains("dv=NORTH"),
+        "{drill_url}"
+    );
+    let first = &north["rows"][0];
+    let first_row = &seen["drillFirstRow"];
+    assert_eq!(first_row[0], first["state"], "{seen}");
+    let inr = |value: &Value| format!("{:.0}", value.as_f64().unwrap());
+    let digits = |text: &Value| {
+        text.as_str()
+            .unwrap()
+            .replace(|c: char| !c.is_ascii_digit(), "")
+    };
+    assert_eq!(
+        digits(&first_row[1]),
+        inr(&first["overall_actual"]),
+        "{seen}"
+    );
+    let total = north["total"].as_u64().unwrap();
+    assert!(
+        seen["drillRange"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("of {total}")),
+        "{seen}"
+    );
+    assert!(seen["drillPainted"].as_u64().unwrap() > 1_000, "{seen}");
+    let raw_total = north_raw["total"].as_u64().unwrap();
+    assert!(
+        seen["drillRawRange"]
+            .as_str()
+            .unwrap()
+            .replace(',', "")
+            .ends_with(&format!("of {raw_total}")),
+        "{seen}"
+    );
+    assert_eq!(seen["drillCsvLines"], raw_total + 1, "{seen}");
+    assert!(
+        seen["drillCsvHeader"]
+            .as_str()
+            .unwrap()
+            .starts_with("record_id,"),
+        "{seen}"
+    );
+    assert!(
+        !seen["afterDrillUrl"].as_str().unwrap().contains("drill="),
         "{seen}"
     );
 

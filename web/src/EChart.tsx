@@ -21,12 +21,31 @@ echarts.use([
   CanvasRenderer,
 ]);
 
-export function EChart({ option, label }: { option: EChartsCoreOption; label: string }) {
+/// What a click on a chart hit: a data item (its series, name and index), or, between items,
+/// the value under the axis pointer (a category's index, a time in milliseconds).
+export interface ChartPick {
+  seriesName?: string;
+  name?: string;
+  dataIndex?: number;
+  axisValue?: number | string;
+}
+
+export function EChart({
+  option,
+  label,
+  onPick,
+}: {
+  option: EChartsCoreOption;
+  label: string;
+  onPick?: (pick: ChartPick) => void;
+}) {
   const element = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
   const theme = useContext(ThemeContext);
   const latest = useRef(option);
   latest.current = option;
+  const pick = useRef(onPick);
+  pick.current = onPick;
 
   useEffect(() => {
     const node = element.current;
@@ -38,6 +57,27 @@ export function EChart({ option, label }: { option: EChartsCoreOption; label: st
     chart.current = instance;
     // Browser tests wait for this marker instead of sleeping.
     instance.on("finished", () => node.setAttribute("data-rendered", "true"));
+    // A click on an item names it; a click between items (beside a thin bar, on a line
+    // without symbols) takes what the axis pointer is on.
+    let axisValue: number | string | undefined;
+    let pickedItem = false;
+    instance.on("updateAxisPointer", (event) => {
+      const info = (event as { axesInfo?: { value?: number | string }[] }).axesInfo;
+      axisValue = info?.[0]?.value;
+    });
+    instance.on("click", (params) => {
+      pickedItem = true;
+      pick.current?.({
+        seriesName: params.seriesName,
+        name: params.name,
+        dataIndex: params.dataIndex,
+        axisValue,
+      });
+    });
+    instance.getZr().on("click", () => {
+      if (pickedItem) pickedItem = false;
+      else if (axisValue !== undefined) pick.current?.({ axisValue });
+    });
     const observer = new ResizeObserver(() => instance.resize());
     observer.observe(node);
     return () => {
@@ -51,5 +91,13 @@ export function EChart({ option, label }: { option: EChartsCoreOption; label: st
     chart.current?.setOption({ backgroundColor: "transparent", ...option }, { notMerge: true });
   }, [option]);
 
-  return <div className="chart" ref={element} role="img" aria-label={label} data-testid="chart" />;
+  return (
+    <div
+      className={onPick ? "chart pickable" : "chart"}
+      ref={element}
+      role="img"
+      aria-label={label}
+      data-testid="chart"
+    />
+  );
 }

@@ -4,7 +4,7 @@ import { Link, useLocation } from "react-router";
 import { exportPath, getJson, panelDataPath, plainError } from "./api";
 import type { PanelAnswerBody, PanelConfig, PanelOutcome } from "./wire";
 import { PANEL_KINDS } from "./panels";
-import type { PanelKindSpec, ViewProps, ViewState } from "./panels/spec";
+import type { DrillPoint, PanelKindSpec, ViewProps, ViewState } from "./panels/spec";
 import type { DateRange } from "./range";
 import { Ago } from "./Ago";
 import { PanelBoundary } from "./PanelBoundary";
@@ -31,6 +31,7 @@ export function Panel({
   exportFormats,
   numbers,
   standalone = false,
+  onDrill,
 }: {
   dashboardId: string;
   panel: PanelConfig;
@@ -46,6 +47,8 @@ export function Panel({
   numbers: NumberStyle;
   /// Shown alone (a report): the panel asks for its own data, and links to no report.
   standalone?: boolean;
+  /// Opens the rows behind a point of the panel's chart.
+  onDrill?: (point: DrillPoint) => void;
 }) {
   const [viewState, setViewState] = useState<ViewState>({});
   const location = useLocation();
@@ -182,6 +185,7 @@ export function Panel({
               viewState={viewState}
               onViewState={setViewState}
               numbers={numbers}
+              onDrill={onDrill}
             />
           </PanelBoundary>
         ) : (
@@ -200,6 +204,7 @@ function View({
   viewState,
   onViewState,
   numbers,
+  onDrill,
 }: {
   spec: PanelKindSpec<PanelConfig["type"]>;
   panel: PanelConfig;
@@ -207,6 +212,7 @@ function View({
   viewState: ViewState;
   onViewState: (state: ViewState) => void;
   numbers: NumberStyle;
+  onDrill?: (point: DrillPoint) => void;
 }) {
   if (data.type !== panel.type) return <div className="skeleton" aria-busy="true" />;
   if (spec.isEmpty(data))
@@ -217,6 +223,13 @@ function View({
     );
   const Component = spec.View as ComponentType<ViewProps<PanelConfig["type"]>>;
   return (
-    <Component panel={panel} data={data} viewState={viewState} onViewState={onViewState} numbers={numbers} />
+    <Component
+      panel={panel}
+      data={data}
+      viewState={viewState}
+      onViewState={onViewState}
+      numbers={numbers}
+      onDrill={onDrill}
+    />
   );
 }

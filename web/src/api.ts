@@ -96,6 +96,11 @@ export function controlOptionsPath(dashboardId: string, controlId: string, q?: s
   );
 }
 
+/// The rows behind one point of a panel.
+export function drillPath(panelId: string, query: Query): string {
+  return withQuery(`/api/v1/panels/${encodeURIComponent(panelId)}/drill`, query);
+}
+
 /// A panel's data as a download (`csv` or `json`), written by the server.
 export function exportPath(panelId: string, format: string, query: Query): string {
   return withQuery(`/api/v1/panels/${encodeURIComponent(panelId)}/export`, { ...query, format });

@@ -1,4 +1,4 @@
-import { useContext, useEffect } from "react";
+import { lazy, Suspense, useContext, useEffect } from "react";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useParams, useSearchParams } from "react-router";
 import { dashboardDataPath, exportFormats, getJson, plainError } from "../api";
@@ -11,6 +11,10 @@ import { controlQuery, controlsFromParams, withControl, withoutControls } from "
 import { Ago } from "../Ago";
 import { numberStyle } from "../format";
 import { WorkspaceThemeContext } from "../theme";
+import { drillFromParams, withDrill } from "../drill";
+
+// The drill dialog and its table load when a person first drills.
+const DrillModal = lazy(() => import("../DrillModal"));
 
 /// `#/d/<id>?<range>`: one dashboard over a range; the URL holds the range, so the view can
 /// be shared as a link. Every panel comes in one batch request.
@@ -55,6 +59,8 @@ export function DashboardView() {
     );
   if (!config || !dashboard.data) return <div className="loading">Loading dashboard…</div>;
   const numbers = numberStyle(config.currency);
+  const drill = drillFromParams(params);
+  const drilled = drill ? config.panels.find((p) => p.id === drill.panel) : undefined;
   const rowHeight = config.layout.row_height ?? 140;
   const exports = exportFormats(config);
   const refresh = () => {
@@ -132,9 +138,27 @@ export function DashboardView() {
             dashboardRefresh={config.refresh_interval}
             exportFormats={exports}
             numbers={numbers}
+            onDrill={(point) => setParams(withDrill(params, { panel: panel.id, point, raw: false }))}
           />
         ))}
       </div>
+      {drill && drilled ? (
+        <Suspense fallback={null}>
+          <DrillModal
+            // Another point is another dialog.
+            key={`${drill.panel}|${drill.point.value}|${drill.point.at}`}
+            dashboardId={config.id}
+            panel={drilled}
+            range={range}
+            controls={controls}
+            drill={drill}
+            numbers={numbers}
+            exportFormats={exports}
+            onChange={(next) => setParams(withDrill(params, next))}
+            onClose={() => setParams(withDrill(params, null))}
+          />
+        </Suspense>
+      ) : null}
       <footer className="dashboard-meta" data-testid="dashboard-meta">
         {dashboard.data.meta.templateId} · version {dashboard.data.meta.version}
         {dashboard.data.meta.appliedOverrides.length > 0

@@ -15,6 +15,15 @@ export type DataOf<K extends PanelKind> = Extract<PanelData, { type: K }>;
 /// goes into the panel's data request.
 export type ViewState = Record<string, string | number | undefined>;
 
+/// A point of a chart a person clicked to see the rows behind it: the value of the panel's
+/// dimension there, or a time series bucket (its start and grain), and how to name it.
+export interface DrillPoint {
+  value?: string;
+  at?: string;
+  grain?: string;
+  label: string;
+}
+
 export interface ViewProps<K extends PanelKind> {
   panel: PanelOf<K>;
   data: DataOf<K>;
@@ -22,6 +31,8 @@ export interface ViewProps<K extends PanelKind> {
   onViewState: (state: ViewState) => void;
   /// The dashboard's currency and number grouping.
   numbers: NumberStyle;
+  /// Opens the rows behind a point; absent where drilling is not offered.
+  onDrill?: (point: DrillPoint) => void;
 }
 
 /// How an editor sets one field of a panel: where it lives and what kind of input it takes.

@@ -1,10 +1,10 @@
 import { useMemo } from "react";
-import { EChart } from "../../EChart";
+import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatValue } from "../../format";
 import { axisTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
-export function BarPanel({ panel, data, numbers }: ViewProps<"bar">) {
+export function BarPanel({ panel, data, numbers, onDrill }: ViewProps<"bar">) {
   const horizontal = panel.display.horizontal ?? false;
   const option = useMemo(() => {
     // Every category keeps its label; long ones are cut rather than skipped.
@@ -37,5 +37,13 @@ export function BarPanel({ panel, data, numbers }: ViewProps<"bar">) {
       series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.values })),
     };
   }, [data, panel.display, horizontal, numbers]);
-  return <EChart option={option} label={panel.title} />;
+  // A bar, or the space above it, opens the rows of its category.
+  const onPick = onDrill
+    ? (pick: ChartPick) => {
+        const index = pick.dataIndex ?? (typeof pick.axisValue === "number" ? pick.axisValue : -1);
+        const category = data.categories[index];
+        if (category !== undefined) onDrill({ value: category, label: category });
+      }
+    : undefined;
+  return <EChart option={option} label={panel.title} onPick={onPick} />;
 }

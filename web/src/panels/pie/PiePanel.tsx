@@ -1,12 +1,12 @@
 import { useMemo } from "react";
-import { EChart } from "../../EChart";
+import { EChart, type ChartPick } from "../../EChart";
 import { formatValue } from "../../format";
 import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
 const OTHER_COLOUR = "#94A3B8";
 
-export function PiePanel({ panel, data, numbers }: ViewProps<"pie">) {
+export function PiePanel({ panel, data, numbers, onDrill }: ViewProps<"pie">) {
   const display = panel.display;
   const option = useMemo(() => {
     const format = display.format ?? "number";
@@ -44,9 +44,16 @@ export function PiePanel({ panel, data, numbers }: ViewProps<"pie">) {
       ],
     };
   }, [data, display, numbers]);
+  // A named slice opens its rows; "Other" holds many values and opens none.
+  const onPick = onDrill
+    ? (pick: ChartPick) => {
+        const slice = pick.dataIndex === undefined ? undefined : data.slices[pick.dataIndex];
+        if (slice && !slice.other) onDrill({ value: slice.name, label: slice.name });
+      }
+    : undefined;
   return (
     <div className="pie">
-      <EChart option={option} label={panel.title} />
+      <EChart option={option} label={panel.title} onPick={onPick} />
       {data.total !== null ? (
         <div className="panel-foot" data-testid="pie-total">
           Total {formatValue(data.total, display.format ?? "number", { style: numbers, short: true })}

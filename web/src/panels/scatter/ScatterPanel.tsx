@@ -1,12 +1,12 @@
 import { useMemo } from "react";
-import { EChart } from "../../EChart";
+import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatValue } from "../../format";
 import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
 type Point = [number | null, number | null, number | null, string];
 
-export function ScatterPanel({ panel, data, numbers }: ViewProps<"scatter">) {
+export function ScatterPanel({ panel, data, numbers, onDrill }: ViewProps<"scatter">) {
   const display = panel.display;
   const option = useMemo(() => {
     const format = display.format ?? "number";
@@ -63,9 +63,14 @@ export function ScatterPanel({ panel, data, numbers }: ViewProps<"scatter">) {
         })),
     };
   }, [data, display, numbers]);
+  const onPick = onDrill
+    ? (pick: ChartPick) => {
+        if (pick.name) onDrill({ value: pick.name, label: pick.name });
+      }
+    : undefined;
   return (
     <div className="scatter">
-      <EChart option={option} label={panel.title} />
+      <EChart option={option} label={panel.title} onPick={onPick} />
       {data.truncated ? <div className="panel-foot">Showing the first points only; add a filter</div> : null}
     </div>
   );

@@ -7,12 +7,26 @@ import {
   type SortingState,
 } from "@tanstack/react-table";
 import { formatValue } from "../../format";
-import type { DataOf, ViewProps } from "../spec";
+import type { NumberStyle } from "../../format";
+import type { DataOf, ViewProps, ViewState } from "../spec";
 
 type Row = DataOf<"table">["rows"][number];
 
-/// Sorting and paging happen on the server: the table only shows one page and asks for another.
-export function TablePanel({ data, onViewState: onChange, numbers }: ViewProps<"table">) {
+export function TablePanel({ data, onViewState, numbers }: ViewProps<"table">) {
+  return <PagedTable data={data} onChange={onViewState} numbers={numbers} />;
+}
+
+/// One page of a table the server sorts and pages (a table panel, a drill): the table only
+/// shows the page and asks for another.
+export function PagedTable({
+  data,
+  onChange,
+  numbers,
+}: {
+  data: DataOf<"table">;
+  onChange: (state: ViewState) => void;
+  numbers: NumberStyle;
+}) {
   const columns = useMemo<ColumnDef<Row>[]>(
     () =>
       data.columns.map((column) => ({

@@ -1,12 +1,12 @@
 import { useMemo } from "react";
-import { EChart } from "../../EChart";
+import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatBucket, formatValue } from "../../format";
 import { axisTooltip } from "../../chartText";
 import type { ViewProps } from "../spec";
 
 const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#64748B"];
 
-export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries">) {
+export function TimeSeriesPanel({ panel, data, numbers, onDrill }: ViewProps<"timeseries">) {
   const display = panel.display;
   const option = useMemo(() => {
     const colors = display.line_colors?.length ? display.line_colors : PALETTE;
@@ -73,6 +73,7 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
         return {
           name: series.name,
           type: "line",
+          triggerLineEvent: true,
           yAxisIndex: right ? 1 : 0,
           smooth: display.smooth ?? false,
           stack: display.stacked && !right ? "left" : undefined,
@@ -100,9 +101,31 @@ export function TimeSeriesPanel({ panel, data, numbers }: ViewProps<"timeseries"
       }),
     };
   }, [data, display, numbers]);
+  // A point opens the rows of its bucket, of its line when the lines are values of a column
+  // (not the folded "Other"); between points, the bucket under the pointer for every line.
+  const split = Boolean(panel.data_source.series_label);
+  const onPick = onDrill
+    ? (pick: ChartPick) => {
+        const series = data.series.find((s) => s.name === pick.seriesName);
+        let at = series && pick.dataIndex !== undefined ? series.points[pick.dataIndex]?.[0] : undefined;
+        if (at === undefined && typeof pick.axisValue === "number") {
+          const wanted = pick.axisValue;
+          let best = Infinity;
+          for (const [time] of data.series.flatMap((s) => s.points)) {
+            const distance = Math.abs(new Date(time).getTime() - wanted);
+            if (distance < best) [best, at] = [distance, time];
+          }
+        }
+        if (at === undefined) return;
+        const folded = series?.name === "Other" && data.hidden_series > 0;
+        const value = split && series && !folded ? series.name : undefined;
+        const when = formatBucket(at, data.bucket, numbers.locale);
+        onDrill({ value, at, grain: data.bucket, label: value ? `${value}, ${when}` : when });
+      }
+    : undefined;
   return (
     <div className="timeseries">
-      <EChart option={option} label={panel.title} />
+      <EChart option={option} label={panel.title} onPick={onPick} />
       <div className="panel-foot">
         Bucket: {data.bucket}
         {data.truncated ? " · showing the first points only; narrow the range" : ""}

@@ -1,0 +1,58 @@
+// The drill a person opened, in the page's URL beside the range and filters, so the rows
+// behind a point are a link too: `drill=<panel>`, the point (`dv` value, `dat` time, `dg`
+// grain, `dl` its name) and how its rows show (`dby` grouped by, `drows=raw`).
+import type { DrillPoint } from "./panels/spec";
+
+export interface DrillState {
+  panel: string;
+  point: DrillPoint;
+  /// The column the rows are grouped by; the server's choice when absent.
+  by?: string;
+  /// The raw rows instead of groups.
+  raw: boolean;
+}
+
+const KEYS = { panel: "drill", value: "dv", at: "dat", grain: "dg", label: "dl", by: "dby", rows: "drows" };
+
+export function drillFromParams(params: URLSearchParams): DrillState | null {
+  const panel = params.get(KEYS.panel);
+  if (!panel) return null;
+  const text = (key: string) => params.get(key) || undefined;
+  const value = text(KEYS.value);
+  const at = text(KEYS.at);
+  return {
+    panel,
+    point: { value, at, grain: text(KEYS.grain), label: text(KEYS.label) ?? value ?? at ?? "" },
+    by: text(KEYS.by),
+    raw: params.get(KEYS.rows) === "raw",
+  };
+}
+
+/** `params` with `drill` open (or none). */
+export function withDrill(params: URLSearchParams, drill: DrillState | null): URLSearchParams {
+  const next = new URLSearchParams(params);
+  for (const key of Object.values(KEYS)) next.delete(key);
+  if (!drill) return next;
+  const set = (key: string, value: string | undefined) => {
+    if (value) next.set(key, value);
+  };
+  set(KEYS.panel, drill.panel);
+  set(KEYS.value, drill.point.value);
+  set(KEYS.at, drill.point.at);
+  set(KEYS.grain, drill.point.grain);
+  set(KEYS.label, drill.point.label);
+  set(KEYS.by, drill.raw ? undefined : drill.by);
+  if (drill.raw) next.set(KEYS.rows, "raw");
+  return next;
+}
+
+/** What the drill endpoint takes for `drill`. */
+export function drillQuery(drill: DrillState): Record<string, string | undefined> {
+  return {
+    value: drill.point.value,
+    at: drill.point.at,
+    grain: drill.point.grain,
+    by: drill.raw ? undefined : drill.by,
+    rows: drill.raw ? "raw" : undefined,
+  };
+}
