@@ -107,6 +107,13 @@ pub fn plan(
                 .flatten()
                 .collect(),
         ),
+        PanelSource::CustomImage(s) => (
+            None,
+            [Some(&s.value), s.target.as_ref()]
+                .into_iter()
+                .flatten()
+                .collect(),
+        ),
         PanelSource::Gauge(s) => (
             None,
             [Some(&s.value), s.target.as_ref()]

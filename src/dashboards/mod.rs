@@ -19,8 +19,9 @@ pub use controls::{
     ControlKind, FilterControl, MAX_CONTROL_VALUES, MAX_CONTROLS, MAX_VALUE_CHARS, typed_value,
 };
 pub use kinds::{
-    BarSource, GaugeSource, HealthColumns, HealthSource, KpiSource, MAX_SERIES, PanelKind,
-    PanelSource, PieSource, ScatterSource, TableColumn, TableSource, TimeseriesSource,
+    BarSource, CustomImageSource, GaugeSource, HealthColumns, HealthSource, ImageKind, KpiSource,
+    MAX_SERIES, PanelKind, PanelSource, PieSource, ScatterSource, TableColumn, TableSource,
+    TimeseriesSource,
 };
 
 /// Entries at most in a display list (`dashed`, `right_axis`, `target_lines`).

@@ -132,6 +132,7 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/panels/{id}/data", Tenant, panels::data)
     .add("GET", "/api/v1/panels/{id}/export", Tenant, panels::export)
     .add("GET", "/api/v1/panels/{id}/drill", Tenant, panels::drill)
+    .add("GET", "/api/v1/panels/{id}/image", Tenant, panels::image)
     .add("GET", "/api/v1/datasets", Tenant, datasets::list)
     .add("PUT", "/api/v1/datasets/{name}", Tenant, datasets::put)
     .add(

@@ -202,6 +202,39 @@ pub async fn dashboard_data(
     Ok(Json(&body).into_response())
 }
 
+/// `GET /api/v1/panels/{id}/image`: a `custom_image` panel's picture as an SVG document, with
+/// the data parameters of `/data`.
+#[tracing::instrument(skip_all, fields(panel = %panel))]
+pub async fn image(
+    State(app): State<Arc<Appliance>>,
+    g: Granted,
+    Path(panel): Path<String>,
+    Query(params): Query<PanelParams>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let request = panel_request(&params, raw.as_deref())?;
+    let id = panel.clone();
+    let answer = blocking(&app, move |app| {
+        app.panel_data(&g.grant, params.dashboard.as_deref(), &panel, &request)
+    })
+    .await?;
+    let PanelData::CustomImage(image) = answer.data.as_ref() else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("panel `{id}` is not a custom_image panel: it has no picture"),
+        ));
+    };
+    // The page's CSP (no inline script) and `nosniff` come with every answer.
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "image/svg+xml; charset=utf-8",
+        )],
+        image.svg.clone(),
+    )
+        .into_response())
+}
+
 /// `GET /api/v1/panels/{id}/drill`: the rows behind one point of the panel.
 #[derive(Serialize, TS)]
 pub struct DrillAnswerBody<'a> {

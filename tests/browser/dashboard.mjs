@@ -207,6 +207,12 @@ try {
   const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend"];
   result.overviewPainted = {};
   for (const id of overviewPanels) result.overviewPainted[id] = await painted(id);
+  // The server's pictures show as images, their numbers in words beside them.
+  await page.getByTestId("panel-image").nth(1).waitFor();
+  result.images = await page.getByTestId("panel-image").evaluateAll((images) =>
+    Promise.all(images.map((image) => image.decode().then(() => image.naturalWidth, () => 0))),
+  );
+  result.bulletWords = await panel("overview_bullet").getByTestId("image-words").innerText();
   result.gaugeReading = await panel("overview_attainment").locator(".gauge-reading").innerText();
   result.pieTotal = await panel("overview_zone_share").getByTestId("pie-total").innerText();
   // Hovering a slice names it.

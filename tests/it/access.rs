@@ -272,6 +272,15 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             Deny,
             Deny,
         ),
+        ("GET", "/api/v1/panels/{id}/image") => e(
+            format!(
+                "/api/v1/panels/{}/image?dashboard=sales-performance",
+                f.exec_panel
+            ),
+            None,
+            Deny,
+            Deny,
+        ),
         ("GET", "/api/v1/panels/{id}/data") => e(
             format!(
                 "/api/v1/panels/{}/data?dashboard=sales-performance",

@@ -80,6 +80,9 @@ struct Answers {
     pie_one_channel: Value,
     gauge_daily_range: Value,
     daily_span: Value,
+    bullet: Value,
+    sparkline: Value,
+    images: Vec<(u16, String, String)>,
     drill_bar: Value,
     drill_trend: Value,
     drill_raw: Value,
@@ -173,6 +176,21 @@ async fn answers() -> &'static Answers {
                 daily_span: server
                     .get_ok("/api/v1/dashboards/sales-overview/controls/daily/options")
                     .await,
+                bullet: server.get_ok(&overview("overview_bullet")).await,
+                sparkline: server.get_ok(&overview("overview_sparkline")).await,
+                images: {
+                    let api = server.api(&server.admin);
+                    let mut images = Vec::new();
+                    for id in ["overview_bullet", "overview_sparkline", "overview_attainment"] {
+                        images.push(
+                            api.text(&format!(
+                                "/api/v1/panels/{id}/image?dashboard=sales-overview"
+                            ))
+                            .await,
+                        );
+                    }
+                    images
+                },
                 drill_bar: server
                     .get_ok(&drill(
                         "sales_by_zone",
@@ -1063,4 +1081,69 @@ async fn drills_that_make_no_sense_are_refused_with_the_reason() {
             "{words}: {body}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_drawn_images_hold_the_numbers_duckdb_gives() {
+    let answers = answers().await;
+    let db = answers.db();
+    let (actual, target) = pair(
+        &db,
+        "SELECT sum(lubricants_actual), sum(lubricants_target) FROM sales",
+    );
+    let bullet = &answers.bullet;
+    assert_eq!(bullet["image"], "bullet");
+    assert_close(bullet["value"].as_f64().unwrap(), actual, "bullet value");
+    assert_close(bullet["target"].as_f64().unwrap(), target, "bullet target");
+    assert_close(
+        bullet["attainment"].as_f64().unwrap(),
+        actual / target * 100.0,
+        "attainment",
+    );
+    let svg = bullet["svg"].as_str().unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(&format!("{:.1}% of target", actual / target * 100.0)),
+        "{svg}"
+    );
+
+    // One point per month, the latest last, each the month's sum.
+    let mut statement = db
+        .prepare(
+            "SELECT strftime(date_trunc('month', record_date), '%Y-%m-%dT%H:%M:%S'), \
+             sum(overall_actual) FROM sales GROUP BY 1 ORDER BY 1",
+        )
+        .unwrap();
+    let months: Vec<(String, f64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let points = answers.sparkline["points"].as_array().unwrap();
+    assert_eq!(points.len(), months.len());
+    for (point, (month, sum)) in points.iter().zip(&months) {
+        assert_eq!(point[0], month.as_str());
+        assert_close(point[1].as_f64().unwrap(), *sum, month);
+    }
+    assert!(
+        answers.sparkline["svg"]
+            .as_str()
+            .unwrap()
+            .contains("<polyline")
+    );
+
+    // The image route serves the same document as SVG; other kinds have no picture.
+    let (status, kind, body) = &answers.images[0];
+    assert_eq!(
+        (*status, kind.as_str()),
+        (200, "image/svg+xml; charset=utf-8")
+    );
+    assert_eq!(body, svg);
+    assert_eq!(answers.images[1].0, 200);
+    let (status, _, refusal) = &answers.images[2];
+    assert_eq!(*status, 400, "{refusal}");
+    assert!(refusal.contains("not a custom_image panel"), "{refusal}");
 }

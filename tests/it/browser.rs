@@ -256,6 +256,16 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
 
+    // Both server-drawn images load, the bullet's words in the dashboard's currency.
+    let images = seen["images"].as_array().unwrap();
+    assert_eq!(images.len(), 2, "{seen}");
+    assert!(images.iter().all(|w| w.as_u64().unwrap() > 0), "{seen}");
+    let bullet = seen["bulletWords"].as_str().unwrap();
+    assert!(
+        bullet.starts_with('₹') && bullet.contains(" of ₹") && bullet.ends_with('%'),
+        "{bullet}"
+    );
+
     // A report is one panel alone at a link holding its range and filters.
     assert!(
         seen["reportUrl"].as_str().unwrap().ends_with(

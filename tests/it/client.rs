@@ -141,16 +141,20 @@ impl Api<'_> {
         format: &str,
         query: &str,
     ) -> (u16, String, String) {
-        let url = format!(
-            "{}/api/v1/panels/{}/export?dashboard={}&format={format}{query}",
-            self.server.base,
+        self.text(&format!(
+            "/api/v1/panels/{}/export?dashboard={}&format={format}{query}",
             path(panel),
             path(dashboard)
-        );
+        ))
+        .await
+    }
+
+    /// A GET answered with text: its status, content type and body.
+    pub async fn text(&self, path: &str) -> (u16, String, String) {
         let response = self
             .server
             .client
-            .get(url)
+            .get(format!("{}{path}", self.server.base))
             .header("cookie", &self.session.cookie)
             .send()
             .await

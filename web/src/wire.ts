@@ -100,6 +100,34 @@ truncated: boolean,
  */
 min: JsonValue | null, max: JsonValue | null, };
 
+export type CustomImageData = { image: ImageKind, 
+/**
+ * The picture: an SVG document drawn by the server.
+ */
+svg: string, 
+/**
+ * A bullet's value, or a sparkline's last point.
+ */
+value: number | null, target: number | null, 
+/**
+ * value / target in percent.
+ */
+attainment: number | null, 
+/**
+ * A sparkline's `[bucket start, value]` points in time order.
+ */
+points: Array<[string, number | null]>, };
+
+export type CustomImageSource = { dataset: string, image: ImageKind, value: Measure, 
+/**
+ * A bullet chart's target (required there).
+ */
+target?: Measure | null, 
+/**
+ * A sparkline's bucket (`month` when not given); never `raw`.
+ */
+grain?: Grain | null, filters?: Array<Filter>, };
+
 /**
  * A dashboard as authored (YAML) and as served (JSON).
  */
@@ -249,7 +277,7 @@ by: string | null,
 /**
  * The columns the rows could be grouped by instead.
  */
-choices: Array<DrillChoice>, lastUpdatedAt: string, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData);
+choices: Array<DrillChoice>, lastUpdatedAt: string, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData);
 
 /**
  * A column a drill may group by.
@@ -354,6 +382,11 @@ export type HealthData = { items: Array<HealthItem>, };
 export type HealthItem = { name: string, status: number, label: string, color: string, checked_at: string | null, message: string | null, };
 
 export type HealthSource = { dataset: string, columns: HealthColumns, };
+
+/**
+ * What a `custom_image` draws.
+ */
+export type ImageKind = "bullet" | "sparkline";
 
 /**
  * What publishing a version would do.
@@ -494,7 +527,7 @@ export type PanelAnswerBody = {
 /**
  * When the data was read (RFC 3339, UTC): what "updated N s ago" counts from.
  */
-lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData);
+lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData);
 
 /**
  * One panel: identity and placement, how it looks, and what data it shows.
@@ -503,12 +536,12 @@ export type PanelConfig = { id: string, title: string, description?: string, pos
 /**
  * Roles the panel is meant for; empty means everyone who sees the dashboard.
  */
-visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource } | { "type": "pie", "data_source": PieSource } | { "type": "gauge", "data_source": GaugeSource } | { "type": "scatter", "data_source": ScatterSource });
+visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource } | { "type": "pie", "data_source": PieSource } | { "type": "gauge", "data_source": GaugeSource } | { "type": "scatter", "data_source": ScatterSource } | { "type": "custom_image", "data_source": CustomImageSource });
 
 /**
  * A panel's data, tagged with its kind.
  */
-export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData;
+export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData;
 
 export type PanelDebug = { 
 /**
@@ -556,7 +589,7 @@ donut?: boolean | null, default_sort?: string | null, default_sort_order?: SortO
 /**
  * The panel kinds, as `type` names them.
  */
-export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status" | "pie" | "gauge" | "scatter";
+export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status" | "pie" | "gauge" | "scatter" | "custom_image";
 
 /**
  * One panel of a dashboard's batch: its data, or why it has none.
@@ -949,4 +982,5 @@ export const PANEL_DEFAULT_SIZES: Record<PanelKind, { width: number; height: num
   pie: { width: 4, height: 2 },
   gauge: { width: 4, height: 2 },
   scatter: { width: 6, height: 2 },
+  custom_image: { width: 4, height: 1 },
 };

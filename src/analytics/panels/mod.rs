@@ -4,6 +4,7 @@
 //! a new file here, one variant of [`PanelData`] and one arm below.
 
 mod bar;
+mod custom_image;
 mod gauge;
 mod health_status;
 mod kpi;
@@ -29,6 +30,7 @@ use crate::dashboards::{Measure, PanelConfig, PanelSource};
 use crate::vocabulary::SortOrder;
 
 pub use bar::{BarData, BarSeries};
+pub use custom_image::{CustomImageData, MAX_SPARK_POINTS};
 pub use gauge::{GaugeBand, GaugeData};
 pub use health_status::{HealthData, HealthItem};
 pub use kpi::{KpiData, threshold_for};
@@ -194,6 +196,7 @@ pub enum PanelData {
     Pie(PieData),
     Gauge(GaugeData),
     Scatter(ScatterData),
+    CustomImage(CustomImageData),
 }
 
 /// A panel's data as columns and rows of JSON values: what an export writes.
@@ -215,6 +218,7 @@ impl PanelData {
             Self::Pie(d) => d.tabular(),
             Self::Gauge(d) => d.tabular(),
             Self::Scatter(d) => d.tabular(),
+            Self::CustomImage(d) => d.tabular(),
         }
     }
 }
@@ -259,6 +263,9 @@ pub fn panel_data(
         }
         PanelSource::Scatter(source) => {
             scatter::scatter(&mut run, source, request).map(PanelData::Scatter)
+        }
+        PanelSource::CustomImage(source) => {
+            custom_image::custom_image(&mut run, panel, source, request).map(PanelData::CustomImage)
         }
     }?;
     Ok((data, run.explain))

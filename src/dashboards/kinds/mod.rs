@@ -3,6 +3,7 @@
 //! kind is a new file here and one arm per `match` below.
 
 mod bar;
+mod custom_image;
 mod gauge;
 mod health_status;
 mod kpi;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use bar::BarSource;
+pub use custom_image::{CustomImageSource, ImageKind};
 pub use gauge::GaugeSource;
 pub use health_status::{HealthColumns, HealthSource};
 pub use kpi::KpiSource;
@@ -93,10 +95,11 @@ pub enum PanelKind {
     Pie,
     Gauge,
     Scatter,
+    CustomImage,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 8] = [
+    pub const ALL: [PanelKind; 9] = [
         Self::Kpi,
         Self::Timeseries,
         Self::Table,
@@ -105,6 +108,7 @@ impl PanelKind {
         Self::Pie,
         Self::Gauge,
         Self::Scatter,
+        Self::CustomImage,
     ];
 
     pub fn name(self) -> &'static str {
@@ -117,6 +121,7 @@ impl PanelKind {
             Self::Pie => "pie",
             Self::Gauge => "gauge",
             Self::Scatter => "scatter",
+            Self::CustomImage => "custom_image",
         }
     }
 
@@ -131,6 +136,7 @@ impl PanelKind {
             Self::Pie => serde_json::from_value(data).map(PanelSource::Pie),
             Self::Gauge => serde_json::from_value(data).map(PanelSource::Gauge),
             Self::Scatter => serde_json::from_value(data).map(PanelSource::Scatter),
+            Self::CustomImage => serde_json::from_value(data).map(PanelSource::CustomImage),
         }
     }
 
@@ -146,6 +152,7 @@ impl PanelKind {
             Self::Pie => pie::DEFAULT_SIZE,
             Self::Gauge => gauge::DEFAULT_SIZE,
             Self::Scatter => scatter::DEFAULT_SIZE,
+            Self::CustomImage => custom_image::DEFAULT_SIZE,
         }
     }
 }
@@ -162,6 +169,7 @@ pub enum PanelSource {
     Pie(PieSource),
     Gauge(GaugeSource),
     Scatter(ScatterSource),
+    CustomImage(CustomImageSource),
 }
 
 impl PanelSource {
@@ -175,6 +183,7 @@ impl PanelSource {
             Self::Pie(_) => PanelKind::Pie,
             Self::Gauge(_) => PanelKind::Gauge,
             Self::Scatter(_) => PanelKind::Scatter,
+            Self::CustomImage(_) => PanelKind::CustomImage,
         }
     }
 
@@ -192,6 +201,7 @@ impl PanelSource {
             Self::Pie(s) => &s.dataset,
             Self::Gauge(s) => &s.dataset,
             Self::Scatter(s) => &s.dataset,
+            Self::CustomImage(s) => &s.dataset,
         }
     }
 
@@ -204,6 +214,7 @@ impl PanelSource {
             Self::Pie(s) => &s.filters,
             Self::Gauge(s) => &s.filters,
             Self::Scatter(s) => &s.filters,
+            Self::CustomImage(s) => &s.filters,
             Self::HealthStatus(_) => &[],
         }
     }
@@ -219,6 +230,7 @@ impl PanelSource {
             Self::Pie(s) => Some(&mut s.filters),
             Self::Gauge(s) => Some(&mut s.filters),
             Self::Scatter(s) => Some(&mut s.filters),
+            Self::CustomImage(s) => Some(&mut s.filters),
             Self::HealthStatus(_) => None,
         }
     }
@@ -239,6 +251,7 @@ impl PanelSource {
             Self::Pie(source) => source.check(check),
             Self::Gauge(source) => source.check(check),
             Self::Scatter(source) => source.check(check),
+            Self::CustomImage(source) => source.check(check),
         }
     }
 }

@@ -3,6 +3,7 @@
 import type { PanelKind } from "../wire";
 import type { PanelKindSpec } from "./spec";
 import { bar } from "./bar";
+import { customImage } from "./custom_image";
 import { gauge } from "./gauge";
 import { healthStatus } from "./health_status";
 import { kpi } from "./kpi";
@@ -20,4 +21,5 @@ export const PANEL_KINDS: { [K in PanelKind]: PanelKindSpec<K> } = {
   pie,
   gauge,
   scatter,
+  custom_image: customImage,
 };

@@ -41,7 +41,16 @@ export type EditorField<K extends PanelKind> =
       in: "data_source";
       key: keyof PanelOf<K>["data_source"] & string;
       label: string;
-      input: "dataset" | "measure" | "measures" | "dimension" | "columns" | "filters" | "grain" | "number";
+      input:
+        | "dataset"
+        | "measure"
+        | "measures"
+        | "dimension"
+        | "columns"
+        | "filters"
+        | "grain"
+        | "number"
+        | "image";
       optional?: boolean;
     }
   | {
