@@ -71,17 +71,17 @@ try {
   result.title = await page.title();
   result.entitiesKpi = await panel("sales_entities_kpi").getByTestId("kpi-value").innerText();
 
+  // Pixels a chart's canvas has drawn on.
+  const paintedPixels = (canvas) =>
+    canvas.evaluate((node) => {
+      const data = node.getContext("2d").getImageData(0, 0, node.width, node.height).data;
+      let count = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
+      return count;
+    });
   const painted = async (id) => {
     await panel(id).locator('[data-rendered="true"]').waitFor();
-    return panel(id)
-      .locator("canvas")
-      .first()
-      .evaluate((canvas) => {
-        const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-        let count = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
-        return count;
-      });
+    return paintedPixels(panel(id).locator("canvas").first());
   };
   result.chartPaintedPixels = await painted("sales_monthly_trend");
 
@@ -177,15 +177,7 @@ try {
   result.drillBy = await drill.getByTestId("drill-by").inputValue();
   result.drillFirstRow = await drill.getByTestId("table-row").first().locator("td").allInnerTexts();
   result.drillRange = await drill.getByTestId("table-range").innerText();
-  result.drillPainted = await drill
-    .locator('[data-rendered="true"] canvas')
-    .first()
-    .evaluate((canvas) => {
-      const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      let count = 0;
-      for (let i = 3; i < data.length; i += 4) if (data[i] > 0) count += 1;
-      return count;
-    });
+  result.drillPainted = await paintedPixels(drill.locator('[data-rendered="true"] canvas').first());
   await page.screenshot({ path: screenshot.replace(/\.png$/, "-drill.png") });
   // The raw rows, and their export as a file.
   await drill.getByTestId("drill-raw").click();
