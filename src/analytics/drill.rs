@@ -13,7 +13,10 @@ use super::AnalyticsError;
 use super::rollups::next_bucket;
 use super::sql::TimeRange;
 use crate::catalog::{ColumnRole, ColumnType, DatasetDef};
-use crate::dashboards::{Measure, PanelConfig, PanelSource, TableColumn, TableSource, ValueFormat};
+use crate::dashboards::{
+    CustomImageSource, GaugeSource, KpiSource, Measure, PanelConfig, PanelSource, TableColumn,
+    TableSource, ValueFormat,
+};
 use crate::vocabulary::{Aggregation, Filter, FilterOp, Grain, SortOrder};
 
 /// A raw drill shows at most this many of the dataset's columns, in catalog order.
@@ -100,23 +103,12 @@ pub fn plan(
                 .collect(),
         ),
         PanelSource::Timeseries(s) => (s.series_label.as_deref(), s.measures.iter().collect()),
-        PanelSource::Kpi(s) => (
+        // A value and its target, over every row of the panel.
+        PanelSource::Kpi(KpiSource { value, target, .. })
+        | PanelSource::Gauge(GaugeSource { value, target, .. })
+        | PanelSource::CustomImage(CustomImageSource { value, target, .. }) => (
             None,
-            [Some(&s.value), s.target.as_ref()]
-                .into_iter()
-                .flatten()
-                .collect(),
-        ),
-        PanelSource::CustomImage(s) => (
-            None,
-            [Some(&s.value), s.target.as_ref()]
-                .into_iter()
-                .flatten()
-                .collect(),
-        ),
-        PanelSource::Gauge(s) => (
-            None,
-            [Some(&s.value), s.target.as_ref()]
+            [Some(value), target.as_ref()]
                 .into_iter()
                 .flatten()
                 .collect(),

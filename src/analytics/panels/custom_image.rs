@@ -9,11 +9,11 @@ use serde_json::Value as Json;
 use ts_rs::TS;
 
 use super::kpi::{attainment, value_and_target};
+use super::timeseries::grain_for_column;
 use super::{PanelRequest, Runner, Tabular, json_number, number, query_measure};
 use crate::analytics::AnalyticsError;
 use crate::analytics::query::Query;
 use crate::analytics::sql::Sql;
-use crate::catalog::ColumnType;
 use crate::dashboards::{CustomImageSource, ImageKind, PanelConfig};
 use crate::vocabulary::Grain;
 
@@ -123,15 +123,8 @@ fn spark_points(
     let time = run.dataset.time_column().ok_or_else(|| {
         AnalyticsError::Invalid(format!("dataset `{}` has no time column", run.dataset.name))
     })?;
-    let mut grain = source.grain.unwrap_or(Grain::Month);
-    if time.column_type == ColumnType::Date
-        && matches!(
-            grain,
-            Grain::Raw | Grain::Minute | Grain::TenMinutes | Grain::Hour
-        )
-    {
-        grain = Grain::Day;
-    }
+    // The panel's check refuses `raw`, so every grain here is a bucket.
+    let grain = grain_for_column(source.grain.unwrap_or(Grain::Month), time.column_type);
     let query = Query {
         measures: vec![query_measure(&source.value)],
         grain: Some(grain),

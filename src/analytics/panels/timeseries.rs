@@ -78,6 +78,18 @@ pub fn grain_for_span(span: TimeDelta, thresholds: &Bucketing) -> Grain {
     }
 }
 
+/// `grain` as a time column of `column_type` can hold it: a DATE column holds whole days, so
+/// finer buckets are days anyway.
+pub(super) fn grain_for_column(grain: Grain, column_type: ColumnType) -> Grain {
+    if column_type == ColumnType::Date
+        && matches!(grain, Grain::Minute | Grain::TenMinutes | Grain::Hour)
+    {
+        Grain::Day
+    } else {
+        grain
+    }
+}
+
 pub(super) fn timeseries(
     run: &mut Runner<'_>,
     source: &TimeseriesSource,
@@ -94,12 +106,7 @@ pub(super) fn timeseries(
     } else {
         grain_for_span(effective_span(run, source, request)?, &dataset.bucketing)
     };
-    // A DATE column holds whole days: finer buckets would be days anyway.
-    if time.column_type == ColumnType::Date
-        && matches!(grain, Grain::Minute | Grain::TenMinutes | Grain::Hour)
-    {
-        grain = Grain::Day;
-    }
+    grain = grain_for_column(grain, time.column_type);
     let label = source
         .series_label
         .as_deref()
