@@ -13,6 +13,7 @@
 //! - [`datadir`] — data directory layout and its single-owner lock.
 //! - [`versioning`] — the pure rules of versions, merges, compatibility and experiments.
 //! - [`vocabulary`] — the query vocabulary (aggregations, filters, grains, sort orders): a leaf.
+//! - [`text_card`] — text cards: a template filled with values, read as Markdown into safe nodes.
 //! - [`digest`] — SHA-256 as hex and constant-time comparison: a leaf.
 //!
 //! A panel request flows:
@@ -36,6 +37,7 @@ pub mod digest;
 pub mod http;
 pub mod identity;
 pub mod store;
+pub mod text_card;
 pub mod versioning;
 pub mod vocabulary;
 
@@ -83,9 +85,43 @@ pub async fn run(
 ) -> Result<(), StartError> {
     let address = listener.local_addr()?;
     tracing::info!("Flexboard is ready: open http://{address} in a browser");
-    http::serve(Arc::clone(&appliance), listener, shutdown).await?;
+    let live = appliance
+        .live_demo()
+        .then(|| tokio::spawn(live_demo(Arc::downgrade(&appliance))));
+    let served = http::serve(Arc::clone(&appliance), listener, shutdown).await;
+    if let Some(task) = live {
+        task.abort();
+        let _ = task.await;
+    }
+    served?;
     close(appliance).await;
     Ok(())
+}
+
+/// Appends the demo's new data once a minute (the first step at once, filling what a pause
+/// missed), for as long as the appliance serves.
+async fn live_demo(appliance: std::sync::Weak<Appliance>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        let Some(app) = appliance.upgrade() else {
+            return;
+        };
+        let step = tokio::task::spawn_blocking(move || app.demo_step(chrono::Utc::now())).await;
+        match step {
+            Ok(Ok(step)) if step.metric_rows + step.sales_rows > 0 => {
+                tracing::debug!(
+                    metrics = step.metric_rows,
+                    sales = step.sales_rows,
+                    "live demo: appended"
+                );
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "live demo: could not append"),
+            Err(error) => tracing::warn!(%error, "live demo: the step stopped"),
+        }
+    }
 }
 
 /// Closes the databases and releases the data directory once the last request has let go of

@@ -95,6 +95,7 @@ pub fn plan(
     let (dimension, measures): (Option<&str>, Vec<&Measure>) = match &panel.source {
         PanelSource::Bar(s) => (Some(&s.dimension), s.measures.iter().collect()),
         PanelSource::Pie(s) => (Some(&s.dimension), vec![&s.measure]),
+        PanelSource::Map(s) => (Some(&s.region), vec![&s.value]),
         PanelSource::Scatter(s) => (
             Some(&s.dimension),
             [Some(&s.x), Some(&s.y), s.size.as_ref()]
@@ -103,6 +104,10 @@ pub fn plan(
                 .collect(),
         ),
         PanelSource::Timeseries(s) => (s.series_label.as_deref(), s.measures.iter().collect()),
+        PanelSource::CustomTemplate(s) => (
+            s.rows_by.as_deref(),
+            s.values.iter().map(|v| &v.measure).collect(),
+        ),
         // A value and its target, over every row of the panel.
         PanelSource::Kpi(KpiSource { value, target, .. })
         | PanelSource::Gauge(GaugeSource { value, target, .. })

@@ -19,9 +19,10 @@ pub use controls::{
     ControlKind, FilterControl, MAX_CONTROL_VALUES, MAX_CONTROLS, MAX_VALUE_CHARS, typed_value,
 };
 pub use kinds::{
-    BarSource, CustomImageSource, GaugeSource, HealthColumns, HealthSource, ImageKind, KpiSource,
-    MAX_SERIES, PanelKind, PanelSource, PieSource, ScatterSource, TableColumn, TableSource,
-    TimeseriesSource,
+    BarSource, CustomImageSource, CustomTemplateSource, DEFAULT_TEMPLATE_ROWS, GaugeSource,
+    HealthColumns, HealthSource, ImageKind, KpiSource, MAX_SERIES, MAX_TEMPLATE_BYTES,
+    MAX_TEMPLATE_ROWS, MAX_TEMPLATE_VALUES, MapName, MapSource, PanelKind, PanelSource, PieSource,
+    ScatterSource, TableColumn, TableSource, TemplateValue, TimeseriesSource,
 };
 
 /// Entries at most in a display list (`dashed`, `right_axis`, `target_lines`).
@@ -80,6 +81,9 @@ pub struct Branding {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<Theme>,
 }
+
+/// The fonts the binary embeds, by the name a branding gives (`system` is the reader's own).
+pub const FONTS: [&str; 4] = ["system", "Inter", "IBM Plex Sans", "Source Serif 4"];
 
 /// Light or dark colours, or the reader's system setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

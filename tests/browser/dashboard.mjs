@@ -69,6 +69,13 @@ try {
   await panel("sales_overall_kpi").getByTestId("kpi-value").waitFor();
   result.overallKpi = await panel("sales_overall_kpi").innerText();
   result.title = await page.title();
+  // Sales Performance brands itself (Acme's blue and Inter) over the workspace.
+  const performanceLook = await page.evaluate(() => ({
+    border: getComputedStyle(document.querySelector(".topbar")).borderBottomColor,
+    font: getComputedStyle(document.body).fontFamily,
+  }));
+  result.performanceBorder = performanceLook.border;
+  result.performanceFont = performanceLook.font;
   result.entitiesKpi = await panel("sales_entities_kpi").getByTestId("kpi-value").innerText();
 
   // Pixels a chart's canvas has drawn on.
@@ -196,7 +203,7 @@ try {
 
   // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
   await page.goto(`${baseUrl}/#/d/sales-overview`);
-  const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend"];
+  const overviewPanels = ["overview_attainment", "overview_zone_share", "overview_state_share", "overview_state_scatter", "overview_zone_trend", "overview_state_map"];
   result.overviewPainted = {};
   for (const id of overviewPanels) result.overviewPainted[id] = await painted(id);
   // The server's pictures show as images, their numbers in words beside them.
@@ -205,6 +212,22 @@ try {
     Promise.all(images.map((image) => image.decode().then(() => image.naturalWidth, () => 0))),
   );
   result.bulletWords = await panel("overview_bullet").getByTestId("image-words").innerText();
+  // The text card: its words and the numbers in them.
+  result.cardText = await panel("overview_summary").getByTestId("text-card").innerText();
+  result.cardValues = await panel("overview_summary").getByTestId("card-value").allInnerTexts();
+  // The workspace's branding: its logo, the top bar's colour, the font, the first chart colour.
+  const look = () =>
+    page.evaluate(() => ({
+      border: getComputedStyle(document.querySelector(".topbar")).borderBottomColor,
+      font: getComputedStyle(document.body).fontFamily,
+    }));
+  const logo = page.getByTestId("workspace-logo");
+  await logo.waitFor();
+  result.logoWidth = await logo.evaluate((image) => image.decode().then(() => image.naturalWidth, () => 0));
+  const overviewLook = await look();
+  result.topbarBorder = overviewLook.border;
+  result.overviewFont = overviewLook.font;
+
   result.gaugeReading = await panel("overview_attainment").locator(".gauge-reading").innerText();
   result.pieTotal = await panel("overview_zone_share").getByTestId("pie-total").innerText();
   // Hovering a slice names it.

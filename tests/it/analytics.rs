@@ -797,3 +797,68 @@ fn an_import_past_its_timeout_is_stopped_and_imports_nothing() {
         "{error}"
     );
 }
+
+#[test]
+fn text_cards_keep_data_markup_as_text_and_sum_like_duckdb() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = open(dir.path(), 2_000, &DuckdbLimits::default());
+    let def = dataset();
+    let hostile = [
+        "<script>alert(1)</script>",
+        "[win](javascript:alert(2))",
+        "**bold** # heading",
+    ];
+    db.write(|conn| {
+        for (i, zone) in hostile.iter().enumerate() {
+            conn.execute(
+                "UPDATE facts SET zone = ? WHERE hash(qty, amount) % 7 = ?",
+                duckdb::params![zone, i as i64],
+            )?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let card = panel(json!({"type": "custom_template", "data_source": {
+        "dataset": "facts",
+        "values": [{"name": "amount", "column": "amount", "agg": "sum"},
+                   {"name": "rows_seen", "column": "qty", "agg": "count"}],
+        "rows_by": "zone", "limit": 100,
+        "template": "Total {{ amount }}\n\n{% for row in rows %}- {{ row.zone }} {{ row.amount }}\n{% endfor %}"
+    }}));
+    let (data, _) = db
+        .with_connection(|conn| panel_data(conn, &def, &card, &PanelRequest::default(), &|_| false))
+        .unwrap();
+    let data = serde_json::to_value(data).unwrap();
+    let rows_of = |sql: &str| db.with_connection(|c| Ok(query_rows(c, sql))).unwrap();
+    let expected = rows_of(
+        "SELECT coalesce(zone, '(none)'), sum(amount) FROM facts \
+         GROUP BY zone ORDER BY 2 DESC NULLS LAST, zone NULLS LAST",
+    );
+    let items = data["blocks"][1]["items"].as_array().unwrap();
+    assert_eq!(items.len(), expected.len(), "{data}");
+    for (item, row) in items.iter().zip(&expected) {
+        let text = &item[0]["text"];
+        // The zone is one text node, character for character: no link, emphasis or heading.
+        assert_eq!(
+            text[0],
+            json!({"type": "text", "text": format!("{} ", row[0].as_str().unwrap())})
+        );
+        assert_eq!(text[1]["type"], "value");
+        assert!(same(&text[1]["value"], &row[1]), "{text} vs {row:?}");
+    }
+    let all = data["blocks"].to_string();
+    let labels: Vec<&str> = data["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["label"].as_str().unwrap())
+        .collect();
+    for zone in hostile {
+        assert!(labels.contains(&zone), "{labels:?}");
+    }
+    assert!(!all.contains("\"link\""), "{all}");
+    assert!(!all.contains("\"strong\""), "{all}");
+    assert_eq!(data["blocks"].as_array().unwrap().len(), 2, "{all}");
+    let total = rows_of("SELECT sum(amount) FROM facts");
+    assert!(same(&data["totals"][0], &total[0][0]));
+}

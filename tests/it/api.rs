@@ -83,6 +83,11 @@ struct Answers {
     bullet: Value,
     sparkline: Value,
     images: Vec<(u16, String, String)>,
+    summary: Value,
+    state_map: Value,
+    map_drill: Value,
+    /// Drafts of the overview with its text card's template replaced: status and body.
+    card_drafts: Vec<(u16, Value)>,
     drill_bar: Value,
     drill_trend: Value,
     drill_raw: Value,
@@ -191,6 +196,15 @@ async fn answers() -> &'static Answers {
                     }
                     images
                 },
+                summary: server.get_ok(&overview("overview_summary")).await,
+                state_map: server.get_ok(&overview("overview_state_map")).await,
+                map_drill: server
+                    .get_ok(&drill(
+                        "overview_state_map",
+                        "sales-overview&value=Karnataka&rows=raw&page_size=5",
+                    ))
+                    .await,
+                card_drafts: card_drafts(&server).await,
                 drill_bar: server
                     .get_ok(&drill(
                         "sales_by_zone",
@@ -227,6 +241,44 @@ async fn answers() -> &'static Answers {
             answers
         })
         .await
+}
+
+/// Saves drafts of the overview whose text card holds each template below, in turn.
+async fn card_drafts(server: &TestServer) -> Vec<(u16, Value)> {
+    let base = "/api/v1/templates/sales-overview";
+    let (status, template) = server.call("GET", base, Some(&server.admin), None).await;
+    assert_eq!(status, 200, "{template}");
+    let draft = template["template"]["draft"].clone();
+    let mut revision = template["template"]["draft_revision"].as_u64().unwrap();
+    let mut answers = Vec::new();
+    for text in [
+        "Sales {{ actual }",
+        "Sales\n\n{{ profit }}",
+        "{% for a in rows %}\n{% for b in rows %}{% endfor %}{% endfor %}",
+        "**{{ actual }}** <script>alert(1)</script> [x](javascript:alert(1))",
+    ] {
+        let mut config = draft.clone();
+        let card = config["panels"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|p| p["id"] == "overview_summary")
+            .expect("the overview has a text card");
+        card["data_source"]["template"] = Value::String(text.to_owned());
+        let (status, body) = server
+            .call(
+                "PUT",
+                &format!("{base}/draft"),
+                Some(&server.admin),
+                Some(serde_json::json!({"config": config, "revision": revision})),
+            )
+            .await;
+        if status == 200 {
+            revision += 1;
+        }
+        answers.push((status, body));
+    }
+    answers
 }
 
 impl Answers {
@@ -1146,4 +1198,119 @@ async fn server_drawn_images_hold_the_numbers_duckdb_gives() {
     let (status, _, refusal) = &answers.images[2];
     assert_eq!(*status, 400, "{refusal}");
     assert!(refusal.contains("not a custom_image panel"), "{refusal}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_cards_fill_in_the_numbers_duckdb_gives() {
+    let answers = answers().await;
+    let db = answers.db();
+    let summary = &answers.summary;
+    let (actual, target) = pair(
+        &db,
+        "SELECT sum(overall_actual), sum(overall_target) FROM sales",
+    );
+    let entities: i64 = db
+        .query_row("SELECT count(DISTINCT entity_id) FROM sales", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let totals = summary["totals"].as_array().unwrap();
+    assert_eq!(
+        summary["names"],
+        serde_json::json!(["actual", "target", "entities"])
+    );
+    assert_close(totals[0].as_f64().unwrap(), actual, "actual");
+    assert_close(totals[1].as_f64().unwrap(), target, "target");
+    assert_eq!(totals[2].as_f64().unwrap(), entities as f64);
+
+    // The loop's rows: zones, largest first, each with its own sums.
+    let mut statement = db
+        .prepare(
+            "SELECT zone, sum(overall_actual), sum(overall_target) FROM sales \
+             GROUP BY zone ORDER BY 2 DESC LIMIT 6",
+        )
+        .unwrap();
+    let zones: Vec<(String, f64, f64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let rows = summary["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), zones.len());
+    for (row, (zone, actual, target)) in rows.iter().zip(&zones) {
+        assert_eq!(row["label"], zone.as_str());
+        assert_close(row["values"][0].as_f64().unwrap(), *actual, zone);
+        assert_close(row["values"][1].as_f64().unwrap(), *target, zone);
+    }
+
+    // The text: the totals as value nodes in a paragraph, then a list item per zone naming it
+    // and holding its numbers.
+    let blocks = summary["blocks"].as_array().unwrap();
+    assert_eq!(blocks[0]["type"], "paragraph");
+    assert_eq!(
+        blocks[0]["text"][0],
+        serde_json::json!({"type": "strong", "text": [{"type": "value", "index": 0, "value": totals[0]}]})
+    );
+    assert_eq!(blocks[1]["type"], "list");
+    let items = blocks[1]["items"].as_array().unwrap();
+    assert_eq!(items.len(), zones.len());
+    for (item, (zone, actual, _)) in items.iter().zip(&zones) {
+        let text = &item[0]["text"];
+        assert_eq!(text[0]["text"], format!("{zone}: "));
+        assert_eq!(text[1]["type"], "value");
+        assert_close(text[1]["value"].as_f64().unwrap(), *actual, zone);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_text_card_is_refused_with_its_place_and_markup_stays_text() {
+    let answers = answers().await;
+    let drafts = &answers.card_drafts;
+    for ((status, body), place) in drafts.iter().zip([
+        "template line 1, column 17",
+        "template line 3, column 4",
+        "template line 2, column 1: a loop inside a loop",
+    ]) {
+        assert_eq!(*status, 400, "{body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains("overview_summary"), "{message}");
+        assert!(message.contains(place), "{place}: {message}");
+    }
+    // Markup in a template is allowed to be saved: it can only ever show as text.
+    assert_eq!(drafts[3].0, 200, "{}", drafts[3].1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_map_colours_each_state_by_the_sum_duckdb_gives() {
+    let answers = answers().await;
+    let db = answers.db();
+    let map = &answers.state_map;
+    assert_eq!(map["map"], "india_states");
+    let mut statement = db
+        .prepare("SELECT state, sum(overall_actual) FROM sales GROUP BY state ORDER BY 2 DESC")
+        .unwrap();
+    let states: Vec<(String, f64)> = statement
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let regions = map["regions"].as_array().unwrap();
+    assert_eq!(regions.len(), states.len());
+    for (region, (state, sum)) in regions.iter().zip(&states) {
+        assert_eq!(region["name"], state.as_str());
+        assert_close(region["value"].as_f64().unwrap(), *sum, state);
+    }
+    // A click on a state opens its rows.
+    let karnataka: i64 = db
+        .query_row(
+            "SELECT count(*) FROM sales WHERE state = 'Karnataka'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        answers.map_drill["total"], karnataka,
+        "{}",
+        answers.map_drill
+    );
 }

@@ -50,6 +50,11 @@ export type Branding = { name?: string | null, logo?: string | null, primary_col
 theme?: Theme | null, };
 
 /**
+ * What a workspace admin sets; the logo has its own route.
+ */
+export type BrandingInput = { primary_color: string | null, accent_color: string | null, font: string | null, theme: Theme | null, };
+
+/**
  * Range thresholds of automatic time bucketing: a range up to `raw` is drawn from raw points,
  * up to `minute` by minute, up to `ten_minutes` by ten minutes, and longer by hour. Written as
  * durations (`8h`, `1d`, `4d`).
@@ -57,6 +62,11 @@ theme?: Theme | null, };
 export type Bucketing = { raw: string, minute: string, ten_minutes: string, };
 
 export type Bump = "patch" | "minor" | "major";
+
+/**
+ * One row of a card's loop: the dimension's value and the card's values for it.
+ */
+export type CardRow = { label: string, values: Array<number | null>, };
 
 /**
  * One change a patch made.
@@ -127,6 +137,49 @@ target?: Measure | null,
  * A sparkline's bucket (`month` when not given); never `raw`.
  */
 grain?: Grain | null, filters?: Array<Filter>, };
+
+export type CustomTemplateData = { 
+/**
+ * The filled card.
+ */
+blocks: Array<TextBlock>, 
+/**
+ * Each value over every row of the panel, in the order of the source's `values`.
+ */
+totals: Array<number | null>, 
+/**
+ * The values' names, in the same order.
+ */
+names: Array<string>, 
+/**
+ * The loop's dimension, when the card loops.
+ */
+rows_by: string | null, 
+/**
+ * The loop's rows (empty without `rows_by`).
+ */
+rows: Array<CardRow>, };
+
+export type CustomTemplateSource = { dataset: string, 
+/**
+ * The numbers the text names: `{{ revenue }}` is the value named `revenue`, over every
+ * row of the panel; inside a loop, `{{ row.revenue }}` is its value for that row.
+ */
+values: Array<TemplateValue>, 
+/**
+ * Rows for `{% for row in rows %}`: one per value of this dimension, largest first by the
+ * first value; the dimension's value is `{{ row.<dimension> }}`, a value `{{ row.<name> }}`.
+ */
+rows_by?: string | null, 
+/**
+ * Rows at most (10 when not given, 100 at most).
+ */
+limit?: number | null, 
+/**
+ * Markdown with placeholders. Headings, emphasis, lists, quotes, code and `http(s)`
+ * links are kept; HTML shows as text and images as their description.
+ */
+template: string, filters?: Array<Filter>, };
 
 /**
  * A dashboard as authored (YAML) and as served (JSON).
@@ -277,7 +330,7 @@ by: string | null,
 /**
  * The columns the rows could be grouped by instead.
  */
-choices: Array<DrillChoice>, lastUpdatedAt: string, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData);
+choices: Array<DrillChoice>, lastUpdatedAt: string, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData | { "type": "custom_template" } & CustomTemplateData | { "type": "map" } & MapData);
 
 /**
  * A column a drill may group by.
@@ -296,7 +349,7 @@ details?: JsonValue, };
 /**
  * Every error code the API returns. Clients may rely on these strings.
  */
-export type ErrorCode = "not_found" | "invalid_request" | "invalid_date" | "ambiguous_panel" | "not_ready" | "unauthorized" | "invalid_credentials" | "forbidden" | "csrf_failed" | "too_many_attempts" | "conflict" | "limit_exceeded" | "premium_required" | "invalid_data" | "rollup_required" | "query_timeout" | "payload_too_large" | "quota_exceeded" | "too_many_requests" | "internal";
+export type ErrorCode = "not_found" | "invalid_request" | "invalid_date" | "ambiguous_panel" | "not_ready" | "unauthorized" | "invalid_credentials" | "forbidden" | "csrf_failed" | "too_many_attempts" | "conflict" | "limit_exceeded" | "premium_required" | "invalid_data" | "rollup_required" | "query_timeout" | "payload_too_large" | "unsupported_media_type" | "quota_exceeded" | "too_many_requests" | "internal";
 
 export type ExperimentInput = { id?: string, arms?: Array<Arm>, audience?: OverrideScope, running?: boolean, reason: string, };
 
@@ -428,6 +481,34 @@ export type Limits = { max_dashboards: number, max_widgets_per_dashboard: number
 export type LoginBody = { email: string, password: string, };
 
 /**
+ * The uploaded logo: its bytes are kept apart, under the tenant's id.
+ */
+export type LogoInfo = { 
+/**
+ * `image/png`, `image/jpeg`, `image/webp`, `image/gif` or `image/svg+xml`.
+ */
+content_type: string, bytes: number, 
+/**
+ * SHA-256 of the stored bytes: the logo's URL changes with it.
+ */
+digest: string, updated_at: string, };
+
+export type MapData = { map: MapName, regions: Array<MapRegion>, };
+
+/**
+ * The maps Flexboard ships.
+ */
+export type MapName = "india_states" | "world_countries";
+
+export type MapRegion = { name: string, value: number | null, };
+
+export type MapSource = { dataset: string, map: MapName, 
+/**
+ * The column naming each row's region.
+ */
+region: string, value: Measure, filters?: Array<Filter>, };
+
+/**
  * `GET /auth/me`: who is signed in, where, and what they may do there.
  */
 export type Me = { user: MeUser, tenant: TenantAccess | null, tenants: Array<TenantAccess>, permissions: Array<Permission>, csrf_token: string | null, };
@@ -527,7 +608,7 @@ export type PanelAnswerBody = {
 /**
  * When the data was read (RFC 3339, UTC): what "updated N s ago" counts from.
  */
-lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData);
+lastUpdatedAt: string, _debug?: PanelDebug, } & ({ "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData | { "type": "custom_template" } & CustomTemplateData | { "type": "map" } & MapData);
 
 /**
  * One panel: identity and placement, how it looks, and what data it shows.
@@ -536,12 +617,12 @@ export type PanelConfig = { id: string, title: string, description?: string, pos
 /**
  * Roles the panel is meant for; empty means everyone who sees the dashboard.
  */
-visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource } | { "type": "pie", "data_source": PieSource } | { "type": "gauge", "data_source": GaugeSource } | { "type": "scatter", "data_source": ScatterSource } | { "type": "custom_image", "data_source": CustomImageSource });
+visible_to?: Array<string>, } & ({ "type": "kpi", "data_source": KpiSource } | { "type": "timeseries", "data_source": TimeseriesSource } | { "type": "table", "data_source": TableSource } | { "type": "bar", "data_source": BarSource } | { "type": "health_status", "data_source": HealthSource } | { "type": "pie", "data_source": PieSource } | { "type": "gauge", "data_source": GaugeSource } | { "type": "scatter", "data_source": ScatterSource } | { "type": "custom_image", "data_source": CustomImageSource } | { "type": "custom_template", "data_source": CustomTemplateSource } | { "type": "map", "data_source": MapSource });
 
 /**
  * A panel's data, tagged with its kind.
  */
-export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData;
+export type PanelData = { "type": "kpi" } & KpiData | { "type": "timeseries" } & TimeseriesData | { "type": "table" } & TableData | { "type": "bar" } & BarData | { "type": "health_status" } & HealthData | { "type": "pie" } & PieData | { "type": "gauge" } & GaugeData | { "type": "scatter" } & ScatterData | { "type": "custom_image" } & CustomImageData | { "type": "custom_template" } & CustomTemplateData | { "type": "map" } & MapData;
 
 export type PanelDebug = { 
 /**
@@ -589,7 +670,7 @@ donut?: boolean | null, default_sort?: string | null, default_sort_order?: SortO
 /**
  * The panel kinds, as `type` names them.
  */
-export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status" | "pie" | "gauge" | "scatter" | "custom_image";
+export type PanelKind = "kpi" | "timeseries" | "table" | "bar" | "health_status" | "pie" | "gauge" | "scatter" | "custom_image" | "custom_template" | "map";
 
 /**
  * One panel of a dashboard's batch: its data, or why it has none.
@@ -854,6 +935,11 @@ published: string | null,
 versions: number, };
 
 /**
+ * A named aggregate the template shows, in its own number format when it names one.
+ */
+export type TemplateValue = { name: string, format?: ValueFormat | null, column: string, agg: Aggregation, label?: string | null, };
+
+/**
  * A template with its draft working copy.
  */
 export type TemplateView = { id: string, name: string, description: string, status: TemplateStatus, schema_version: string, 
@@ -878,6 +964,20 @@ export type TenantOut = { id: string, name: string, };
 export type TenantPatch = { name?: string, plan?: Plan, active?: boolean, };
 
 export type TenantView = { id: string, name: string, slug: string, plan: Plan, limits: Limits, active: boolean, created_at: string, members: number, };
+
+/**
+ * A block of a text card.
+ */
+export type TextBlock = { "type": "heading", level: number, text: Array<TextSpan>, } | { "type": "paragraph", text: Array<TextSpan>, } | { "type": "list", ordered: boolean, 
+/**
+ * The first number of an ordered list.
+ */
+start: number | null, items: Array<Array<TextBlock>>, } | { "type": "quote", blocks: Array<TextBlock>, } | { "type": "code", text: string, } | { "type": "rule" };
+
+/**
+ * A run of text inside a block.
+ */
+export type TextSpan = { "type": "text", text: string, } | { "type": "strong", text: Array<TextSpan>, } | { "type": "emphasis", text: Array<TextSpan>, } | { "type": "code", text: string, } | { "type": "link", href: string, text: Array<TextSpan>, } | { "type": "value", index: number, value: number | null, } | { "type": "break" };
 
 /**
  * Light or dark colours, or the reader's system setting.
@@ -972,6 +1072,23 @@ forced_reason: string | null, created_at: string,
  */
 history: Array<StateChangeView>, };
 
+/**
+ * A workspace's colours, font, default theme and logo.
+ */
+export type WorkspaceBranding = { 
+/**
+ * `#RRGGBB`: headings, links, buttons and the first chart colour.
+ */
+primary_color?: string | null, 
+/**
+ * `#RRGGBB`: the second chart colour and highlights.
+ */
+accent_color?: string | null, 
+/**
+ * One of the fonts the binary embeds ([`crate::dashboards::FONTS`]).
+ */
+font?: string | null, theme?: Theme | null, logo?: LogoInfo | null, };
+
 /** Each kind's size when a panel's position names none, in grid columns and rows. */
 export const PANEL_DEFAULT_SIZES: Record<PanelKind, { width: number; height: number }> = {
   kpi: { width: 4, height: 1 },
@@ -983,4 +1100,6 @@ export const PANEL_DEFAULT_SIZES: Record<PanelKind, { width: number; height: num
   gauge: { width: 4, height: 2 },
   scatter: { width: 6, height: 2 },
   custom_image: { width: 4, height: 1 },
+  custom_template: { width: 4, height: 2 },
+  map: { width: 6, height: 3 },
 };

@@ -5,9 +5,11 @@
 
 mod bar;
 mod custom_image;
+mod custom_template;
 mod gauge;
 mod health_status;
 mod kpi;
+mod map;
 mod pie;
 mod scatter;
 mod table;
@@ -31,9 +33,11 @@ use crate::vocabulary::SortOrder;
 
 pub use bar::{BarData, BarSeries};
 pub use custom_image::{CustomImageData, MAX_SPARK_POINTS};
+pub use custom_template::CustomTemplateData;
 pub use gauge::{GaugeBand, GaugeData};
 pub use health_status::{HealthData, HealthItem};
 pub use kpi::{KpiData, threshold_for};
+pub use map::{MAX_MAP_REGIONS, MapData, MapRegion};
 pub use pie::{PieData, PieSlice};
 pub use scatter::{ScatterData, ScatterPoint};
 pub use table::{TableColumnOut, TableData};
@@ -197,6 +201,8 @@ pub enum PanelData {
     Gauge(GaugeData),
     Scatter(ScatterData),
     CustomImage(CustomImageData),
+    CustomTemplate(CustomTemplateData),
+    Map(MapData),
 }
 
 /// A panel's data as columns and rows of JSON values: what an export writes.
@@ -219,6 +225,8 @@ impl PanelData {
             Self::Gauge(d) => d.tabular(),
             Self::Scatter(d) => d.tabular(),
             Self::CustomImage(d) => d.tabular(),
+            Self::CustomTemplate(d) => d.tabular(),
+            Self::Map(d) => d.tabular(),
         }
     }
 }
@@ -267,6 +275,11 @@ pub fn panel_data(
         PanelSource::CustomImage(source) => {
             custom_image::custom_image(&mut run, panel, source, request).map(PanelData::CustomImage)
         }
+        PanelSource::CustomTemplate(source) => {
+            custom_template::custom_template(&mut run, source, request)
+                .map(PanelData::CustomTemplate)
+        }
+        PanelSource::Map(source) => map::map(&mut run, source, request).map(PanelData::Map),
     }?;
     Ok((data, run.explain))
 }

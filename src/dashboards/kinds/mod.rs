@@ -4,9 +4,11 @@
 
 mod bar;
 mod custom_image;
+mod custom_template;
 mod gauge;
 mod health_status;
 mod kpi;
+mod map;
 mod pie;
 mod scatter;
 mod table;
@@ -17,9 +19,14 @@ use ts_rs::TS;
 
 pub use bar::BarSource;
 pub use custom_image::{CustomImageSource, ImageKind};
+pub use custom_template::{
+    CustomTemplateSource, DEFAULT_TEMPLATE_ROWS, MAX_TEMPLATE_BYTES, MAX_TEMPLATE_ROWS,
+    MAX_TEMPLATE_VALUES, TemplateValue,
+};
 pub use gauge::GaugeSource;
 pub use health_status::{HealthColumns, HealthSource};
 pub use kpi::KpiSource;
+pub use map::{MapName, MapSource};
 pub use pie::PieSource;
 pub use scatter::ScatterSource;
 pub use table::{TableColumn, TableSource};
@@ -96,10 +103,12 @@ pub enum PanelKind {
     Gauge,
     Scatter,
     CustomImage,
+    CustomTemplate,
+    Map,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 9] = [
+    pub const ALL: [PanelKind; 11] = [
         Self::Kpi,
         Self::Timeseries,
         Self::Table,
@@ -109,6 +118,8 @@ impl PanelKind {
         Self::Gauge,
         Self::Scatter,
         Self::CustomImage,
+        Self::CustomTemplate,
+        Self::Map,
     ];
 
     pub fn name(self) -> &'static str {
@@ -122,6 +133,8 @@ impl PanelKind {
             Self::Gauge => "gauge",
             Self::Scatter => "scatter",
             Self::CustomImage => "custom_image",
+            Self::CustomTemplate => "custom_template",
+            Self::Map => "map",
         }
     }
 
@@ -137,6 +150,8 @@ impl PanelKind {
             Self::Gauge => serde_json::from_value(data).map(PanelSource::Gauge),
             Self::Scatter => serde_json::from_value(data).map(PanelSource::Scatter),
             Self::CustomImage => serde_json::from_value(data).map(PanelSource::CustomImage),
+            Self::CustomTemplate => serde_json::from_value(data).map(PanelSource::CustomTemplate),
+            Self::Map => serde_json::from_value(data).map(PanelSource::Map),
         }
     }
 
@@ -153,6 +168,8 @@ impl PanelKind {
             Self::Gauge => gauge::DEFAULT_SIZE,
             Self::Scatter => scatter::DEFAULT_SIZE,
             Self::CustomImage => custom_image::DEFAULT_SIZE,
+            Self::CustomTemplate => custom_template::DEFAULT_SIZE,
+            Self::Map => map::DEFAULT_SIZE,
         }
     }
 }
@@ -170,6 +187,8 @@ pub enum PanelSource {
     Gauge(GaugeSource),
     Scatter(ScatterSource),
     CustomImage(CustomImageSource),
+    CustomTemplate(CustomTemplateSource),
+    Map(MapSource),
 }
 
 impl PanelSource {
@@ -184,6 +203,8 @@ impl PanelSource {
             Self::Gauge(_) => PanelKind::Gauge,
             Self::Scatter(_) => PanelKind::Scatter,
             Self::CustomImage(_) => PanelKind::CustomImage,
+            Self::CustomTemplate(_) => PanelKind::CustomTemplate,
+            Self::Map(_) => PanelKind::Map,
         }
     }
 
@@ -202,6 +223,8 @@ impl PanelSource {
             Self::Gauge(s) => &s.dataset,
             Self::Scatter(s) => &s.dataset,
             Self::CustomImage(s) => &s.dataset,
+            Self::CustomTemplate(s) => &s.dataset,
+            Self::Map(s) => &s.dataset,
         }
     }
 
@@ -215,6 +238,8 @@ impl PanelSource {
             Self::Gauge(s) => &s.filters,
             Self::Scatter(s) => &s.filters,
             Self::CustomImage(s) => &s.filters,
+            Self::CustomTemplate(s) => &s.filters,
+            Self::Map(s) => &s.filters,
             Self::HealthStatus(_) => &[],
         }
     }
@@ -231,6 +256,8 @@ impl PanelSource {
             Self::Gauge(s) => Some(&mut s.filters),
             Self::Scatter(s) => Some(&mut s.filters),
             Self::CustomImage(s) => Some(&mut s.filters),
+            Self::CustomTemplate(s) => Some(&mut s.filters),
+            Self::Map(s) => Some(&mut s.filters),
             Self::HealthStatus(_) => None,
         }
     }
@@ -252,6 +279,8 @@ impl PanelSource {
             Self::Gauge(source) => source.check(check),
             Self::Scatter(source) => source.check(check),
             Self::CustomImage(source) => source.check(check),
+            Self::CustomTemplate(source) => source.check(check),
+            Self::Map(source) => source.check(check),
         }
     }
 }

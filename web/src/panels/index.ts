@@ -4,9 +4,11 @@ import type { PanelKind } from "../wire";
 import type { PanelKindSpec } from "./spec";
 import { bar } from "./bar";
 import { customImage } from "./custom_image";
+import { customTemplate } from "./custom_template";
 import { gauge } from "./gauge";
 import { healthStatus } from "./health_status";
 import { kpi } from "./kpi";
+import { map } from "./map";
 import { pie } from "./pie";
 import { scatter } from "./scatter";
 import { table } from "./table";
@@ -22,4 +24,6 @@ export const PANEL_KINDS: { [K in PanelKind]: PanelKindSpec<K> } = {
   gauge,
   scatter,
   custom_image: customImage,
+  custom_template: customTemplate,
+  map,
 };

@@ -50,7 +50,10 @@ export type EditorField<K extends PanelKind> =
         | "filters"
         | "grain"
         | "number"
-        | "image";
+        | "image"
+        | "values"
+        | "template"
+        | "map";
       optional?: boolean;
     }
   | {
