@@ -37,6 +37,12 @@ pub struct Config {
     #[arg(long, env = "FLEXBOARD_DEMO_NOW", value_parser = parse_instant)]
     pub demo_now: Option<chrono::DateTime<chrono::Utc>>,
 
+    /// Keep the demo as it was made: without it, the running appliance appends each minute's
+    /// server metrics and each finished day's sales to the demo (a pinned `--demo-now` also
+    /// keeps it still).
+    #[arg(long, env = "FLEXBOARD_DEMO_STATIC", value_parser = clap::builder::BoolishValueParser::new())]
+    pub demo_static: bool,
+
     /// Start with an empty data directory instead of creating the demo workspace.
     #[arg(long, env = "FLEXBOARD_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub no_demo: bool,
@@ -110,6 +116,10 @@ pub struct Config {
     /// Connections served at once; more are answered `503` and closed.
     #[arg(long, env = "FLEXBOARD_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
+
+    /// The largest workspace logo an admin may upload (`512KB`).
+    #[arg(long, env = "FLEXBOARD_MAX_LOGO_SIZE", default_value = "512KB", value_parser = parse_size)]
+    pub max_logo_size: usize,
 
     /// The largest file one import through the API may send (`4GB`).
     #[arg(long, env = "FLEXBOARD_IMPORT_MAX_SIZE", default_value = "4GB", value_parser = parse_size)]
@@ -217,6 +227,7 @@ impl Config {
             demo_seed: 42,
             demo_now: None,
             no_demo: false,
+            demo_static: false,
             duckdb_memory: "2GB".into(),
             duckdb_threads: None,
             query_timeout: Duration::from_secs(30),
@@ -230,6 +241,7 @@ impl Config {
             body_timeout: Duration::from_secs(60),
             max_connections: 1024,
             import_max_size: 4 << 30,
+            max_logo_size: 512 << 10,
             import_max_rows: 200_000_000,
             import_timeout: Duration::from_secs(30 * 60),
             tenant_disk_quota: 20 << 30,

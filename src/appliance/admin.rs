@@ -843,6 +843,7 @@ impl Appliance {
             demo: None,
             plan,
             active: true,
+            branding: Default::default(),
         };
         let io = |e: std::io::Error| {
             ServiceError::Invalid(format!("could not create the workspace's directory: {e}"))

@@ -13,6 +13,7 @@
 mod admin;
 mod auth;
 mod authoring;
+pub mod branding;
 mod cache;
 mod data;
 mod refusals;
@@ -33,8 +34,8 @@ pub use authoring::{
     TemplatePatch, TemplateSummary, TemplateView, TransitionInput, VersionSummary, VersionView,
 };
 pub use data::{
-    DashboardData, DatasetView, DrillAnswer, ExportFormat, ImportBounds, OfflineError,
-    OfflineProgress, PanelAnswer, RollupState, StagedImport, import_offline,
+    DEMO_ACTOR, DashboardData, DatasetView, DemoStep, DrillAnswer, ExportFormat, ImportBounds,
+    OfflineError, OfflineProgress, PanelAnswer, RollupState, StagedImport, import_offline,
 };
 pub use resolution::{ResolveOptions, Resolved, ResolvedDashboard, ResolvedMeta};
 
@@ -119,6 +120,9 @@ pub enum ServiceError {
     /// The work is refused for now because the same work is already running.
     #[error("{0}")]
     Busy(String),
+    /// A file of a kind that is not accepted here.
+    #[error("{0}")]
+    UnsupportedMedia(String),
 }
 
 /// A wait in whole seconds, rounded up, at least one.
@@ -173,6 +177,8 @@ pub struct Appliance {
     data: data::Data,
     /// Refusals and failed sign-ins counted between their ledger entries.
     refusals: Mutex<refusals::Refusals>,
+    /// Whether the demo receives new data while the appliance runs (`data/live_demo.rs`).
+    live_demo: bool,
     /// Held for its lock. Fields drop in order, so the directory is unlocked only after the
     /// store and every database above are closed.
     data_dir: DataDir,
@@ -199,6 +205,8 @@ pub struct ServerLimits {
     pub header_timeout: Duration,
     pub body_timeout: Duration,
     pub max_connections: usize,
+    /// The largest logo upload (`--max-logo-size`).
+    pub max_logo_bytes: usize,
 }
 
 /// How long a session lives: since its last request, and at most since sign-in.
@@ -286,9 +294,11 @@ impl Appliance {
                 header_timeout: config.header_timeout,
                 body_timeout: config.body_timeout,
                 max_connections: config.max_connections as usize,
+                max_logo_bytes: config.max_logo_size,
             },
             resolution: resolution::cache::ResolutionCache::new(config.resolve_cache_size),
             refusals: Mutex::new(refusals::Refusals::new(config.audit_refusals_per_minute)),
+            live_demo: !config.demo_static && config.demo_now.is_none(),
             data: data::Data {
                 cache: data::cache::DataCache::new(config.result_cache_size),
                 reader_raw_points: config.reader_raw_points as usize,

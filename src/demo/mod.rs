@@ -151,6 +151,7 @@ pub fn install(
         }),
         plan: folder.tenant.plan,
         active: true,
+        branding: Default::default(),
     };
     let datasets: Vec<DatasetRecord> = folder
         .datasets

@@ -31,6 +31,8 @@ pub enum ErrorCode {
     RollupRequired,
     QueryTimeout,
     PayloadTooLarge,
+    /// A file of a kind the route does not take (a logo that is not an image).
+    UnsupportedMediaType,
     /// The workspace's disk quota would be passed.
     QuotaExceeded,
     /// The same work is already running, or requests come too fast; try again later.
@@ -53,6 +55,7 @@ impl ErrorCode {
             Self::NotReady | Self::QueryTimeout => StatusCode::SERVICE_UNAVAILABLE,
             Self::InvalidData | Self::RollupRequired => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +152,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::QueryTimeout(_) => Self::new(ErrorCode::QueryTimeout, error.to_string()),
             ServiceError::PayloadTooLarge(_) => {
                 Self::new(ErrorCode::PayloadTooLarge, error.to_string())
+            }
+            ServiceError::UnsupportedMedia(_) => {
+                Self::new(ErrorCode::UnsupportedMediaType, error.to_string())
             }
             ServiceError::QuotaExceeded(_) => {
                 Self::new(ErrorCode::QuotaExceeded, error.to_string())

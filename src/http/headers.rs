@@ -32,6 +32,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         ),
     ];
     for (name, value) in fixed {
+        // A handler's own, stricter policy stays (a served logo runs and loads nothing).
+        if name == header::CONTENT_SECURITY_POLICY && headers.contains_key(&name) {
+            continue;
+        }
         headers.insert(name, HeaderValue::from_static(value));
     }
     if api {

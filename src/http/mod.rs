@@ -8,6 +8,7 @@
 mod admin;
 mod assets;
 mod auth;
+mod branding;
 mod client;
 mod dashboards;
 mod datasets;
@@ -133,6 +134,16 @@ fn routes() -> Routes {
     .add("GET", "/api/v1/panels/{id}/export", Tenant, panels::export)
     .add("GET", "/api/v1/panels/{id}/drill", Tenant, panels::drill)
     .add("GET", "/api/v1/panels/{id}/image", Tenant, panels::image)
+    .add("GET", "/api/v1/branding", Tenant, branding::get)
+    .add("PUT", "/api/v1/branding", Tenant, branding::put)
+    .add("GET", "/api/v1/branding/logo", Tenant, branding::logo)
+    .add("PUT", "/api/v1/branding/logo", Tenant, branding::put_logo)
+    .add(
+        "DELETE",
+        "/api/v1/branding/logo",
+        Tenant,
+        branding::delete_logo,
+    )
     .add("GET", "/api/v1/datasets", Tenant, datasets::list)
     .add("PUT", "/api/v1/datasets/{name}", Tenant, datasets::put)
     .add(

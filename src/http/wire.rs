@@ -57,6 +57,9 @@ fn roots(v: &mut Declarations) {
     v.visit::<super::panels::DashboardDataBody<'static>>();
     v.visit::<super::panels::DrillAnswerBody<'static>>();
     v.visit::<crate::analytics::options::ControlOptions>();
+    // branding
+    v.visit::<crate::store::records::WorkspaceBranding>();
+    v.visit::<app::branding::BrandingInput>();
     // datasets
     v.visit::<DatasetDef>();
     v.visit::<app::DatasetView>();

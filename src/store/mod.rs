@@ -55,6 +55,8 @@ const EXPERIMENTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("
 /// (tenant, import id) → the import's summary: written with the import's audit entry, so an
 /// import the tenant database committed but the ledger lacks can be found and recorded.
 const IMPORTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("imports");
+/// Tenant id → the workspace logo's bytes (its type and digest are in the tenant record).
+const LOGOS: TableDefinition<&str, &[u8]> = TableDefinition::new("logos");
 
 /// The key of a version in [`VERSIONS`].
 fn version_key(template: &str, seq: u64) -> String {
@@ -128,6 +130,7 @@ impl Store {
             txn.open_table(OVERRIDES)?;
             txn.open_table(EXPERIMENTS)?;
             txn.open_table(IMPORTS)?;
+            txn.open_table(LOGOS)?;
             let mut meta = txn.open_table(META)?;
             let found = meta.get("schema_version")?.map(|v| v.value().to_owned());
             match found.as_deref() {
@@ -170,6 +173,13 @@ impl Store {
         let txn = self.db.begin_read()?;
         let table = txn.open_table(TENANTS)?;
         table.get(id)?.map(|v| decode(v.value())).transpose()
+    }
+
+    /// The workspace logo's bytes, when one was uploaded.
+    pub fn logo(&self, tenant: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read()?;
+        let table = txn.open_table(LOGOS)?;
+        Ok(table.get(tenant)?.map(|v| v.value().to_vec()))
     }
 
     pub fn datasets(&self, tenant: &str) -> Result<Vec<DatasetRecord>, StoreError> {

@@ -29,6 +29,38 @@ pub struct TenantRecord {
     /// A deactivated tenant keeps its data, but nobody can select it or reach it.
     #[serde(default = "yes")]
     pub active: bool,
+    /// The workspace's look on every dashboard, under what a dashboard's own branding sets.
+    #[serde(default)]
+    pub branding: WorkspaceBranding,
+}
+
+/// A workspace's colours, font, default theme and logo.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct WorkspaceBranding {
+    /// `#RRGGBB`: headings, links, buttons and the first chart colour.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    /// `#RRGGBB`: the second chart colour and highlights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// One of the fonts the binary embeds ([`crate::dashboards::FONTS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub font: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<crate::dashboards::Theme>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<LogoInfo>,
+}
+
+/// The uploaded logo: its bytes are kept apart, under the tenant's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct LogoInfo {
+    /// `image/png`, `image/jpeg`, `image/webp`, `image/gif` or `image/svg+xml`.
+    pub content_type: String,
+    pub bytes: u64,
+    /// SHA-256 of the stored bytes: the logo's URL changes with it.
+    pub digest: String,
+    pub updated_at: DateTime<Utc>,
 }
 
 fn yes() -> bool {

@@ -10,9 +10,9 @@ use super::records::{
     RoleRecord, SessionRecord, TemplateRecord, TenantRecord, UserRecord, VersionRecord,
 };
 use super::{
-    API_KEYS, DATASETS, EXPERIMENTS, IMPORTS, MEMBERSHIPS, OVERRIDES, PRESETS, ROLES, SESSIONS,
-    StoreError, TEMPLATES, TENANTS, USER_EMAILS, USERS, VERSIONS, decode, encode, get_pair,
-    get_str, memberships_of, scan_tenant, version_key, versions_of,
+    API_KEYS, DATASETS, EXPERIMENTS, IMPORTS, LOGOS, MEMBERSHIPS, OVERRIDES, PRESETS, ROLES,
+    SESSIONS, StoreError, TEMPLATES, TENANTS, USER_EMAILS, USERS, VERSIONS, decode, encode,
+    get_pair, get_str, memberships_of, scan_tenant, version_key, versions_of,
 };
 use crate::audit::AuditEvent;
 
@@ -78,6 +78,20 @@ impl<'a> Tx<'a> {
 
     pub fn put_tenant(&self, tenant: &TenantRecord) -> Result<()> {
         self.put(TENANTS, &tenant.id, tenant)
+    }
+
+    /// Stores (or with `None` removes) the workspace logo's bytes.
+    pub fn set_logo(&self, tenant: &str, bytes: Option<&[u8]>) -> Result<()> {
+        let mut table = self.txn.open_table(LOGOS)?;
+        match bytes {
+            Some(bytes) => {
+                table.insert(tenant, bytes)?;
+            }
+            None => {
+                table.remove(tenant)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn user(&self, id: &str) -> Result<Option<UserRecord>> {

@@ -88,6 +88,19 @@ fn entry(method: &str, path: &str, f: &Fixture) -> Option<Entry> {
             e(format!("/api/v1/tenants/{a}/select"), None, Deny, Own)
         }
         ("GET", "/api/v1/dashboards") => e(path.into(), None, Own, Own),
+        ("GET", "/api/v1/branding") | ("GET", "/api/v1/branding/logo") => {
+            e(path.into(), None, Own, Own)
+        }
+        ("PUT", "/api/v1/branding") => e(
+            path.into(),
+            Some(json!({"primary_color": "#112233"})),
+            Own,
+            Deny,
+        ),
+        ("PUT", "/api/v1/branding/logo") => {
+            e(path.into(), Some(json!({"not": "an image"})), Own, Deny)
+        }
+        ("DELETE", "/api/v1/branding/logo") => e(path.into(), None, Own, Deny),
         ("GET", "/api/v1/templates") => e(path.into(), None, Own, Deny),
         ("POST", "/api/v1/templates") => e(
             path.into(),

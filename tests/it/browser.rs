@@ -79,6 +79,30 @@ async fn demo_dashboard_renders_in_chromium() {
     };
     let north = drill("").await;
     let north_raw = drill("&rows=raw").await;
+    let summary = server
+        .get_ok("/api/v1/panels/overview_summary/data?dashboard=sales-overview")
+        .await;
+    // The workspace's own look: a logo, a colour and a font the pages must show.
+    let (status, body) = server
+        .call(
+            "PUT",
+            "/api/v1/branding",
+            Some(&server.admin),
+            Some(serde_json::json!({"primary_color": "#C2410C", "font": "IBM Plex Sans"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let logo = server
+        .client
+        .put(format!("{}/api/v1/branding/logo", server.base))
+        .header("cookie", &server.admin.cookie)
+        .header("x-csrf-token", &server.admin.csrf)
+        .header("content-type", "image/svg+xml")
+        .body(r##"<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><rect width="80" height="24" rx="4" fill="#C2410C"/><circle cx="12" cy="12" r="7" fill="#fff"/></svg>"##)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logo.status().as_u16(), 200);
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");
@@ -256,6 +280,44 @@ async fn demo_dashboard_renders_in_chromium() {
         "{seen}"
     );
 
+    // The text card shows the API's totals, formatted, and a line per zone.
+    let card = seen["cardText"].as_str().unwrap();
+    let entities = summary["totals"][2].as_f64().unwrap() as u64;
+    assert!(card.contains(&format!("by {entities} entities")), "{card}");
+    assert!(card.contains("sold against a target of ₹"), "{card}");
+    let zones = summary["rows"].as_array().unwrap();
+    for zone in zones {
+        assert!(
+            card.contains(&format!("{}: ₹", zone["label"].as_str().unwrap())),
+            "{card}"
+        );
+    }
+    assert_eq!(
+        seen["cardValues"].as_array().unwrap().len(),
+        3 + 2 * zones.len(),
+        "{seen}"
+    );
+
+    // The workspace's logo, colour and font are on the page; a dashboard's own branding
+    // (Sales Performance sets Inter) comes first there.
+    assert!(seen["logoWidth"].as_u64().unwrap() > 0, "{seen}");
+    assert_eq!(seen["topbarBorder"], "rgb(194, 65, 12)", "{seen}");
+    assert!(
+        seen["overviewFont"]
+            .as_str()
+            .unwrap()
+            .starts_with("\"IBM Plex Sans\""),
+        "{seen}"
+    );
+    assert!(
+        seen["performanceFont"]
+            .as_str()
+            .unwrap()
+            .starts_with("Inter"),
+        "{seen}"
+    );
+    assert_eq!(seen["performanceBorder"], "rgb(11, 95, 255)", "{seen}");
+
     // Both server-drawn images load, the bullet's words in the dashboard's currency.
     let images = seen["images"].as_array().unwrap();
     assert_eq!(images.len(), 2, "{seen}");
@@ -404,7 +466,7 @@ async fn a_north_manager_and_an_executive_reach_what_their_roles_allow() {
     );
     assert_eq!(
         executive["exportFormats"],
-        serde_json::json!(["CSV", "JSON"]),
+        serde_json::json!(["CSV", "JSON", "XLSX"]),
         "{executive}"
     );
     assert_eq!(

@@ -872,3 +872,162 @@ async fn a_tenant_admin_cannot_change_people_who_also_belong_elsewhere() {
         "{audited:?}"
     );
 }
+
+/// A request with a raw body of `kind`, as `session`; status, content type and body text.
+async fn send_raw(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    session: &Session,
+    kind: &str,
+    body: Vec<u8>,
+) -> (u16, String, Vec<u8>) {
+    let response = server
+        .client
+        .request(method, format!("{}{path}", server.base))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let kind = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = response.bytes().await.unwrap().to_vec();
+    (status, format!("{kind} | {csp}"), bytes)
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0,
+    1, 0, 0, 0, 1, 8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89, 0, 0, 0, 0, b'I', b'E', b'N', b'D', 0xAE,
+    0x42, 0x60, 0x82,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_branding_is_checked_sanitized_served_to_members_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let admin = &server.admin;
+    let viewer = server.login_as(VIEWER).await;
+    use reqwest::Method;
+
+    let (status, empty) = server
+        .call("GET", "/api/v1/branding", Some(&viewer), None)
+        .await;
+    assert_eq!((status, empty.clone()), (200, json!({})));
+
+    // Colours are #RRGGBB, fonts the embedded ones; viewers cannot change anything.
+    let good = json!({"primary_color": "#0B5FFF", "accent_color": "#F59E0B", "font": "Inter", "theme": "dark"});
+    for (body, status) in [
+        (json!({"primary_color": "red"}), 400),
+        (json!({"primary_color": "#0B5FFF;x:url(evil)"}), 400),
+        (json!({"font": "Comic Sans"}), 400),
+        (json!({"logo": "https://example.com/x.png"}), 400),
+        (good.clone(), 200),
+    ] {
+        let (got, answer) = server
+            .call("PUT", "/api/v1/branding", Some(admin), Some(body.clone()))
+            .await;
+        assert_eq!(got, status, "{body}: {answer}");
+    }
+    let (status, _) = server
+        .call("PUT", "/api/v1/branding", Some(&viewer), Some(good.clone()))
+        .await;
+    assert_eq!(status, 403);
+    let (_, seen) = server
+        .call("GET", "/api/v1/branding", Some(&viewer), None)
+        .await;
+    assert_eq!(seen, good);
+
+    // A raster logo is kept byte for byte and served as what it is.
+    let logo = "/api/v1/branding/logo";
+    let (status, _, body) =
+        send_raw(&server, Method::PUT, logo, admin, "image/png", PNG.to_vec()).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, headers, bytes) = send_raw(&server, Method::GET, logo, &viewer, "", vec![]).await;
+    assert_eq!((status, bytes.as_slice()), (200, PNG));
+    assert!(headers.starts_with("image/png | "), "{headers}");
+    assert!(
+        headers.contains("sandbox") && headers.contains("default-src 'none'"),
+        "{headers}"
+    );
+
+    // Bytes that are not what they claim, or not an image, or too large, are refused.
+    for (kind, body, status) in [
+        ("image/jpeg", PNG.to_vec(), 415),
+        (
+            "text/html",
+            b"<html><script>alert(1)</script></html>".to_vec(),
+            415,
+        ),
+        ("image/png", vec![0u8; 600 * 1024], 413),
+        (
+            "image/svg+xml",
+            b"<svg xmlns='http://www.w3.org/2000/svg'><use href='#a'/></svg>".to_vec(),
+            400,
+        ),
+    ] {
+        let (got, _, answer) = send_raw(&server, Method::PUT, logo, admin, kind, body).await;
+        assert_eq!(got, status, "{kind}: {}", String::from_utf8_lossy(&answer));
+    }
+    let (status, _, _) = send_raw(
+        &server,
+        Method::PUT,
+        logo,
+        &viewer,
+        "image/png",
+        PNG.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // An SVG comes back as shapes only.
+    let hostile = br##"<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" onload="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)"><rect width="60" height="20" fill="#0B5FFF"/></a></svg>"##;
+    let (status, _, answer) = send_raw(
+        &server,
+        Method::PUT,
+        logo,
+        admin,
+        "image/svg+xml",
+        hostile.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+    let (_, headers, svg) = send_raw(&server, Method::GET, logo, &viewer, "", vec![]).await;
+    let svg = String::from_utf8(svg).unwrap();
+    assert!(headers.starts_with("image/svg+xml"), "{headers}");
+    assert!(
+        svg.contains("<path") && !svg.contains("script") && !svg.contains("alert"),
+        "{svg}"
+    );
+
+    let (status, after) = server.call("DELETE", logo, Some(admin), None).await;
+    assert_eq!(status, 200, "{after}");
+    assert!(after.get("logo").is_none(), "{after}");
+    let (status, _) = server.call("GET", logo, Some(&viewer), None).await;
+    assert_eq!(status, 404);
+
+    let data_dir = server.data_dir.clone();
+    server.stop().await;
+    let actions: Vec<String> = audit_actions(&data_dir)
+        .into_iter()
+        .map(|(a, _, _)| a)
+        .collect();
+    for action in ["branding.update", "branding.logo", "branding.logo.delete"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}

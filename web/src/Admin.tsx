@@ -1,8 +1,18 @@
 import { useState, type ReactNode } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { can, getJson, sendJson } from "./api";
-import type { ApiKeyView, Me, RoleView, TenantView, UserView } from "./wire";
+import { can, getJson, sendFile, sendJson } from "./api";
+import { FONT_STACKS, logoPath } from "./branding";
+import type {
+  ApiKeyView,
+  BrandingInput,
+  Me,
+  RoleView,
+  TenantView,
+  Theme,
+  UserView,
+  WorkspaceBranding,
+} from "./wire";
 
 const API_KEY_SCOPES = ["dashboards:read", "data:read", "data:write", "sync:read"];
 
@@ -12,6 +22,7 @@ export function Admin({ me, tab }: { me: Me; tab: string }) {
   const tabs: [string, string, boolean][] = [
     ["users", "People", me.tenant !== null && (me.user.super_admin || can(me, "users", "read"))],
     ["keys", "API keys", me.tenant !== null && (me.user.super_admin || can(me, "api_keys", "read"))],
+    ["branding", "Branding", me.tenant !== null && (me.user.super_admin || can(me, "tenants", "update"))],
     ["tenants", "Tenants", me.user.super_admin],
   ];
   const visible = tabs.filter(([, , shown]) => shown);
@@ -28,6 +39,7 @@ export function Admin({ me, tab }: { me: Me; tab: string }) {
       </nav>
       {current === "users" ? <Users me={me} /> : null}
       {current === "keys" ? <Keys me={me} /> : null}
+      {current === "branding" ? <BrandingAdmin me={me} /> : null}
       {current === "tenants" ? <Tenants /> : null}
       {current === undefined ? <p>You have nothing to administer here.</p> : null}
     </section>
@@ -514,5 +526,148 @@ function Tenants() {
         <Outcome error={create.error ?? update.error} done={create.isSuccess ? "Created." : null} />
       </form>
     </>
+  );
+}
+
+/// The workspace's logo, colours, font and default theme, as every member sees them.
+function BrandingAdmin({ me }: { me: Me }) {
+  const branding = useQuery({
+    queryKey: ["branding", me.tenant?.id],
+    queryFn: () => getJson<WorkspaceBranding>("/api/v1/branding"),
+  });
+  const invalidate = ["branding"];
+  const save = useAction(
+    (input: BrandingInput) => sendJson<WorkspaceBranding>("PUT", "/api/v1/branding", input),
+    invalidate,
+  );
+  const upload = useAction(
+    (file: File) => sendFile<WorkspaceBranding>("PUT", "/api/v1/branding/logo", file),
+    invalidate,
+  );
+  const remove = useAction(() => sendJson<WorkspaceBranding>("DELETE", "/api/v1/branding/logo"), invalidate);
+  if (branding.isError) return <Outcome error={branding.error} />;
+  if (!branding.data) return <div className="loading">Loading…</div>;
+  const data = branding.data;
+  const logo = logoPath(data);
+  return (
+    <div className="branding-form" data-testid="branding-form">
+      <p>
+        The logo, colours and font of <strong>{me.tenant?.name}</strong> on every page and dashboard; a
+        dashboard&apos;s own branding, where it sets one, comes first.
+      </p>
+      <div className="logo-preview">
+        {logo ? <img src={logo} alt="The workspace logo" /> : <span>No logo yet</span>}
+      </div>
+      <label>
+        Logo (PNG, JPEG, WebP, GIF or SVG)
+        <input
+          type="file"
+          data-testid="logo-file"
+          accept="image/png,image/jpeg,image/webp,image/gif,image/svg+xml"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) {
+              remove.reset();
+              upload.mutate(file);
+            }
+            e.target.value = "";
+          }}
+        />
+      </label>
+      {logo ? (
+        <button
+          type="button"
+          onClick={() => {
+            upload.reset();
+            remove.mutate();
+          }}
+          disabled={remove.isPending}
+        >
+          Remove the logo
+        </button>
+      ) : null}
+      <Outcome
+        error={upload.error ?? remove.error}
+        done={upload.isSuccess ? "Logo saved." : remove.isSuccess ? "Logo removed." : undefined}
+      />
+      {/* A saved answer starts the fields afresh; the outcomes stay. */}
+      <BrandingFields key={JSON.stringify(data)} branding={data} save={save} />
+    </div>
+  );
+}
+
+function BrandingFields({
+  branding,
+  save,
+}: {
+  branding: WorkspaceBranding;
+  save: ReturnType<typeof useAction<BrandingInput>>;
+}) {
+  const [primary, setPrimary] = useState(branding.primary_color ?? "");
+  const [accent, setAccent] = useState(branding.accent_color ?? "");
+  const [font, setFont] = useState(branding.font ?? "");
+  const [theme, setTheme] = useState<Theme | "">(branding.theme ?? "");
+  const colour = (label: string, value: string, set: (v: string) => void, id: string) => (
+    <label>
+      {label}
+      <span className="row">
+        <input
+          type="color"
+          aria-label={`${label} picker`}
+          value={/^#[0-9a-f]{6}$/i.test(value) ? value : "#2563eb"}
+          onChange={(e) => set(e.target.value)}
+        />
+        <input
+          data-testid={id}
+          aria-label={label}
+          placeholder="#RRGGBB, or empty for the default"
+          value={value}
+          onChange={(e) => set(e.target.value.trim())}
+        />
+      </span>
+    </label>
+  );
+  return (
+    <form
+      className="branding-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({
+          primary_color: primary || null,
+          accent_color: accent || null,
+          font: font || null,
+          theme: theme || null,
+        });
+      }}
+    >
+      {colour("Primary colour", primary, setPrimary, "primary-color")}
+      {colour("Accent colour", accent, setAccent, "accent-color")}
+      <label>
+        Font
+        <select data-testid="brand-font" value={font} onChange={(e) => setFont(e.target.value)}>
+          <option value="">Default (the system&apos;s)</option>
+          {Object.keys(FONT_STACKS)
+            .filter((name) => name !== "system")
+            .map((name) => (
+              <option key={name} value={name} style={{ fontFamily: FONT_STACKS[name] }}>
+                {name}
+              </option>
+            ))}
+        </select>
+      </label>
+      <label>
+        Default theme
+        <select value={theme} onChange={(e) => setTheme(e.target.value as Theme | "")}>
+          <option value="">The reader&apos;s system setting</option>
+          <option value="light">Light</option>
+          <option value="dark">Dark</option>
+          <option value="system">System</option>
+        </select>
+      </label>
+      <button type="submit" data-testid="save-branding" disabled={save.isPending}>
+        Save branding
+      </button>
+      <Outcome error={save.error} done={save.isSuccess ? "Branding saved." : undefined} />
+    </form>
   );
 }

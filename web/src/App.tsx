@@ -1,4 +1,4 @@
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import {
   HashRouter,
   Link,
@@ -12,8 +12,9 @@ import {
 } from "react-router";
 import { QueryClient, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ApiError, can, getJson, sendJson, setCsrfToken } from "./api";
-import type { DashboardList, Me, Theme } from "./wire";
-import { ThemeContext, WorkspaceThemeContext, useTheme } from "./theme";
+import type { Branding, DashboardList, Me, Theme, WorkspaceBranding } from "./wire";
+import { DashboardBrandingContext, ThemeContext, useTheme } from "./theme";
+import { BrandContext, logoPath, lookOf, paletteOf, useApplyLook } from "./branding";
 import { Admin } from "./Admin";
 import { SignIn } from "./SignIn";
 import { Account } from "./pages/Account";
@@ -63,11 +64,9 @@ export function App() {
   }
   return (
     <ThemeContext.Provider value={theme.resolved}>
-      <WorkspaceThemeContext.Provider value={theme.learnWorkspace}>
-        <HashRouter>
-          <SignedIn me={me.data} theme={theme} />
-        </HashRouter>
-      </WorkspaceThemeContext.Provider>
+      <HashRouter>
+        <SignedIn me={me.data} theme={theme} />
+      </HashRouter>
     </ThemeContext.Provider>
   );
 }
@@ -75,6 +74,22 @@ export function App() {
 function SignedIn({ me, theme }: { me: Me; theme: ReturnType<typeof useTheme> }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
+  const branding = useQuery({
+    queryKey: ["branding", me.tenant?.id],
+    queryFn: () => getJson<WorkspaceBranding>("/api/v1/branding"),
+    enabled: me.tenant !== null,
+    staleTime: 60_000,
+  });
+  // The dashboard on screen may brand itself over the workspace.
+  const [dashboardBranding, setDashboardBranding] = useState<Branding | null>(null);
+  const look = lookOf(branding.data, dashboardBranding);
+  useApplyLook(look);
+  const workspaceTheme = dashboardBranding?.theme ?? branding.data?.theme ?? null;
+  const learnWorkspace = theme.learnWorkspace;
+  useEffect(() => {
+    if (branding.data) learnWorkspace(workspaceTheme);
+  }, [branding.data, workspaceTheme, learnWorkspace]);
+  const logo = logoPath(branding.data);
   const showAdmin = me.user.super_admin || can(me, "users", "read") || can(me, "api_keys", "read");
   const dashboards = useQuery({
     queryKey: ["dashboards", me.tenant?.id],
@@ -113,55 +128,60 @@ function SignedIn({ me, theme }: { me: Me; theme: ReturnType<typeof useTheme> })
     </Routes>
   );
   return (
-    <div className="app">
-      <header className="topbar">
-        <Link className="brand" to="/">
-          Flexboard
-        </Link>
-        {me.tenants.length > 0 ? (
-          <select
-            className="tenant-switcher"
-            aria-label="Workspace"
-            data-testid="tenant-switcher"
-            value={me.tenant?.id ?? ""}
-            onChange={(e) => void switchTenant(e.target.value)}
-          >
-            {me.tenant === null ? <option value="">Choose a workspace…</option> : null}
-            {me.tenants.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        ) : null}
-        <nav className="topnav">
-          <NavLink to="/" end>
-            Dashboards
-          </NavLink>
-          {showAdmin ? <NavLink to="/admin">Admin</NavLink> : null}
-        </nav>
-        <select
-          className="theme-switcher"
-          aria-label="Theme"
-          data-testid="theme-switcher"
-          value={theme.own ?? ""}
-          onChange={(e) => theme.choose((e.target.value || null) as Theme | null)}
-        >
-          <option value="">Workspace theme ({theme.workspace ?? "system"})</option>
-          <option value="system">System theme</option>
-          <option value="light">Light</option>
-          <option value="dark">Dark</option>
-        </select>
-        <span className="user" data-testid="user-name" title={me.user.email}>
-          <Link to="/account">{me.user.name}</Link>
-          {me.tenant?.role ? <small> · {me.tenant.role}</small> : null}
-        </span>
-        <button type="button" className="signout" data-testid="sign-out" onClick={() => void signOut()}>
-          Sign out
-        </button>
-      </header>
-      <main>{page}</main>
-    </div>
+    <BrandContext.Provider value={paletteOf(look)}>
+      <DashboardBrandingContext.Provider value={setDashboardBranding}>
+        <div className="app">
+          <header className="topbar">
+            <Link className="brand" to="/" data-testid="brand">
+              {logo ? <img src={logo} alt="" data-testid="workspace-logo" /> : null}
+              Flexboard
+            </Link>
+            {me.tenants.length > 0 ? (
+              <select
+                className="tenant-switcher"
+                aria-label="Workspace"
+                data-testid="tenant-switcher"
+                value={me.tenant?.id ?? ""}
+                onChange={(e) => void switchTenant(e.target.value)}
+              >
+                {me.tenant === null ? <option value="">Choose a workspace…</option> : null}
+                {me.tenants.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    {t.name}
+                  </option>
+                ))}
+              </select>
+            ) : null}
+            <nav className="topnav">
+              <NavLink to="/" end>
+                Dashboards
+              </NavLink>
+              {showAdmin ? <NavLink to="/admin">Admin</NavLink> : null}
+            </nav>
+            <select
+              className="theme-switcher"
+              aria-label="Theme"
+              data-testid="theme-switcher"
+              value={theme.own ?? ""}
+              onChange={(e) => theme.choose((e.target.value || null) as Theme | null)}
+            >
+              <option value="">Workspace theme ({theme.workspace ?? "system"})</option>
+              <option value="system">System theme</option>
+              <option value="light">Light</option>
+              <option value="dark">Dark</option>
+            </select>
+            <span className="user" data-testid="user-name" title={me.user.email}>
+              <Link to="/account">{me.user.name}</Link>
+              {me.tenant?.role ? <small> · {me.tenant.role}</small> : null}
+            </span>
+            <button type="button" className="signout" data-testid="sign-out" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          </header>
+          <main>{page}</main>
+        </div>
+      </DashboardBrandingContext.Provider>
+    </BrandContext.Provider>
   );
 }
 

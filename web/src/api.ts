@@ -31,14 +31,20 @@ export async function sendJson<T>(
   return request<T>(method, path, body);
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/// Sends a file as the request's body, its type as `Content-Type` (a logo, say).
+export async function sendFile<T>(method: "PUT" | "POST", path: string, file: Blob): Promise<T> {
+  return request<T>(method, path, undefined, file);
+}
+
+async function request<T>(method: string, path: string, body?: unknown, file?: Blob): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (file !== undefined) headers["Content-Type"] = file.type || "application/octet-stream";
   if (method !== "GET" && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   const response = await fetch(path, {
     method,
     headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: file ?? (body === undefined ? undefined : JSON.stringify(body)),
     credentials: "same-origin",
   });
   if (!response.ok) {
@@ -142,7 +148,7 @@ export function plainError(error: unknown, what: "panel" | "dashboard" = "panel"
 
 /// The export formats a dashboard switches on for the person it was resolved for.
 export function exportFormats(config: DashboardConfig): string[] {
-  return ["csv", "json"].filter((format) =>
+  return ["csv", "json", "xlsx"].filter((format) =>
     (config.features ?? []).some((f) => f.id === `export_${format}` && f.enabled),
   );
 }

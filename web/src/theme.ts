@@ -2,7 +2,7 @@
 // their workspace's default, else the system setting. The page's colours follow
 // `<html data-theme>`; charts read the resolved theme from `ThemeContext`.
 import { createContext, useEffect, useState, useSyncExternalStore } from "react";
-import type { Theme } from "./wire";
+import type { Branding, Theme } from "./wire";
 
 export type Resolved = "light" | "dark";
 
@@ -69,7 +69,7 @@ export function useTheme(user: string | null, tenant: string | null) {
       if (user) write(personKey(user), next);
       setOwn(next);
     },
-    /** The workspace default, as its dashboards' branding says; remembered for next time. */
+    /** The workspace default, as its branding says; remembered for next time. */
     learnWorkspace(next: Theme | null) {
       if (!tenant || next === workspace) return;
       write(workspaceKey(tenant), next);
@@ -78,5 +78,5 @@ export function useTheme(user: string | null, tenant: string | null) {
   };
 }
 
-/** Lets a dashboard tell the app its workspace's default theme. */
-export const WorkspaceThemeContext = createContext<(theme: Theme | null) => void>(() => {});
+/** Lets the dashboard on screen put its own branding over the workspace's (`null` on leaving). */
+export const DashboardBrandingContext = createContext<(branding: Branding | null) => void>(() => {});

@@ -10,7 +10,7 @@ import { FilterBar } from "./FilterBar";
 import { controlQuery, controlsFromParams, withControl, withoutControls } from "../controls";
 import { Ago } from "../Ago";
 import { numberStyle } from "../format";
-import { WorkspaceThemeContext } from "../theme";
+import { DashboardBrandingContext } from "../theme";
 import { drillFromParams, withDrill } from "../drill";
 
 // The drill dialog and its table load when a person first drills.
@@ -38,11 +38,12 @@ export function DashboardView() {
     refetchInterval: config?.refresh_interval ? config.refresh_interval * 1000 : false,
     placeholderData: keepPreviousData,
   });
-  const learnWorkspaceTheme = useContext(WorkspaceThemeContext);
-  const workspaceTheme = config?.branding?.theme ?? null;
+  const setBranding = useContext(DashboardBrandingContext);
+  const branding = config?.branding ?? null;
   useEffect(() => {
-    if (config) learnWorkspaceTheme(workspaceTheme);
-  }, [config, workspaceTheme, learnWorkspaceTheme]);
+    setBranding(branding);
+    return () => setBranding(null);
+  }, [branding, setBranding]);
   const name = config?.name;
   useEffect(() => {
     if (name) document.title = `${name} · Flexboard`;
@@ -78,9 +79,7 @@ export function DashboardView() {
     <section className="dashboard">
       <div className="dashboard-head">
         <div>
-          <h1 style={config.branding?.primary_color ? { color: config.branding.primary_color } : undefined}>
-            {config.name}
-          </h1>
+          <h1>{config.name}</h1>
           <p>{config.description}</p>
           {(config.filters ?? []).length > 0 ? (
             <ul className="chips" data-testid="dashboard-filters">

@@ -2,10 +2,12 @@ import { useMemo } from "react";
 import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatValue } from "../../format";
 import { axisTooltip } from "../../chartText";
+import { usePalette } from "../../branding";
 import type { ViewProps } from "../spec";
 
 export function BarPanel({ panel, data, numbers, onDrill }: ViewProps<"bar">) {
   const horizontal = panel.display.horizontal ?? false;
+  const palette = usePalette();
   const option = useMemo(() => {
     // Every category keeps its label; long ones are cut rather than skipped.
     const categoryAxis = {
@@ -21,7 +23,7 @@ export function BarPanel({ panel, data, numbers, onDrill }: ViewProps<"bar">) {
     return {
       color: panel.display.line_colors?.length
         ? panel.display.line_colors
-        : ["#2563EB", "#94A3B8", "#10B981"],
+        : [palette[0], "#94A3B8", ...palette.slice(1)],
       animation: false,
       tooltip: {
         trigger: "axis",
@@ -36,7 +38,7 @@ export function BarPanel({ panel, data, numbers, onDrill }: ViewProps<"bar">) {
       yAxis: horizontal ? categoryAxis : valueAxis,
       series: data.series.map((series) => ({ name: series.name, type: "bar", data: series.values })),
     };
-  }, [data, panel.display, horizontal, numbers]);
+  }, [data, panel.display, horizontal, numbers, palette]);
   // A bar, or the space above it, opens the rows of its category.
   const onPick = onDrill
     ? (pick: ChartPick) => {

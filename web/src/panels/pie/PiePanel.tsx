@@ -1,16 +1,18 @@
 import { useMemo } from "react";
 import { EChart, type ChartPick } from "../../EChart";
 import { formatValue } from "../../format";
-import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
+import { itemTooltip } from "../../chartText";
+import { usePalette } from "../../branding";
 import type { ViewProps } from "../spec";
 
 const OTHER_COLOUR = "#94A3B8";
 
 export function PiePanel({ panel, data, numbers, onDrill }: ViewProps<"pie">) {
   const display = panel.display;
+  const palette = usePalette();
   const option = useMemo(() => {
     const format = display.format ?? "number";
-    const colors = display.line_colors?.length ? display.line_colors : CATEGORY_COLOURS;
+    const colors = display.line_colors?.length ? display.line_colors : palette;
     const text = (value: number | null) =>
       formatValue(value, format, { decimals: display.decimals, style: numbers, short: true });
     const name = (slice: (typeof data.slices)[number]) =>
@@ -43,7 +45,7 @@ export function PiePanel({ panel, data, numbers, onDrill }: ViewProps<"pie">) {
         },
       ],
     };
-  }, [data, display, numbers]);
+  }, [data, display, numbers, palette]);
   // A named slice opens its rows; "Other" holds many values and opens none.
   const onPick = onDrill
     ? (pick: ChartPick) => {

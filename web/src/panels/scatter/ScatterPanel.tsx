@@ -1,13 +1,15 @@
 import { useMemo } from "react";
 import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatValue } from "../../format";
-import { CATEGORY_COLOURS, itemTooltip } from "../../chartText";
+import { itemTooltip } from "../../chartText";
+import { usePalette } from "../../branding";
 import type { ViewProps } from "../spec";
 
 type Point = [number | null, number | null, number | null, string];
 
 export function ScatterPanel({ panel, data, numbers, onDrill }: ViewProps<"scatter">) {
   const display = panel.display;
+  const palette = usePalette();
   const option = useMemo(() => {
     const format = display.format ?? "number";
     const text = (value: number | null) =>
@@ -33,7 +35,7 @@ export function ScatterPanel({ panel, data, numbers, onDrill }: ViewProps<"scatt
       axisLabel: { formatter: (value: number) => formatAxis(value, format, numbers), hideOverlap: true },
     });
     return {
-      color: display.line_colors?.length ? display.line_colors : CATEGORY_COLOURS,
+      color: display.line_colors?.length ? display.line_colors : palette,
       animation: false,
       tooltip: {
         trigger: "item",
@@ -62,7 +64,7 @@ export function ScatterPanel({ panel, data, numbers, onDrill }: ViewProps<"scatt
           itemStyle: { opacity: 0.8 },
         })),
     };
-  }, [data, display, numbers]);
+  }, [data, display, numbers, palette]);
   const onPick = onDrill
     ? (pick: ChartPick) => {
         if (pick.name) onDrill({ value: pick.name, label: pick.name });

@@ -2,14 +2,14 @@ import { useMemo } from "react";
 import { EChart, type ChartPick } from "../../EChart";
 import { formatAxis, formatBucket, formatValue } from "../../format";
 import { axisTooltip } from "../../chartText";
+import { usePalette } from "../../branding";
 import type { ViewProps } from "../spec";
-
-const PALETTE = ["#2563EB", "#F97316", "#10B981", "#A855F7", "#EF4444", "#0EA5E9", "#EAB308", "#64748B"];
 
 export function TimeSeriesPanel({ panel, data, numbers, onDrill }: ViewProps<"timeseries">) {
   const display = panel.display;
+  const palette = usePalette();
   const option = useMemo(() => {
-    const colors = display.line_colors?.length ? display.line_colors : PALETTE;
+    const colors = display.line_colors?.length ? display.line_colors : palette;
     const format = display.format ?? "number";
     const rightFormat = display.right_format ?? format;
     const onRight = (name: string) => (display.right_axis ?? []).includes(name);
@@ -100,7 +100,7 @@ export function TimeSeriesPanel({ panel, data, numbers, onDrill }: ViewProps<"ti
         };
       }),
     };
-  }, [data, display, numbers]);
+  }, [data, display, numbers, palette]);
   // A point opens the rows of its bucket, of its line when the lines are values of a column
   // (not the folded "Other"); between points, the bucket under the pointer for every line.
   const split = Boolean(panel.data_source.series_label);
