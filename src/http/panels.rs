@@ -309,7 +309,7 @@ fn drill_request(params: &PanelParams) -> Result<Drill, ApiError> {
     })
 }
 
-/// `GET /api/v1/panels/{id}/export?format=csv|json`: the panel's data (every row of a table,
+/// `GET /api/v1/panels/{id}/export?format=csv|json|xlsx`: the panel's data (every row of a table,
 /// in its sort order) as a download, written while its pages are read. Refused with 403 when
 /// the dashboard's `export_<format>` feature is off for the caller.
 #[tracing::instrument(skip_all, fields(panel = %panel))]
@@ -328,13 +328,13 @@ pub async fn export(
         Some(text) => ExportFormat::parse(text).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::InvalidRequest,
-                format!("format must be `csv` or `json`, not `{text}`"),
+                format!("format must be `csv`, `json` or `xlsx`, not `{text}`"),
             )
         })?,
         None => {
             return Err(ApiError::new(
                 ErrorCode::InvalidRequest,
-                "format is required: `csv` or `json`",
+                "format is required: `csv`, `json` or `xlsx`",
             ));
         }
     };

@@ -151,6 +151,12 @@ impl Api<'_> {
 
     /// A GET answered with text: its status, content type and body.
     pub async fn text(&self, path: &str) -> (u16, String, String) {
+        let (status, kind, body) = self.bytes(path).await;
+        (status, kind, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    /// A GET: its status, content type and body as bytes.
+    pub async fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
         let response = self
             .server
             .client
@@ -166,7 +172,7 @@ impl Api<'_> {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        (status, kind, response.text().await.unwrap())
+        (status, kind, response.bytes().await.unwrap().to_vec())
     }
 
     /// `POST /api/v1/templates` with a configuration.

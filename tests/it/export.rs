@@ -265,3 +265,107 @@ async fn an_export_past_the_row_limit_is_refused_and_one_within_is_audited() {
         exports[0].event
     );
 }
+
+/// The cells of an exported spreadsheet's one sheet, row by row: text as `Value::String`,
+/// numbers as numbers (read from its XML, which holds text as shared strings).
+fn sheet_cells(xlsx: &[u8]) -> Vec<Vec<Value>> {
+    use std::io::Read;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut read = |name: &str| {
+        let mut text = String::new();
+        if let Ok(mut file) = archive.by_name(name) {
+            file.read_to_string(&mut text).unwrap();
+        }
+        text
+    };
+    let strings_xml = read("xl/sharedStrings.xml");
+    let sheet = read("xl/worksheets/sheet1.xml");
+    assert!(
+        !sheet.contains("<f>"),
+        "a spreadsheet export holds no formula: {sheet}"
+    );
+    let unescape = |t: &str| {
+        t.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&")
+    };
+    let strings: Vec<String> = strings_xml
+        .split("<si>")
+        .skip(1)
+        .map(|si| {
+            let start = si
+                .find("<t")
+                .and_then(|i| si[i..].find('>').map(|j| i + j + 1));
+            let end = si.find("</t>");
+            match (start, end) {
+                (Some(a), Some(b)) => unescape(&si[a..b]),
+                _ => String::new(),
+            }
+        })
+        .collect();
+    sheet
+        .split("<row ")
+        .skip(1)
+        .map(|row| {
+            row.split("<c ")
+                .skip(1)
+                .map(|cell| {
+                    let shared = cell.split('>').next().unwrap().contains("t=\"s\"");
+                    let value = cell
+                        .find("<v>")
+                        .and_then(|a| cell[a + 3..].find("</v>").map(|b| &cell[a + 3..a + 3 + b]))
+                        .unwrap_or("");
+                    if shared {
+                        Value::String(strings[value.parse::<usize>().unwrap()].clone())
+                    } else {
+                        serde_json::from_str(value).unwrap_or(Value::Null)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spreadsheet_export_holds_the_panel_as_text_and_numbers() {
+    let server = TestServer::shared().await;
+    let viewer = server.login_as("viewer@acme.example").await;
+    let executive = server.login_as("executive@acme.example").await;
+    let path = format!("/api/v1/panels/sales_by_zone/export?dashboard={SALES}&format=xlsx{RANGE}");
+    let (status, _, _) = server.api(&viewer).bytes(&path).await;
+    assert_eq!(
+        status, 403,
+        "only the executives' override switches XLSX on"
+    );
+    let (status, kind, body) = server.api(&executive).bytes(&path).await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (
+            200,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    );
+    let cells = sheet_cells(&body);
+    let answer = server
+        .api(&executive)
+        .panel_data(SALES, "sales_by_zone", RANGE)
+        .await
+        .ok()
+        .tabular();
+    let header: Vec<Value> = answer.columns.iter().cloned().map(Value::String).collect();
+    assert_eq!(cells[0], header);
+    assert_eq!(cells.len(), answer.rows.len() + 1);
+    for (got, want) in cells[1..].iter().zip(&answer.rows) {
+        assert_eq!(got.len(), want.len(), "{got:?} {want:?}");
+        for (a, b) in got.iter().zip(want) {
+            match (a, b) {
+                (Value::Number(x), Value::Number(y)) => {
+                    crate::support::assert_close(x.as_f64().unwrap(), y.as_f64().unwrap(), "a cell")
+                }
+                _ => assert_eq!(a, b),
+            }
+        }
+    }
+}

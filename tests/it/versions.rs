@@ -84,7 +84,7 @@ async fn the_seed_scenario_resolves_for_a_north_manager_and_an_executive() {
     for id in ["sales_tyres_kpi", "sales_spares_kpi", "sales_by_channel"] {
         assert!(e.config.panel(id).is_some(), "{id}");
     }
-    assert_eq!(features(&e), ["export_csv", "export_json"]);
+    assert_eq!(features(&e), ["export_csv", "export_json", "export_xlsx"]);
     assert!(e.config.filters.is_empty());
     assert_eq!(title(&e, "sales_overall_kpi"), "Overall sales");
     // The strategic KPI answers with data.

@@ -14,13 +14,20 @@ use crate::identity::policy::{Denied, Grant};
 pub enum ExportFormat {
     Csv,
     Json,
+    Xlsx,
 }
+
+/// Rows an XLSX sheet holds below its header.
+pub const XLSX_MAX_ROWS: u64 = 1_048_575;
+/// Characters an XLSX cell holds.
+const XLSX_MAX_TEXT: usize = 32_767;
 
 impl ExportFormat {
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "csv" => Some(Self::Csv),
             "json" => Some(Self::Json),
+            "xlsx" => Some(Self::Xlsx),
             _ => None,
         }
     }
@@ -29,6 +36,7 @@ impl ExportFormat {
         match self {
             Self::Csv => "csv",
             Self::Json => "json",
+            Self::Xlsx => "xlsx",
         }
     }
 
@@ -36,6 +44,7 @@ impl ExportFormat {
         match self {
             Self::Csv => "text/csv; charset=utf-8",
             Self::Json => "application/json",
+            Self::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
 
@@ -89,6 +98,12 @@ impl Appliance {
             PanelData::Table(t) => t.total,
             _ => table.rows.len() as u64,
         };
+        if format == ExportFormat::Xlsx && total > XLSX_MAX_ROWS {
+            return Err(ServiceError::PayloadTooLarge(format!(
+                "this export would hold {total} rows; a spreadsheet holds at most {XLSX_MAX_ROWS}: \
+                 export CSV, or narrow the range or the filters"
+            )));
+        }
         if total > self.data.export_max_rows {
             return Err(ServiceError::PayloadTooLarge(format!(
                 "this export would hold {total} rows, more than the {} one export may hold \
@@ -128,11 +143,13 @@ impl Appliance {
 }
 
 /// Writes rows as they come: the header with the first piece, a JSON array's brackets and
-/// commas around the objects.
+/// commas around the objects. A spreadsheet is a zip written whole at the end (its rows are
+/// bounded by `--export-max-rows`).
 struct Encoder {
     format: ExportFormat,
     started: bool,
     any_row: bool,
+    sheet: Option<(rust_xlsxwriter::Workbook, u32)>,
 }
 
 impl Encoder {
@@ -141,6 +158,7 @@ impl Encoder {
             format,
             started: false,
             any_row: false,
+            sheet: (format == ExportFormat::Xlsx).then(|| (rust_xlsxwriter::Workbook::new(), 0)),
         }
     }
 
@@ -149,6 +167,14 @@ impl Encoder {
         self.started = true;
         match self.format {
             ExportFormat::Csv => csv_piece(table, first),
+            ExportFormat::Xlsx => {
+                if let Some((book, row)) = &mut self.sheet
+                    && let Err(error) = xlsx_rows(book, row, table, first)
+                {
+                    tracing::warn!(%error, "could not write a spreadsheet row");
+                }
+                Vec::new()
+            }
             ExportFormat::Json => {
                 let mut out = Vec::new();
                 if first {
@@ -177,10 +203,72 @@ impl Encoder {
     fn finish(&mut self) -> Vec<u8> {
         match self.format {
             ExportFormat::Csv => Vec::new(),
+            ExportFormat::Xlsx => {
+                let Some((mut book, _)) = self.sheet.take() else {
+                    return Vec::new();
+                };
+                if book.worksheets().is_empty() {
+                    book.add_worksheet();
+                }
+                book.save_to_buffer().unwrap_or_else(|error| {
+                    tracing::warn!(%error, "could not write a spreadsheet");
+                    Vec::new()
+                })
+            }
             ExportFormat::Json if self.started => b"]\n".to_vec(),
             ExportFormat::Json => b"[]\n".to_vec(),
         }
     }
+}
+
+/// Adds rows to the workbook's one sheet (the header, bold, before the first). Text is always a
+/// text cell, so nothing a spreadsheet would run as a formula can come through; numbers are
+/// numbers.
+fn xlsx_rows(
+    book: &mut rust_xlsxwriter::Workbook,
+    row: &mut u32,
+    table: &Tabular,
+    header: bool,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    if book.worksheets().is_empty() {
+        book.add_worksheet();
+    }
+    let sheet = book.worksheet_from_index(0)?;
+    let text = |s: &str| -> String { s.chars().take(XLSX_MAX_TEXT).collect() };
+    if header {
+        let bold = rust_xlsxwriter::Format::new().set_bold();
+        for (col, name) in table.columns.iter().enumerate() {
+            sheet.write_string_with_format(*row, col as u16, text(name), &bold)?;
+        }
+        *row += 1;
+    }
+    for cells in &table.rows {
+        for (col, cell) in cells.iter().enumerate() {
+            let col = col as u16;
+            match cell {
+                Json::Null => {}
+                Json::Bool(b) => {
+                    sheet.write_boolean(*row, col, *b)?;
+                }
+                Json::Number(n) => match n.as_f64() {
+                    Some(v) => {
+                        sheet.write_number(*row, col, v)?;
+                    }
+                    None => {
+                        sheet.write_string(*row, col, n.to_string())?;
+                    }
+                },
+                Json::String(s) => {
+                    sheet.write_string(*row, col, text(s))?;
+                }
+                other => {
+                    sheet.write_string(*row, col, text(&other.to_string()))?;
+                }
+            }
+        }
+        *row += 1;
+    }
+    Ok(())
 }
 
 fn csv_piece(table: &Tabular, header: bool) -> Vec<u8> {
@@ -252,6 +340,40 @@ mod tests {
         let mut empty = Encoder::new(ExportFormat::Json);
         let out = empty.finish();
         assert_eq!(serde_json::from_slice::<Json>(&out).unwrap(), json!([]));
+    }
+
+    #[test]
+    fn spreadsheet_text_is_never_a_formula() {
+        use std::io::Read;
+        let table = Tabular {
+            columns: vec!["name".into(), "value".into()],
+            rows: vec![
+                vec![json!("=HYPERLINK(\"http://x\")"), json!(-3.5)],
+                vec![json!("@SUM(A1)"), Json::Null],
+            ],
+        };
+        let mut encoder = Encoder::new(ExportFormat::Xlsx);
+        assert!(
+            encoder.piece(&table).is_empty(),
+            "a spreadsheet is written at the end"
+        );
+        let bytes = encoder.finish();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut sheet = String::new();
+        archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut sheet)
+            .unwrap();
+        assert!(!sheet.contains("<f>"), "{sheet}");
+        assert!(sheet.contains("<v>-3.5</v>"), "{sheet}");
+        let mut strings = String::new();
+        archive
+            .by_name("xl/sharedStrings.xml")
+            .unwrap()
+            .read_to_string(&mut strings)
+            .unwrap();
+        assert!(strings.contains("=HYPERLINK"), "{strings}");
     }
 
     #[test]
