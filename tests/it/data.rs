@@ -637,3 +637,89 @@ async fn a_demo_made_today_shows_data_for_the_last_day_week_and_month() {
     }
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_demo_appends_metrics_to_the_minute_and_sales_to_the_day_before() {
+    use chrono::{TimeDelta, Timelike};
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let mut config = flexboard::Config::for_data_dir(&data_dir);
+    config.demo_rows = crate::support::TEST_ROWS;
+    config.duckdb_memory = "1GB".into();
+    let made = crate::support::demo_now();
+    config.demo_now = Some(made);
+    let app = flexboard::open(config).await.unwrap();
+    assert!(!app.live_demo(), "a demo pinned to a moment stays still");
+    let step = |at: chrono::DateTime<chrono::Utc>| {
+        let app = std::sync::Arc::clone(&app);
+        async move {
+            tokio::task::spawn_blocking(move || app.demo_step(at))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let later = made + TimeDelta::days(2) + TimeDelta::minutes(5) + TimeDelta::seconds(30);
+    let first = step(later).await;
+    // Every minute since the demo's last sample (the minute before it was made), eight
+    // servers, two metrics each.
+    assert_eq!(first.metric_rows, 16 * (2 * 24 * 60 + 5 + 1));
+    // Nothing is missing any more: the same moment appends nothing.
+    let again = step(later).await;
+    assert_eq!((again.metric_rows, again.sales_rows), (0, 0));
+
+    let data = std::sync::Arc::try_unwrap(app)
+        .ok()
+        .expect("no other handle");
+    tokio::task::spawn_blocking(move || drop(data))
+        .await
+        .unwrap();
+    let db = crate::support::open_tenant_db(&data_dir);
+    let (last_minute, per_minute): (chrono::NaiveDateTime, i64) = db
+        .query_row(
+            "SELECT max(recorded_at), count(*) FILTER (WHERE recorded_at = (SELECT max(recorded_at) FROM metrics)) FROM metrics",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        last_minute,
+        later
+            .naive_utc()
+            .with_second(0)
+            .unwrap()
+            .with_nanosecond(0)
+            .unwrap()
+    );
+    assert_eq!(per_minute, 16);
+    // The two finished days, each with as many rows as the demo's days hold on average.
+    let (last_day, day_one, day_two, per_day, ids_unique): (chrono::NaiveDate, i64, i64, i64, bool) = db
+        .query_row(
+            "SELECT max(record_date), \
+             count(*) FILTER (WHERE record_date = DATE '2026-04-01'), \
+             count(*) FILTER (WHERE record_date = DATE '2026-04-02'), \
+             CAST(count(*) FILTER (WHERE record_date <= DATE '2026-03-31') / \
+                  count(DISTINCT record_date) FILTER (WHERE record_date <= DATE '2026-03-31') AS BIGINT), \
+             count(DISTINCT record_id) = count(*) FROM sales",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        last_day,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 2).unwrap()
+    );
+    assert_eq!((day_one, day_two), (per_day, per_day));
+    assert_eq!(first.sales_rows, 2 * per_day as u64);
+    assert!(ids_unique, "record ids continue after the demo's");
+    drop(db);
+    let store = flexboard::store::Store::open(&data_dir.join("config.redb")).unwrap();
+    let imports: Vec<String> = store
+        .audit_entries(0, 100_000)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event.actor == "system:demo" && e.event.action == "data.import")
+        .map(|e| e.event.target)
+        .collect();
+    assert_eq!(imports, ["metrics", "sales"]);
+}

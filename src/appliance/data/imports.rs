@@ -119,7 +119,7 @@ impl Appliance {
 
 /// Writes an import's audit entry with its record in the store's import table, in one
 /// transaction: the table then says exactly which imports the ledger holds.
-fn record_import(
+pub(super) fn record_import(
     store: &crate::store::Store,
     event: AuditEvent,
     tenant: &str,
@@ -172,13 +172,13 @@ pub struct ImportBounds {
 }
 
 /// A workspace's one import slot, given back when dropped.
-struct ImportSlot {
+pub(super) struct ImportSlot {
     slots: Arc<Mutex<HashSet<String>>>,
     tenant: String,
 }
 
 impl ImportSlot {
-    fn take(slots: &Arc<Mutex<HashSet<String>>>, tenant: &str) -> Option<Self> {
+    pub(super) fn take(slots: &Arc<Mutex<HashSet<String>>>, tenant: &str) -> Option<Self> {
         let taken = slots
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

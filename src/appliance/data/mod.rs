@@ -11,6 +11,7 @@ pub(super) mod cache;
 mod datasets;
 mod export;
 mod imports;
+mod live_demo;
 mod panels;
 
 use std::collections::HashSet;
@@ -22,6 +23,7 @@ pub use datasets::{DatasetView, RollupState};
 pub use export::ExportFormat;
 pub(super) use imports::reconcile_imports;
 pub use imports::{ImportBounds, OfflineError, OfflineProgress, StagedImport, import_offline};
+pub use live_demo::{DEMO_ACTOR, DemoStep};
 pub use panels::{DashboardData, DrillAnswer, PanelAnswer};
 
 use super::ServiceError;
