@@ -61,7 +61,7 @@ impl Appliance {
         grant: &Grant,
         input: BrandingInput,
     ) -> Result<WorkspaceBranding, ServiceError> {
-        self.require(grant, Resource::Tenants, Action::Update, "branding")?;
+        self.require(grant, Resource::Branding, Action::Update, "branding")?;
         for (name, colour) in [
             ("primary_color", &input.primary_color),
             ("accent_color", &input.accent_color),
@@ -97,7 +97,7 @@ impl Appliance {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<WorkspaceBranding, ServiceError> {
-        self.require(grant, Resource::Tenants, Action::Update, "branding.logo")?;
+        self.require(grant, Resource::Branding, Action::Update, "branding.logo")?;
         let (content_type, stored) = checked_logo(content_type, bytes)?;
         let info = LogoInfo {
             content_type: content_type.to_owned(),
@@ -115,7 +115,7 @@ impl Appliance {
 
     /// Removes the logo.
     pub fn delete_logo(&self, grant: &Grant) -> Result<WorkspaceBranding, ServiceError> {
-        self.require(grant, Resource::Tenants, Action::Update, "branding.logo")?;
+        self.require(grant, Resource::Branding, Action::Update, "branding.logo")?;
         let tenant = grant.tenant.clone();
         self.write_branding(grant, "branding.logo.delete", move |tx, branding| {
             tx.set_logo(&tenant, None)?;

@@ -38,6 +38,8 @@ pub enum Resource {
     Tenants,
     Audit,
     Sync,
+    /// The workspace's logo, colours, font and default theme.
+    Branding,
     #[serde(rename = "*")]
     Any,
 }
@@ -55,7 +57,7 @@ pub enum Action {
 
 impl Resource {
     /// Every resource but the wildcard.
-    pub const CONCRETE: [Resource; 9] = [
+    pub const CONCRETE: [Resource; 10] = [
         Resource::Dashboards,
         Resource::Data,
         Resource::Users,
@@ -65,6 +67,7 @@ impl Resource {
         Resource::Tenants,
         Resource::Audit,
         Resource::Sync,
+        Resource::Branding,
     ];
 }
 
@@ -104,7 +107,7 @@ pub const BUILT_IN_ROLES: [&str; 3] = [TENANT_ADMIN, EDITOR, VIEWER];
 /// The permissions of a built-in role; `None` for any other name.
 pub fn built_in_role(name: &str) -> Option<Vec<Permission>> {
     use Action::Read;
-    use Resource::{ApiKeys, Audit, Dashboards, Data, Memberships, Roles, Users};
+    use Resource::{ApiKeys, Audit, Branding, Dashboards, Data, Memberships, Roles, Users};
     use Scope::Tenant;
     const ALL: Action = Action::Any;
     let p = Permission::new;
@@ -117,6 +120,7 @@ pub fn built_in_role(name: &str) -> Option<Vec<Permission>> {
             p(Roles, ALL, Tenant),
             p(ApiKeys, ALL, Tenant),
             p(Audit, Read, Tenant),
+            p(Branding, ALL, Tenant),
         ],
         EDITOR => vec![p(Dashboards, ALL, Tenant), p(Data, Read, Tenant)],
         VIEWER => vec![p(Dashboards, Read, Tenant), p(Data, Read, Tenant)],

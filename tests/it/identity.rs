@@ -945,6 +945,23 @@ async fn workspace_branding_is_checked_sanitized_served_to_members_and_audited()
         .call("PUT", "/api/v1/branding", Some(&viewer), Some(good.clone()))
         .await;
     assert_eq!(status, 403);
+    // A workspace's own admin may brand it (no super-admin needed).
+    let (status, body) = server
+        .call("POST", "/api/v1/admin/users", Some(admin), Some(json!({"email": "owner@acme.example", "name": "Olga Owner", "password": "an owner passphrase", "role": "tenant-admin"})))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let owner = crate::support::login(
+        &server.client,
+        &server.base,
+        "owner@acme.example",
+        "an owner passphrase",
+    )
+    .await
+    .unwrap();
+    let (status, body) = server
+        .call("PUT", "/api/v1/branding", Some(&owner), Some(good.clone()))
+        .await;
+    assert_eq!(status, 200, "{body}");
     let (_, seen) = server
         .call("GET", "/api/v1/branding", Some(&viewer), None)
         .await;

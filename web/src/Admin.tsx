@@ -22,7 +22,7 @@ export function Admin({ me, tab }: { me: Me; tab: string }) {
   const tabs: [string, string, boolean][] = [
     ["users", "People", me.tenant !== null && (me.user.super_admin || can(me, "users", "read"))],
     ["keys", "API keys", me.tenant !== null && (me.user.super_admin || can(me, "api_keys", "read"))],
-    ["branding", "Branding", me.tenant !== null && (me.user.super_admin || can(me, "tenants", "update"))],
+    ["branding", "Branding", me.tenant !== null && (me.user.super_admin || can(me, "branding", "update"))],
     ["tenants", "Tenants", me.user.super_admin],
   ];
   const visible = tabs.filter(([, , shown]) => shown);

@@ -797,7 +797,7 @@ appliedOverrides: Array<string>, experiment?: ExperimentPick | null, resolvedAt:
  */
 asOf?: string | null, };
 
-export type Resource = "dashboards" | "data" | "users" | "memberships" | "roles" | "api_keys" | "tenants" | "audit" | "sync" | "*";
+export type Resource = "dashboards" | "data" | "users" | "memberships" | "roles" | "api_keys" | "tenants" | "audit" | "sync" | "branding" | "*";
 
 /**
  * A past state of an override, preset or experiment, from `at` on, with who made it and why.
