@@ -33,8 +33,8 @@ export function DashboardView() {
   const dataPath = dashboardDataPath(id, { ...range, ...controls });
   const batch = useQuery({
     queryKey: ["dashboard-data", dataPath],
+    // Asked at once, beside the dashboard's configuration: the path needs only the URL.
     queryFn: () => getJson<DashboardDataBody>(dataPath),
-    enabled: config !== undefined,
     refetchInterval: config?.refresh_interval ? config.refresh_interval * 1000 : false,
     placeholderData: keepPreviousData,
   });
