@@ -200,6 +200,13 @@ try {
   await page.keyboard.press("Escape");
   await drill.waitFor({ state: "detached" });
   result.afterDrillUrl = page.url();
+  // A KPI has no point to click: its "See the rows" opens the rows behind the figure.
+  await panel("sales_overall_kpi").getByTestId("see-rows").click();
+  await drill.getByTestId("table-row").first().waitFor();
+  result.kpiDrillTitle = await drill.locator("h2").innerText();
+  result.kpiDrillRange = await drill.getByTestId("table-range").innerText();
+  await page.keyboard.press("Escape");
+  await drill.waitFor({ state: "detached" });
 
   // Sales Overview: a gauge, two pies and a scatter plot, each drawn on its canvas.
   await page.goto(`${baseUrl}/#/d/sales-overview`);

@@ -79,6 +79,9 @@ async fn demo_dashboard_renders_in_chromium() {
     };
     let north = drill("").await;
     let north_raw = drill("&rows=raw").await;
+    let kpi_rows = server
+        .get_ok("/api/v1/panels/sales_overall_kpi/drill?dashboard=sales-performance&fy=2023-2024")
+        .await;
     let summary = server
         .get_ok("/api/v1/panels/overview_summary/data?dashboard=sales-overview")
         .await;
@@ -228,6 +231,16 @@ async fn demo_dashboard_renders_in_chromium() {
     // A click on the NORTH bar opens its rows grouped by state, the API's first page; the URL
     // holds the drill, and the raw rows export as a file with every one of them.
     assert_eq!(seen["drillTitle"], "Sales by zone: NORTH", "{seen}");
+    // The KPI's rows: the same groups the API gives for the figure as a whole.
+    assert_eq!(seen["kpiDrillTitle"], "Overall sales", "{seen}");
+    let kpi_total = kpi_rows["total"].as_u64().unwrap();
+    assert!(
+        seen["kpiDrillRange"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("of {kpi_total}")),
+        "{seen} vs {kpi_rows}"
+    );
     assert_eq!(seen["drillBy"], "state", "{seen}");
     assert_eq!(north["by"], "state");
     let drill_url = seen["drillUrl"].as_str().unwrap();

@@ -2,10 +2,11 @@ import { useMemo } from "react";
 import { EChart } from "../../EChart";
 import { formatValue } from "../../format";
 import type { ViewProps } from "../spec";
+import { RowsButton } from "../RowsButton";
 
 const TRACK = "#CBD5E1";
 
-export function GaugePanel({ panel, data, numbers }: ViewProps<"gauge">) {
+export function GaugePanel({ panel, data, numbers, onDrill }: ViewProps<"gauge">) {
   const display = panel.display;
   const format = display.format ?? "number";
   const text = (value: number | null) =>
@@ -92,6 +93,7 @@ export function GaugePanel({ panel, data, numbers }: ViewProps<"gauge">) {
           </span>
         ) : null}
         {data.status ? <span className="gauge-status">{data.status.label}</span> : null}
+        <RowsButton title={panel.title} onDrill={onDrill} />
       </div>
     </div>
   );

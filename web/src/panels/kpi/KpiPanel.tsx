@@ -1,8 +1,9 @@
 import { formatValue } from "../../format";
 import { readableOn } from "../../colour";
 import type { ViewProps } from "../spec";
+import { RowsButton } from "../RowsButton";
 
-export function KpiPanel({ panel, data, numbers }: ViewProps<"kpi">) {
+export function KpiPanel({ panel, data, numbers, onDrill }: ViewProps<"kpi">) {
   const display = panel.display;
   const color = data.status?.color;
   const options = { decimals: display.decimals, style: numbers, short: true };
@@ -36,6 +37,7 @@ export function KpiPanel({ panel, data, numbers }: ViewProps<"kpi">) {
           {data.status.label}
         </div>
       ) : null}
+      <RowsButton title={panel.title} onDrill={onDrill} />
     </div>
   );
 }
