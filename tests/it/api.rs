@@ -181,7 +181,19 @@ async fn answers() -> &'static Answers {
                 daily_span: server
                     .get_ok("/api/v1/dashboards/sales-overview/controls/daily/options")
                     .await,
-                bullet: server.get_ok(&overview("overview_bullet")).await,
+                bullet: {
+                    // The workspace's colour draws a picture that names none.
+                    let (status, body) = server
+                        .call(
+                            "PUT",
+                            "/api/v1/branding",
+                            Some(&server.admin),
+                            Some(serde_json::json!({"primary_color": "#C2410C"})),
+                        )
+                        .await;
+                    assert_eq!(status, 200, "{body}");
+                    server.get_ok(&overview("overview_bullet")).await
+                },
                 sparkline: server.get_ok(&overview("overview_sparkline")).await,
                 images: {
                     let api = server.api(&server.admin);
@@ -1161,6 +1173,7 @@ async fn server_drawn_images_hold_the_numbers_duckdb_gives() {
         svg.contains(&format!("{:.1}% of target", actual / target * 100.0)),
         "{svg}"
     );
+    assert!(svg.contains("#C2410C"), "the workspace's colour: {svg}");
 
     // One point per month, the latest last, each the month's sum.
     let mut statement = db

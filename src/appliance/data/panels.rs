@@ -15,7 +15,7 @@ use crate::analytics::panels::{QueryExplain, panel_data};
 use crate::analytics::{PanelData, PanelRequest, periods};
 use crate::appliance::{Appliance, Resolved, ServiceError};
 use crate::catalog::DatasetDef;
-use crate::dashboards::{ControlKind, DashboardConfig};
+use crate::dashboards::{ControlKind, DashboardConfig, PanelSource};
 use crate::identity::policy::{Action, Denied, Grant, Resource};
 use crate::vocabulary::Filter;
 
@@ -167,6 +167,24 @@ impl Appliance {
                 id: panel_id.to_owned(),
             })?
             .clone();
+        // A server-drawn picture without colours of its own takes the brand's: the
+        // dashboard's, else the workspace's.
+        if matches!(panel.source, PanelSource::CustomImage(_))
+            && panel.display.line_colors.is_empty()
+        {
+            let brand = match config
+                .branding
+                .as_ref()
+                .and_then(|b| b.primary_color.clone())
+            {
+                Some(colour) => Some(colour),
+                None => self
+                    .store
+                    .tenant(&grant.tenant)?
+                    .and_then(|t| t.branding.primary_color),
+            };
+            panel.display.line_colors.extend(brand);
+        }
         let (catalog_generation, catalog) = self.catalog(&grant.tenant)?;
         let dataset = find_dataset(&catalog, panel.source.dataset())?;
         // Reading data is decided with the rows: `row_filters` refuses callers without data
