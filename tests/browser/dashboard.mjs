@@ -197,6 +197,14 @@ try {
   const csv = require("node:fs").readFileSync(await download.path(), "utf8");
   result.drillCsvLines = csv.trimEnd().split("\n").length;
   result.drillCsvHeader = csv.split("\n")[0];
+  // The table's page is in the link: a reload opens the drill on the same page.
+  await drill.getByRole("button", { name: "Next" }).click();
+  await drill.getByTestId("table-range").filter({ hasNotText: result.drillRawRange }).waitFor();
+  result.drillPage2Range = await drill.getByTestId("table-range").innerText();
+  result.drillPage2Url = page.url();
+  await page.reload();
+  await drill.getByTestId("table-row").first().waitFor();
+  result.drillReloadedRange = await drill.getByTestId("table-range").innerText();
   await page.keyboard.press("Escape");
   await drill.waitFor({ state: "detached" });
   result.afterDrillUrl = page.url();

@@ -231,6 +231,15 @@ async fn demo_dashboard_renders_in_chromium() {
     // A click on the NORTH bar opens its rows grouped by state, the API's first page; the URL
     // holds the drill, and the raw rows export as a file with every one of them.
     assert_eq!(seen["drillTitle"], "Sales by zone: NORTH", "{seen}");
+    assert!(
+        seen["drillPage2Url"].as_str().unwrap().contains("dpage=2"),
+        "{seen}"
+    );
+    assert_ne!(seen["drillPage2Range"], seen["drillRawRange"], "{seen}");
+    assert_eq!(
+        seen["drillReloadedRange"], seen["drillPage2Range"],
+        "{seen}"
+    );
     // The KPI's rows: the same groups the API gives for the figure as a whole.
     assert_eq!(seen["kpiDrillTitle"], "Overall sales", "{seen}");
     let kpi_total = kpi_rows["total"].as_u64().unwrap();

@@ -1,7 +1,7 @@
 // The rows behind a point of a chart, in a modal dialog: the groups by another column with a
 // chart of them, or the raw rows, in a table the server sorts and pages. Loaded only when a
 // person first drills.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { drillPath, exportPath, getJson, plainError } from "./api";
 import { EChart } from "./EChart";
@@ -41,16 +41,19 @@ export default function DrillModal({
     const node = dialog.current;
     if (node && !node.open) node.showModal();
   }, []);
-  // Sorting and paging are the table's own; another grouping starts them afresh.
-  const [view, setView] = useState<ViewState>({});
-  const shape = `${drill.point.value}|${drill.point.at}|${drill.by}|${drill.raw}`;
-  const [shownShape, setShownShape] = useState(shape);
-  if (shape !== shownShape) {
-    setShownShape(shape);
-    setView({});
-  }
+  // The table's sort and page are in the URL with the drill; another grouping starts them
+  // afresh.
+  const regroup = (next: DrillState) =>
+    onChange({ ...next, sort: undefined, order: undefined, page: undefined });
+  const setView = (view: ViewState) =>
+    onChange({
+      ...drill,
+      sort: view.sort === undefined ? undefined : String(view.sort),
+      order: view.order === undefined ? undefined : String(view.order),
+      page: typeof view.page === "number" ? view.page : undefined,
+    });
   const query = { dashboard: dashboardId, ...range, ...controls, ...drillQuery(drill) };
-  const path = drillPath(panel.id, { ...query, ...view });
+  const path = drillPath(panel.id, query);
   const answer = useQuery({
     queryKey: ["drill", path],
     queryFn: () => getJson<DrillAnswerBody>(path),
@@ -87,7 +90,7 @@ export default function DrillModal({
           <button
             type="button"
             aria-pressed={!drill.raw}
-            onClick={() => onChange({ ...drill, raw: false })}
+            onClick={() => regroup({ ...drill, raw: false })}
             data-testid="drill-grouped"
           >
             Groups
@@ -95,7 +98,7 @@ export default function DrillModal({
           <button
             type="button"
             aria-pressed={drill.raw}
-            onClick={() => onChange({ ...drill, raw: true })}
+            onClick={() => regroup({ ...drill, raw: true })}
             data-testid="drill-raw"
           >
             Rows
@@ -106,7 +109,7 @@ export default function DrillModal({
             Group by{" "}
             <select
               value={by ?? ""}
-              onChange={(event) => onChange({ ...drill, by: event.target.value })}
+              onChange={(event) => regroup({ ...drill, by: event.target.value })}
               data-testid="drill-by"
             >
               {data.choices.map((choice) => (
@@ -122,12 +125,8 @@ export default function DrillModal({
           {exportFormats.map((format) => (
             <a
               key={format}
-              href={exportPath(panel.id, format, {
-                ...query,
-                drill: "true",
-                sort: view.sort,
-                order: view.order,
-              })}
+              // Every row in the table's order, whatever page is shown.
+              href={exportPath(panel.id, format, { ...query, drill: "true", page: undefined })}
               download
               data-testid={`drill-export-${format}`}
             >

@@ -30,3 +30,25 @@ describe("a drill in the URL", () => {
     });
   });
 });
+
+describe("a drill table's view in the URL", () => {
+  it("keeps its sort and page, and leaves page 1 out", () => {
+    const drill = {
+      panel: "zones",
+      point: { value: "WEST", label: "WEST" },
+      raw: true,
+      sort: "record_id",
+      order: "asc",
+      page: 3,
+    };
+    const params = withDrill(new URLSearchParams(), drill);
+    expect(params.get("dpage")).toBe("3");
+    expect(drillFromParams(params)).toEqual(drill);
+    expect(drillQuery(drill)).toMatchObject({ sort: "record_id", order: "asc", page: "3" });
+    expect(withDrill(new URLSearchParams(), { ...drill, page: 1 }).get("dpage")).toBeNull();
+    expect(drillFromParams(new URLSearchParams("drill=zones&dorder=sideways&dpage=x"))).toMatchObject({
+      order: undefined,
+      page: undefined,
+    });
+  });
+});

@@ -1,6 +1,7 @@
 // The drill a person opened, in the page's URL beside the range and filters, so the rows
 // behind a point are a link too: `drill=<panel>`, the point (`dv` value, `dat` time, `dg`
-// grain, `dl` its name) and how its rows show (`dby` grouped by, `drows=raw`).
+// grain, `dl` its name), how its rows show (`dby` grouped by, `drows=raw`) and the table's
+// sort and page (`dsort`, `dorder`, `dpage`).
 import type { DrillPoint } from "./panels/spec";
 
 export interface DrillState {
@@ -10,9 +11,24 @@ export interface DrillState {
   by?: string;
   /// The raw rows instead of groups.
   raw: boolean;
+  /// The table's sort column and order, and its page (the server's defaults when absent).
+  sort?: string;
+  order?: string;
+  page?: number;
 }
 
-const KEYS = { panel: "drill", value: "dv", at: "dat", grain: "dg", label: "dl", by: "dby", rows: "drows" };
+const KEYS = {
+  panel: "drill",
+  value: "dv",
+  at: "dat",
+  grain: "dg",
+  label: "dl",
+  by: "dby",
+  rows: "drows",
+  sort: "dsort",
+  order: "dorder",
+  page: "dpage",
+};
 
 export function drillFromParams(params: URLSearchParams): DrillState | null {
   const panel = params.get(KEYS.panel);
@@ -25,6 +41,9 @@ export function drillFromParams(params: URLSearchParams): DrillState | null {
     point: { value, at, grain: text(KEYS.grain), label: text(KEYS.label) ?? value ?? at ?? "" },
     by: text(KEYS.by),
     raw: params.get(KEYS.rows) === "raw",
+    sort: text(KEYS.sort),
+    order: text(KEYS.order) === "asc" ? "asc" : text(KEYS.order) === "desc" ? "desc" : undefined,
+    page: Number(params.get(KEYS.page)) >= 2 ? Math.floor(Number(params.get(KEYS.page))) : undefined,
   };
 }
 
@@ -43,6 +62,9 @@ export function withDrill(params: URLSearchParams, drill: DrillState | null): UR
   set(KEYS.label, drill.point.label);
   set(KEYS.by, drill.raw ? undefined : drill.by);
   if (drill.raw) next.set(KEYS.rows, "raw");
+  set(KEYS.sort, drill.sort);
+  set(KEYS.order, drill.order);
+  if (drill.page && drill.page > 1) next.set(KEYS.page, String(drill.page));
   return next;
 }
 
@@ -54,5 +76,8 @@ export function drillQuery(drill: DrillState): Record<string, string | undefined
     grain: drill.point.grain,
     by: drill.raw ? undefined : drill.by,
     rows: drill.raw ? "raw" : undefined,
+    sort: drill.sort,
+    order: drill.order,
+    page: drill.page ? String(drill.page) : undefined,
   };
 }
