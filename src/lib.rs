@@ -110,9 +110,10 @@ async fn live_demo(appliance: std::sync::Weak<Appliance>) {
         };
         let step = tokio::task::spawn_blocking(move || app.demo_step(chrono::Utc::now())).await;
         match step {
-            Ok(Ok(step)) if step.metric_rows + step.sales_rows > 0 => {
+            Ok(Ok(step)) if step.metric_rows + step.error_rows + step.sales_rows > 0 => {
                 tracing::debug!(
                     metrics = step.metric_rows,
+                    errors = step.error_rows,
                     sales = step.sales_rows,
                     "live demo: appended"
                 );

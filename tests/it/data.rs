@@ -664,9 +664,18 @@ async fn the_live_demo_appends_metrics_to_the_minute_and_sales_to_the_day_before
     // Every minute since the demo's last sample (the minute before it was made), eight
     // servers, two metrics each.
     assert_eq!(first.metric_rows, 16 * (2 * 24 * 60 + 5 + 1));
+    // About 3 errors in 10 minutes, as in the demo's week.
+    let minutes = 2 * 24 * 60 + 5 + 1;
+    assert!(
+        (minutes * 2 / 10..minutes * 4 / 10).contains(&first.error_rows),
+        "{first:?}"
+    );
     // Nothing is missing any more: the same moment appends nothing.
     let again = step(later).await;
-    assert_eq!((again.metric_rows, again.sales_rows), (0, 0));
+    assert_eq!(
+        (again.metric_rows, again.error_rows, again.sales_rows),
+        (0, 0, 0)
+    );
 
     let data = std::sync::Arc::try_unwrap(app)
         .ok()
@@ -721,5 +730,17 @@ async fn the_live_demo_appends_metrics_to_the_minute_and_sales_to_the_day_before
         .filter(|e| e.event.actor == "system:demo" && e.event.action == "data.import")
         .map(|e| e.event.target)
         .collect();
-    assert_eq!(imports, ["metrics", "sales"]);
+    assert_eq!(imports, ["metrics", "error_logs", "sales"]);
+    let (errors_after, last_error): (i64, chrono::NaiveDateTime) = {
+        let db = crate::support::open_tenant_db(&data_dir);
+        db.query_row(
+            // The demo made 3,000.
+            "SELECT count(*) - 3000, max(timestamp) FROM error_logs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    };
+    assert_eq!(errors_after as u64, first.error_rows);
+    assert!(last_error <= later.naive_utc(), "{last_error}");
 }

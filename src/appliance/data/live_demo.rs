@@ -1,5 +1,5 @@
 //! The live demo: while the appliance runs, the demo workspace receives each minute's server
-//! metrics and each finished day's sales, through the import path like any other data (so
+//! metrics and errors and each finished day's sales, through the import path like any other data (so
 //! rollups, cached answers and the ledger see them). A restart first fills what the pause
 //! missed. `--demo-static` (or a pinned `--demo-now`) keeps the demo as it was made.
 
@@ -25,6 +25,7 @@ const MAX_SALES_DAYS: i64 = 366;
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DemoStep {
     pub metric_rows: u64,
+    pub error_rows: u64,
     pub sales_rows: u64,
 }
 
@@ -50,6 +51,30 @@ SELECT CAST(recorded_at AS VARCHAR) AS recorded_at, kind AS metric_type, server_
             THEN round(least(99.0, 38 + 5 * s + 0.002 * (m % 2880) + 4 * ((hash(m, s, seed, 23) % 1000) / 1000.0)), 2) END AS VARCHAR) AS memory_percent
 FROM samples, (VALUES ('cpu'), ('memory')) k(kind)
 ORDER BY samples.recorded_at, server_name, kind";
+
+/// The services' errors of those minutes, about 3 in 10 minutes as in the demo's week (see
+/// `operations.sql`), each at a second of a minute already over. Parameters: the last minute
+/// sampled, minutes, seed.
+const ERRORS_SQL: &str = "
+WITH params AS (
+    SELECT CAST(? AS TIMESTAMP) AS start, CAST(? AS BIGINT) AS minutes, CAST(? AS BIGINT) AS seed
+), minutes AS (
+    SELECT m, p.seed, p.start + to_minutes(m) + to_seconds(CAST(hash(m, p.seed, 45) % 60 AS BIGINT)) AS happened
+    FROM params p, range(p.minutes) r(m)
+    WHERE hash(epoch(p.start) + m, p.seed, 46) % 10 < 3
+)
+SELECT CAST(happened AS VARCHAR) AS \"timestamp\",
+       list_element(['checkout', 'payments', 'inventory', 'catalog', 'search', 'auth', 'orders',
+                     'shipping', 'notifications', 'reporting', 'billing', 'gateway'],
+                    CAST(hash(epoch(happened), seed, 42) % 12 AS INTEGER) + 1) AS service,
+       list_element(['upstream timed out after 30 s', 'connection reset by peer',
+                     'payment provider returned 502', 'deadlock detected, transaction retried',
+                     'disk usage above 90 %', 'certificate expires in 7 days',
+                     'queue depth above 10,000 messages', 'null reference in order total'],
+                    CAST(hash(epoch(happened), seed, 43) % 8 AS INTEGER) + 1) AS error_message,
+       list_element(['WARNING', 'WARNING', 'ERROR', 'ERROR', 'ERROR', 'CRITICAL'],
+                    CAST(hash(epoch(happened), seed, 44) % 6 AS INTEGER) + 1) AS severity
+FROM minutes ORDER BY happened";
 
 /// A day's sales per entity, near what each sold over the last quarter, as many rows a day as
 /// the demo holds on average. Parameters: first day, last day, seed, copies, rows a day.
@@ -132,18 +157,28 @@ impl Appliance {
             .max(minute - TimeDelta::minutes(MAX_METRIC_MINUTES));
         let minutes = (minute - from).num_minutes();
         if minutes > 0 {
-            let params: Vec<duckdb::types::Value> = vec![
-                from.format("%Y-%m-%d %H:%M:%S").to_string().into(),
-                minutes.into(),
-                seed.into(),
-            ];
+            let params = || -> Vec<duckdb::types::Value> {
+                vec![
+                    from.format("%Y-%m-%d %H:%M:%S").to_string().into(),
+                    minutes.into(),
+                    seed.into(),
+                ]
+            };
             step.metric_rows = self.append(
                 &tenant.id,
                 &db,
                 "metrics",
                 METRICS_SQL,
-                params,
+                params(),
                 &format!("the live demo's server metrics to {minute}"),
+            )?;
+            step.error_rows = self.append(
+                &tenant.id,
+                &db,
+                "error_logs",
+                ERRORS_SQL,
+                params(),
+                &format!("the live demo's error log to {minute}"),
             )?;
         }
 
