@@ -82,11 +82,12 @@ impl Appliance {
                 FONTS.join(", ")
             )));
         }
-        self.change_branding(grant, "branding.update", |branding| {
+        self.write_branding(grant, "branding.update", |_, branding| {
             branding.primary_color = input.primary_color;
             branding.accent_color = input.accent_color;
             branding.font = input.font;
             branding.theme = input.theme;
+            Ok(())
         })
     }
 
@@ -134,18 +135,6 @@ impl Appliance {
         let info = branding.logo.ok_or_else(missing)?;
         let bytes = self.store.logo(&grant.tenant)?.ok_or_else(missing)?;
         Ok((info, bytes))
-    }
-
-    fn change_branding(
-        &self,
-        grant: &Grant,
-        action: &str,
-        change: impl FnOnce(&mut WorkspaceBranding),
-    ) -> Result<WorkspaceBranding, ServiceError> {
-        self.write_branding(grant, action, |_, branding| {
-            change(branding);
-            Ok(())
-        })
     }
 
     /// Changes the tenant's branding in one transaction, audited with before and after.
