@@ -95,17 +95,16 @@ async fn demo_dashboard_renders_in_chromium() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><rect width="80" height="24" rx="4" fill="#C2410C"/><circle cx="12" cy="12" r="7" fill="#fff"/></svg>"##;
     let logo = server
-        .client
-        .put(format!("{}/api/v1/branding/logo", server.base))
-        .header("cookie", &server.admin.cookie)
-        .header("x-csrf-token", &server.admin.csrf)
-        .header("content-type", "image/svg+xml")
-        .body(r##"<svg xmlns="http://www.w3.org/2000/svg" width="80" height="24"><rect width="80" height="24" rx="4" fill="#C2410C"/><circle cx="12" cy="12" r="7" fill="#fff"/></svg>"##)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(logo.status().as_u16(), 200);
+        .api(&server.admin)
+        .raw(
+            "PUT",
+            "/api/v1/branding/logo",
+            Some(("image/svg+xml", svg.as_bytes().to_vec())),
+        )
+        .await;
+    assert_eq!(logo.status, 200);
 
     let manifest = env!("CARGO_MANIFEST_DIR");
     let screenshot = dir.path().join("sales-performance.png");

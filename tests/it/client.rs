@@ -82,6 +82,14 @@ impl Reply<PanelData> {
 }
 
 /// The API as one caller sees it.
+/// An answer read whole: status, content type, every header and the body.
+pub struct RawReply {
+    pub status: u16,
+    pub kind: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
 pub struct Api<'a> {
     server: &'a TestServer,
     session: &'a Session,
@@ -157,22 +165,38 @@ impl Api<'_> {
 
     /// A GET: its status, content type and body as bytes.
     pub async fn bytes(&self, path: &str) -> (u16, String, Vec<u8>) {
-        let response = self
+        let reply = self.raw("GET", path, None).await;
+        (reply.status, reply.kind, reply.body)
+    }
+
+    /// A request whose body, when given, is a file of the given type (a logo, say), with the
+    /// answer read whole.
+    pub async fn raw(&self, method: &str, path: &str, file: Option<(&str, Vec<u8>)>) -> RawReply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self
             .server
             .client
-            .get(format!("{}{path}", self.server.base))
+            .request(method, format!("{}{path}", self.server.base))
             .header("cookie", &self.session.cookie)
-            .send()
-            .await
-            .unwrap();
+            .header("x-csrf-token", &self.session.csrf);
+        if let Some((kind, body)) = file {
+            request = request.header("content-type", kind).body(body);
+        }
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        let kind = response
-            .headers()
+        let headers = response.headers().clone();
+        let kind = headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        (status, kind, response.bytes().await.unwrap().to_vec())
+        let body = response.bytes().await.unwrap().to_vec();
+        RawReply {
+            status,
+            kind,
+            headers,
+            body,
+        }
     }
 
     /// `POST /api/v1/templates` with a configuration.

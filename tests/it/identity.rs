@@ -873,38 +873,24 @@ async fn a_tenant_admin_cannot_change_people_who_also_belong_elsewhere() {
     );
 }
 
-/// A request with a raw body of `kind`, as `session`; status, content type and body text.
-async fn send_raw(
+/// The workspace logo sent as a file of `kind`, as `session`.
+async fn put_logo(
     server: &TestServer,
-    method: reqwest::Method,
-    path: &str,
     session: &Session,
     kind: &str,
     body: Vec<u8>,
-) -> (u16, String, Vec<u8>) {
-    let response = server
-        .client
-        .request(method, format!("{}{path}", server.base))
-        .header("cookie", &session.cookie)
-        .header("x-csrf-token", &session.csrf)
-        .header("content-type", kind)
-        .body(body)
-        .send()
+) -> crate::client::RawReply {
+    server
+        .api(session)
+        .raw("PUT", "/api/v1/branding/logo", Some((kind, body)))
         .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let kind = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let csp = response
-        .headers()
-        .get("content-security-policy")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = response.bytes().await.unwrap().to_vec();
-    (status, format!("{kind} | {csp}"), bytes)
+}
+
+async fn get_logo(server: &TestServer, session: &Session) -> crate::client::RawReply {
+    server
+        .api(session)
+        .raw("GET", "/api/v1/branding/logo", None)
+        .await
 }
 
 /// A 1×1 PNG.
@@ -920,7 +906,6 @@ async fn workspace_branding_is_checked_sanitized_served_to_members_and_audited()
     let server = TestServer::start(dir.path()).await;
     let admin = &server.admin;
     let viewer = server.login_as(VIEWER).await;
-    use reqwest::Method;
 
     let (status, empty) = server
         .call("GET", "/api/v1/branding", Some(&viewer), None)
@@ -969,15 +954,15 @@ async fn workspace_branding_is_checked_sanitized_served_to_members_and_audited()
 
     // A raster logo is kept byte for byte and served as what it is.
     let logo = "/api/v1/branding/logo";
-    let (status, _, body) =
-        send_raw(&server, Method::PUT, logo, admin, "image/png", PNG.to_vec()).await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let (status, headers, bytes) = send_raw(&server, Method::GET, logo, &viewer, "", vec![]).await;
-    assert_eq!((status, bytes.as_slice()), (200, PNG));
-    assert!(headers.starts_with("image/png | "), "{headers}");
+    let put = put_logo(&server, admin, "image/png", PNG.to_vec()).await;
+    assert_eq!(put.status, 200, "{}", String::from_utf8_lossy(&put.body));
+    let got = get_logo(&server, &viewer).await;
+    assert_eq!((got.status, got.body.as_slice()), (200, PNG));
+    assert_eq!(got.kind, "image/png");
+    let csp = got.headers["content-security-policy"].to_str().unwrap();
     assert!(
-        headers.contains("sandbox") && headers.contains("default-src 'none'"),
-        "{headers}"
+        csp.contains("sandbox") && csp.contains("default-src 'none'"),
+        "{csp}"
     );
 
     // Bytes that are not what they claim, or not an image, or too large, are refused.
@@ -995,35 +980,33 @@ async fn workspace_branding_is_checked_sanitized_served_to_members_and_audited()
             400,
         ),
     ] {
-        let (got, _, answer) = send_raw(&server, Method::PUT, logo, admin, kind, body).await;
-        assert_eq!(got, status, "{kind}: {}", String::from_utf8_lossy(&answer));
+        let answer = put_logo(&server, admin, kind, body).await;
+        assert_eq!(
+            answer.status,
+            status,
+            "{kind}: {}",
+            String::from_utf8_lossy(&answer.body)
+        );
     }
-    let (status, _, _) = send_raw(
-        &server,
-        Method::PUT,
-        logo,
-        &viewer,
-        "image/png",
-        PNG.to_vec(),
-    )
-    .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        put_logo(&server, &viewer, "image/png", PNG.to_vec())
+            .await
+            .status,
+        403
+    );
 
     // An SVG comes back as shapes only.
     let hostile = br##"<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" onload="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)"><rect width="60" height="20" fill="#0B5FFF"/></a></svg>"##;
-    let (status, _, answer) = send_raw(
-        &server,
-        Method::PUT,
-        logo,
-        admin,
-        "image/svg+xml",
-        hostile.to_vec(),
-    )
-    .await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
-    let (_, headers, svg) = send_raw(&server, Method::GET, logo, &viewer, "", vec![]).await;
-    let svg = String::from_utf8(svg).unwrap();
-    assert!(headers.starts_with("image/svg+xml"), "{headers}");
+    let answer = put_logo(&server, admin, "image/svg+xml", hostile.to_vec()).await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let got = get_logo(&server, &viewer).await;
+    let svg = String::from_utf8(got.body).unwrap();
+    assert!(got.kind.starts_with("image/svg+xml"), "{}", got.kind);
     assert!(
         svg.contains("<path") && !svg.contains("script") && !svg.contains("alert"),
         "{svg}"
